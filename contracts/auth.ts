@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { Email, Id, Password, PersonName, Role } from "./common.ts";
+
+export const User = z.object({ id: Id, email: z.string(), name: z.string(), role: Role });
+export type User = z.infer<typeof User>;
+
+export const SignupInput = z.strictObject({ email: Email, password: Password, name: PersonName });
+export type SignupInput = z.infer<typeof SignupInput>;
+
+export const LoginInput = z.strictObject({ email: Email, password: z.string().min(1).max(256) });
+export type LoginInput = z.infer<typeof LoginInput>;
+
+export const SessionGrant = z.object({ user: User, token: z.string(), expiresAt: z.date() });
+export type SessionGrant = z.infer<typeof SessionGrant>;
+
+/** What a request knows about its caller once the session token checked out. */
+export type Session = {
+  id: string;
+  user: User;
+  expiresAt: Date /** The expiry just slid forward: resend the cookie. */;
+  renewed: boolean;
+};
+
+export const ChangePasswordInput = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: Password,
+});
+export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;
+
+export const UpdateProfileInput = z.strictObject({ name: PersonName.optional() });
+export type UpdateProfileInput = z.infer<typeof UpdateProfileInput>;
+
+/** Who is knocking: throttling keys on both the account and the client address. */
+export type LoginAttempt = { ip: string };
+
+/** The auth service as routers and other services see it. */
+export interface AuthApi {
+  signup(input: SignupInput): Promise<SessionGrant>;
+  login(input: LoginInput, attempt: LoginAttempt): Promise<SessionGrant>;
+  logout(sessionId: string): Promise<void>;
+  /** Resolves a token to its session, sliding the expiry; null when missing, expired or revoked. */
+  validateSession(token: string): Promise<Session | null>;
+  getUser(userId: string): Promise<User>;
+  updateProfile(userId: string, input: UpdateProfileInput): Promise<User>;
+  /** Changes the password and revokes every session but `keepSessionId`. */
+  changePassword(userId: string, input: ChangePasswordInput, keepSessionId: string): Promise<void>;
+  /** Creates a staff account, or promotes an existing one (and sets its password). */
+  upsertStaff(input: { email: string; password: string; name?: string }): Promise<User>;
+}

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { Id } from "./common.ts";
+
+/** Every event travels in this envelope; `type` is past tense, `version` bumps on a breaking payload change. */
+export const EventEnvelope = z.object({
+  id: Id,
+  type: z.string(),
+  version: z.int().min(1),
+  occurredAt: z.coerce.date(),
+  aggregateId: z.string(),
+  payload: z.unknown(),
+});
+export type EventEnvelope<P = unknown> = Omit<z.infer<typeof EventEnvelope>, "payload"> & { payload: P };
+
+/** Payload schemas by `type@version`: a consumer parses with these before it acts. */
+export const EventPayloads = {
+  "user.registered@1": z.object({ userId: Id, email: z.string(), name: z.string() }),
+  "user.password_changed@1": z.object({ userId: Id }),
+  "product.created@1": z.object({ productId: Id }),
+  "product.updated@1": z.object({ productId: Id }),
+  "product.archived@1": z.object({ productId: Id }),
+  "product.stock_changed@1": z.object({ productId: Id, variantId: Id, stock: z.int() }),
+} as const;
+
+export type EventName = keyof typeof EventPayloads;
+export type EventType = EventName extends `${infer T}@${number}` ? T : never;
+export type PayloadOf<N extends EventName> = z.infer<(typeof EventPayloads)[N]>;

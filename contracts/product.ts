@@ -1,0 +1,168 @@
+import { z } from "zod";
+import { Cursor, Id, Money, Slug } from "./common.ts";
+
+export const Category = z.object({ id: Id, slug: z.string(), name: z.string(), productCount: z.int() });
+export type Category = z.infer<typeof Category>;
+
+export const ProductSummary = z.object({
+  id: Id,
+  slug: z.string(),
+  title: z.string(),
+  category: z.object({ slug: z.string(), name: z.string() }),
+  image: z.string(),
+  priceFrom: Money,
+  inStock: z.boolean(),
+});
+export type ProductSummary = z.infer<typeof ProductSummary>;
+
+export const Variant = z.object({
+  id: Id,
+  sku: z.string(),
+  title: z.string(),
+  options: z.record(z.string(), z.string()),
+  price: Money,
+  stock: z.int(),
+});
+export type Variant = z.infer<typeof Variant>;
+
+export const ProductOption = z.strictObject({
+  name: z.string().trim().min(1).max(40),
+  values: z.array(z.string().trim().min(1).max(40)).min(1).max(30),
+});
+export type ProductOption = z.infer<typeof ProductOption>;
+
+export const Product = ProductSummary.extend({
+  description: z.string(),
+  options: z.array(z.object({ name: z.string(), values: z.array(z.string()) })),
+  variants: z.array(Variant),
+  status: z.enum(["active", "archived"]),
+  createdAt: z.date(),
+});
+export type Product = z.infer<typeof Product>;
+
+export const ProductSort = z.enum(["relevance", "price_asc", "price_desc", "newest"]);
+export type ProductSort = z.infer<typeof ProductSort>;
+
+const MinorUnits = z.int().min(0).max(100_000_000_00);
+
+export const ListProductsInput = z
+  .strictObject({
+    cursor: Cursor.optional(),
+    limit: z.int().min(1).max(100).default(24),
+    category: Slug.optional(),
+    minPrice: MinorUnits.optional(),
+    maxPrice: MinorUnits.optional(),
+    q: z.string().trim().max(200).optional(),
+    sort: ProductSort.optional(),
+  })
+  .refine((i) => i.minPrice === undefined || i.maxPrice === undefined || i.minPrice <= i.maxPrice, {
+    message: "minPrice must not exceed maxPrice",
+    path: ["minPrice"],
+  })
+  .default({ limit: 24 });
+export type ListProductsInput = z.infer<typeof ListProductsInput>;
+
+export const GetProductInput = z.union([z.strictObject({ id: Id }), z.strictObject({ slug: Slug })]);
+export type GetProductInput = z.infer<typeof GetProductInput>;
+
+const Sku = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, { message: "a SKU holds letters, digits, '.', '_' and '-'" });
+const Stock = z.int().min(0).max(1_000_000);
+
+export const NewVariant = z.strictObject({
+  sku: Sku,
+  title: z.string().trim().min(1).max(120).optional(),
+  options: z.record(z.string(), z.string()).default({}),
+  price: Money,
+  stock: Stock.default(0),
+});
+export type NewVariant = z.input<typeof NewVariant>;
+
+export const CreateProductInput = z
+  .strictObject({
+    slug: Slug.optional(),
+    title: z.string().trim().min(1).max(200),
+    description: z.string().trim().max(10_000).default(""),
+    category: Slug,
+    image: z.string().max(2048).optional(),
+    options: z.array(ProductOption).max(3).default([]),
+    variants: z.array(NewVariant).min(1).max(100),
+  })
+  .superRefine((p, ctx) => {
+    const currencies = new Set(p.variants.map((v) => v.price.currency));
+    if (currencies.size > 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["variants"],
+        message: "all variants of a product share one currency",
+      });
+    if (p.options.length === 0 && p.variants.length !== 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["variants"],
+        message: "a product without options has exactly one variant",
+      });
+    for (const [i, v] of p.variants.entries()) {
+      for (const option of p.options) {
+        if (!option.values.includes(v.options[option.name] ?? ""))
+          ctx.addIssue({
+            code: "custom",
+            path: ["variants", i, "options", option.name],
+            message: `expected one of ${option.values.join(", ")}`,
+          });
+      }
+      const extra = Object.keys(v.options).filter((k) => !p.options.some((o) => o.name === k));
+      if (extra.length)
+        ctx.addIssue({
+          code: "custom",
+          path: ["variants", i, "options"],
+          message: `unknown option ${extra.join(", ")}`,
+        });
+    }
+    const combos = new Set(p.variants.map((v) => JSON.stringify(p.options.map((o) => v.options[o.name]))));
+    if (combos.size !== p.variants.length)
+      ctx.addIssue({ code: "custom", path: ["variants"], message: "two variants have the same options" });
+  });
+export type CreateProductInput = z.input<typeof CreateProductInput>;
+export type CreateProduct = z.output<typeof CreateProductInput>;
+
+export const UpdateProductInput = z.strictObject({
+  id: Id,
+  slug: Slug.optional(),
+  title: z.string().trim().min(1).max(200).optional(),
+  description: z.string().trim().max(10_000).optional(),
+  category: Slug.optional(),
+  image: z.string().max(2048).optional(),
+  variants: z
+    .array(
+      z.strictObject({
+        id: Id,
+        sku: Sku.optional(),
+        title: z.string().trim().min(1).max(120).optional(),
+        price: Money.optional(),
+      }),
+    )
+    .max(100)
+    .optional(),
+});
+export type UpdateProductInput = z.infer<typeof UpdateProductInput>;
+
+export const ProductIdInput = z.strictObject({ id: Id });
+export const SetStockInput = z.strictObject({ variantId: Id, stock: Stock });
+export type SetStockInput = z.infer<typeof SetStockInput>;
+
+/** The product service as routers and other services see it. */
+export interface ProductApi {
+  list(input: ListProductsInput): Promise<{ items: ProductSummary[]; nextCursor: string | null }>;
+  get(input: GetProductInput): Promise<Product>;
+  categories(): Promise<Category[]>;
+  create(input: CreateProduct): Promise<Product>;
+  update(input: UpdateProductInput): Promise<Product>;
+  archive(id: string): Promise<Product>;
+  setStock(input: SetStockInput): Promise<Variant>;
+  createCategory(input: { slug: string; name: string; position?: number }): Promise<Category>;
+}

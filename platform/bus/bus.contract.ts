@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it } from "bun:test";
+import type { EventEnvelope } from "../../contracts/events.ts";
+import { systemClock } from "../clock.ts";
+import { newId } from "../ids.ts";
+import { event } from "./outbox.ts";
+import type { Bus, RetryPolicy } from "./port.ts";
+
+/** Retries quickly enough for a test; pass it to the adapter the contract opens. */
+export const fastRetry: RetryPolicy = { attempts: 5, baseDelayMs: 1, maxDelayMs: 5 };
+
+/** A stock change for `aggregateId`, its position in the sequence carried in `stock`. */
+export const stockChanged = (aggregateId: string, n: number): EventEnvelope =>
+  event(
+    "product.stock_changed@1",
+    aggregateId,
+    { productId: aggregateId, variantId: newId(), stock: n },
+    systemClock,
+  );
+
+const stockOf = (e: EventEnvelope) => (e.payload as { stock: number }).stock;
+
+/**
+ * The behaviour every bus adapter promises (in-process, Redis Streams, Kafka), run against each.
+ * `open` must return a fresh bus whose retry policy is fast (see `fastRetry`).
+ * @example busContract("memory", async () => memoryBus({ retry: fastRetry }));
+ */
+export function busContract(name: string, open: () => Promise<Bus>) {
+  describe(`bus contract: ${name}`, () => {
+    let bus: Bus;
+    beforeEach(async () => {
+      bus = await open();
+    });
+    afterEach(() => bus.close());
+
+    it("delivers every published event to every consumer group", async () => {
+      const seen: Record<string, string[]> = { search: [], mailer: [] };
+      for (const group of Object.keys(seen)) {
+        await bus.subscribe(group, async (e) => {
+          seen[group]!.push(e.id);
+        });
+      }
+      const events = [stockChanged(newId(), 1), stockChanged(newId(), 2)];
+      const more = [stockChanged(newId(), 3)];
+
+      await bus.publish(events);
+      await bus.publish(more);
+      await bus.drain();
+
+      const ids = [...events, ...more].map((e) => e.id);
+      expect(seen.search!.toSorted()).toEqual(ids.toSorted());
+      expect(seen.mailer!.toSorted()).toEqual(ids.toSorted());
+    });
+
+    it("delivers the envelope intact", async () => {
+      const got: EventEnvelope[] = [];
+      await bus.subscribe("reader", async (e) => {
+        got.push(e);
+      });
+      const sent = stockChanged(newId(), 7);
+      await bus.publish([sent]);
+      await bus.drain();
+      expect(got).toHaveLength(1);
+      expect({ ...got[0]!, occurredAt: new Date(got[0]!.occurredAt) }).toEqual(sent);
+    });
+
+    it("delivers the events of one aggregate in publish order", async () => {
+      const aggregates = [newId(), newId(), newId()];
+      const seen = new Map<string, number[]>(aggregates.map((a) => [a, []]));
+      await bus.subscribe("projector", async (e) => {
+        // Uneven handler latency would let a concurrent consumer overtake itself.
+        if (Math.random() < 0.3) await Bun.sleep(1);
+        seen.get(e.aggregateId)!.push(stockOf(e));
+      });
+
+      const expected = Array.from({ length: 30 }, (_, n) => n);
+      for (let n = 0; n < 30; n += 3) {
+        // Interleave aggregates, mixing single publishes with batches.
+        await bus.publish([stockChanged(aggregates[0]!, n), stockChanged(aggregates[1]!, n)]);
+        await bus.publish([stockChanged(aggregates[2]!, n)]);
+        await bus.publish([
+          stockChanged(aggregates[0]!, n + 1),
+          stockChanged(aggregates[0]!, n + 2),
+          stockChanged(aggregates[1]!, n + 1),
+        ]);
+        await bus.publish([stockChanged(aggregates[1]!, n + 2)]);
+        await bus.publish([stockChanged(aggregates[2]!, n + 1), stockChanged(aggregates[2]!, n + 2)]);
+      }
+      await bus.drain();
+
+      for (const aggregate of aggregates) expect(seen.get(aggregate)!).toEqual(expected);
+    });
+
+    it("redelivers an event whose handler failed until it succeeds, before the next one", async () => {
+      const aggregate = newId();
+      const [flaky, next] = [stockChanged(aggregate, 1), stockChanged(aggregate, 2)];
+      let attempts = 0;
+      const handled: number[] = [];
+      await bus.subscribe("flaky", async (e) => {
+        if (e.id === flaky.id && ++attempts <= 2) throw new Error(`transient failure ${attempts}`);
+        handled.push(stockOf(e));
+      });
+
+      await bus.publish([flaky, next]);
+      await bus.drain();
+
+      expect(attempts).toBe(3);
+      expect(handled).toEqual([1, 2]);
+    });
+
+    it("drain waits for deliveries still in flight", async () => {
+      let finished = 0;
+      await bus.subscribe("slow", async () => {
+        await Bun.sleep(30);
+        finished++;
+      });
+      await bus.publish([stockChanged(newId(), 1), stockChanged(newId(), 2)]);
+      await bus.drain();
+      expect(finished).toBe(2);
+    });
+  });
+}

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
+import { count, eq, isNull, sql } from "drizzle-orm";
+import { pgSchema, serial, uuid } from "drizzle-orm/pg-core";
+import type { EventEnvelope } from "../../contracts/events.ts";
+import { systemClock } from "../clock.ts";
+import { openPglite } from "../db/pglite.ts";
+import type { Database, Tx } from "../db/port.ts";
+import { newId } from "../ids.ts";
+import { handleOnce, inboxTable } from "./inbox.ts";
+import { memoryBus } from "./memory.ts";
+import { appendToOutbox, event, outboxRelay, outboxTable } from "./outbox.ts";
+import type { Bus } from "./port.ts";
+
+const schema = pgSchema("outboxtest");
+const outbox = outboxTable(schema);
+const inbox = inboxTable(schema);
+/** Stands in for a consumer's business table: one row per time an effect ran. */
+const effects = schema.table("effects", { n: serial().primaryKey(), eventId: uuid("event_id").notNull() });
+
+// The DDL drizzle-kit would generate for the tables above.
+const ddl = [
+  "create schema outboxtest",
+  `create table outboxtest.outbox (
+    seq bigserial primary key,
+    id uuid not null unique,
+    type text not null,
+    version integer not null,
+    aggregate_id text not null,
+    payload jsonb not null,
+    occurred_at timestamp with time zone not null,
+    published_at timestamp with time zone
+  )`,
+  "create index outbox_unpublished on outboxtest.outbox (seq) where published_at is null",
+  `create table outboxtest.inbox (
+    consumer text not null,
+    event_id uuid not null,
+    handled_at timestamp with time zone not null default now(),
+    primary key (consumer, event_id)
+  )`,
+  "create table outboxtest.effects (n serial primary key, event_id uuid not null)",
+];
+
+const created = (productId = newId()) => event("product.created@1", productId, { productId }, systemClock);
+
+let db: Database;
+
+beforeAll(async () => {
+  db = await openPglite();
+  for (const statement of ddl) await db.primary.execute(sql.raw(statement));
+});
+afterAll(() => db?.close());
+
+beforeEach(async () => {
+  await db.primary.execute(sql`truncate outboxtest.outbox, outboxtest.inbox, outboxtest.effects`);
+});
+
+describe("outbox relay", () => {
+  let bus: Bus;
+  let published: string[];
+
+  beforeEach(async () => {
+    bus = memoryBus();
+    published = [];
+    await bus.subscribe("recorder", async (e) => {
+      published.push(e.id);
+    });
+  });
+
+  const relay = (batch?: number) => outboxRelay({ db, bus, outboxes: [outbox], ...(batch ? { batch } : {}) });
+
+  it("never publishes events appended in a transaction that rolled back", async () => {
+    const lost = [created(), created()];
+    const failing = db.primary.transaction(async (tx) => {
+      await appendToOutbox(tx, outbox, lost);
+      throw new Error("the business write failed");
+    });
+    await expect(failing).rejects.toThrow("the business write failed");
+
+    expect(await relay().flush()).toBe(0);
+    await bus.drain();
+    expect(published).toEqual([]);
+    expect((await db.primary.select({ n: count() }).from(outbox))[0]!.n).toBe(0);
+  });
+
+  it("publishes committed events in the order they were appended, marks them, and publishes nothing twice", async () => {
+    const first = [created(), created()];
+    const second = [created()];
+    await db.primary.transaction((tx) => appendToOutbox(tx, outbox, first));
+    await db.primary.transaction((tx) => appendToOutbox(tx, outbox, second));
+    const r = relay();
+
+    expect(await r.flush()).toBe(3);
+    await bus.drain();
+    expect(published).toEqual([...first, ...second].map((e) => e.id));
+    expect(await db.primary.select().from(outbox).where(isNull(outbox.publishedAt))).toEqual([]);
+
+    expect(await r.flush()).toBe(0);
+    await bus.drain();
+    expect(published).toHaveLength(3);
+  });
+
+  it("publishes a backlog larger than one batch, still in order", async () => {
+    const events = Array.from({ length: 7 }, () => created());
+    await db.primary.transaction((tx) => appendToOutbox(tx, outbox, events));
+
+    expect(await relay(2).flush()).toBe(7);
+    await bus.drain();
+    expect(published).toEqual(events.map((e) => e.id));
+  });
+
+  it("publishes the envelope as it was appended", async () => {
+    const sent = created();
+    const received: EventEnvelope[] = [];
+    await bus.subscribe("reader", async (e) => {
+      received.push(e);
+    });
+    await db.primary.transaction((tx) => appendToOutbox(tx, outbox, [sent]));
+
+    await relay().flush();
+    await bus.drain();
+    expect(received).toEqual([sent]);
+  });
+});
+
+describe("handleOnce", () => {
+  const effectRuns = async (eventId: string) =>
+    (await db.primary.select({ n: count() }).from(effects).where(eq(effects.eventId, eventId)))[0]!.n;
+  const inboxRows = async (eventId: string) =>
+    (await db.primary.select({ n: count() }).from(inbox).where(eq(inbox.eventId, eventId)))[0]!.n;
+  const recordEffect = (e: EventEnvelope) => async (tx: Tx) => {
+    await tx.insert(effects).values({ eventId: e.id });
+  };
+
+  it("runs the effect once when the same event is delivered twice", async () => {
+    const e = created();
+    expect(await handleOnce(db, inbox, "search", e, recordEffect(e))).toBe(true);
+    expect(await handleOnce(db, inbox, "search", e, recordEffect(e))).toBe(false);
+    expect(await effectRuns(e.id)).toBe(1);
+  });
+
+  it("runs the effect once when the same event is delivered twice concurrently", async () => {
+    const e = created();
+    const ran = await Promise.all([
+      handleOnce(db, inbox, "search", e, recordEffect(e)),
+      handleOnce(db, inbox, "search", e, recordEffect(e)),
+    ]);
+    expect(ran.toSorted()).toEqual([false, true]);
+    expect(await effectRuns(e.id)).toBe(1);
+  });
+
+  it("runs the effect once per consumer", async () => {
+    const e = created();
+    expect(await handleOnce(db, inbox, "search", e, recordEffect(e))).toBe(true);
+    expect(await handleOnce(db, inbox, "mailer", e, recordEffect(e))).toBe(true);
+    expect(await effectRuns(e.id)).toBe(2);
+  });
+
+  it("leaves no inbox row when the effect throws, so a retry runs it", async () => {
+    const e = created();
+    const failing = handleOnce(db, inbox, "search", e, async (tx) => {
+      await recordEffect(e)(tx);
+      throw new Error("downstream unavailable");
+    });
+    await expect(failing).rejects.toThrow("downstream unavailable");
+    expect(await inboxRows(e.id)).toBe(0);
+    expect(await effectRuns(e.id)).toBe(0);
+
+    expect(await handleOnce(db, inbox, "search", e, recordEffect(e))).toBe(true);
+    expect(await inboxRows(e.id)).toBe(1);
+    expect(await effectRuns(e.id)).toBe(1);
+  });
+});

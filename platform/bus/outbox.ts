@@ -1,0 +1,145 @@
+import { asc, inArray, isNull, sql } from "drizzle-orm";
+import { bigserial, index, integer, jsonb, type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import type { EventEnvelope, EventName, PayloadOf } from "../../contracts/events.ts";
+import { EventPayloads } from "../../contracts/events.ts";
+import type { Clock } from "../clock.ts";
+import type { Database, Executor } from "../db/port.ts";
+import { newId } from "../ids.ts";
+import type { Bus } from "./port.ts";
+
+/** The outbox table a service declares in its own schema, so drizzle-kit migrates it with the rest. */
+export const outboxTable = (schema: PgSchema) =>
+  schema.table(
+    "outbox",
+    {
+      seq: bigserial({ mode: "number" }).primaryKey(),
+      id: uuid().notNull().unique(),
+      type: text().notNull(),
+      version: integer().notNull(),
+      aggregateId: text("aggregate_id").notNull(),
+      payload: jsonb().notNull(),
+      occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull(),
+      publishedAt: timestamp("published_at", { withTimezone: true }),
+    },
+    (t) => [index("outbox_unpublished").on(t.seq).where(sql`published_at is null`)],
+  );
+export type OutboxTable = ReturnType<typeof outboxTable>;
+
+/** Builds a validated envelope; the payload must match its contract schema. */
+export function event<N extends EventName>(
+  name: N,
+  aggregateId: string,
+  payload: PayloadOf<N>,
+  clock: Clock,
+): EventEnvelope {
+  const [type, version] = name.split("@") as [string, string];
+  return {
+    id: newId(),
+    type,
+    version: Number(version),
+    occurredAt: clock.now(),
+    aggregateId,
+    payload: EventPayloads[name].parse(payload),
+  };
+}
+
+/** Writes events in the caller's transaction: they are published if and only if it commits. */
+export async function appendToOutbox(tx: Executor, table: OutboxTable, events: readonly EventEnvelope[]) {
+  if (events.length === 0) return;
+  await tx.insert(table).values(events.map((e) => ({ ...e, payload: e.payload as object })));
+}
+
+/**
+ * Moves committed outbox rows onto the bus, oldest first (at-least-once: a crash after publishing
+ * and before marking re-publishes, and consumers dedupe by event id). Polls, and `kick()` wakes it
+ * right after a commit so events do not wait for the next tick.
+ */
+export function outboxRelay({
+  db,
+  bus,
+  outboxes,
+  pollMs = 250,
+  batch = 200,
+  onError = () => {},
+}: {
+  db: Database;
+  bus: Bus;
+  outboxes: readonly OutboxTable[];
+  pollMs?: number;
+  batch?: number;
+  onError?: (error: unknown) => void;
+}) {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let running: Promise<number> | null = null;
+  let queued: Promise<number> | null = null;
+
+  const relayOne = (table: OutboxTable) =>
+    db.primary.transaction(async (tx) => {
+      const rows = await tx
+        .select()
+        .from(table)
+        .where(isNull(table.publishedAt))
+        .orderBy(asc(table.seq))
+        .limit(batch)
+        .for("update", { skipLocked: true });
+      if (rows.length === 0) return 0;
+      await bus.publish(rows.map(({ seq: _, publishedAt: __, ...e }) => e));
+      await tx
+        .update(table)
+        .set({ publishedAt: sql`now()` })
+        .where(
+          inArray(
+            table.seq,
+            rows.map((r) => r.seq),
+          ),
+        );
+      return rows.length;
+    });
+
+  const pass = async () => {
+    let total = 0;
+    for (const table of outboxes) {
+      for (let n = await relayOne(table); n > 0; n = await relayOne(table)) total += n;
+    }
+    return total;
+  };
+
+  /**
+   * Publishes everything pending; returns how many events went out. A call during a pass queues one
+   * more pass after it (shared by every such caller), so no commit waits for the next poll.
+   */
+  const flush = (): Promise<number> => {
+    if (!running) {
+      running = pass().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    queued ??= running
+      .catch(() => 0)
+      .then(() => {
+        queued = null;
+        return flush();
+      });
+    return queued;
+  };
+
+  const kick = () => {
+    flush().catch(onError);
+  };
+
+  return {
+    flush,
+    kick,
+    start() {
+      timer ??= setInterval(kick, pollMs);
+      kick();
+    },
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+      await Promise.allSettled([running, queued]);
+    },
+  };
+}
+export type OutboxRelay = ReturnType<typeof outboxRelay>;

@@ -1,0 +1,27 @@
+import type { EventEnvelope } from "../../contracts/events.ts";
+
+export type EventHandler = (event: EventEnvelope) => Promise<void>;
+
+/** What happens to an event a handler keeps failing on, once retries are spent. */
+export type PoisonHandler = (consumer: string, event: EventEnvelope, error: unknown) => Promise<void> | void;
+
+/**
+ * The bus port: at-least-once delivery to every consumer group, in order per aggregate.
+ * Producers never call `publish` directly; the outbox relay does, after the business transaction commits.
+ */
+export interface Bus {
+  readonly kind: "memory" | "redis-streams" | "kafka";
+  publish(events: readonly EventEnvelope[]): Promise<void>;
+  /** Each distinct `consumer` gets every event; handlers of one consumer see events one at a time. */
+  subscribe(consumer: string, handler: EventHandler): Promise<void>;
+  /** Resolves once every event published so far has been handled or given up on (tests, shutdown). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type RetryPolicy = { attempts: number; baseDelayMs: number; maxDelayMs: number };
+export const defaultRetry: RetryPolicy = { attempts: 6, baseDelayMs: 100, maxDelayMs: 5_000 };
+
+/** Exponential backoff with full jitter. */
+export const backoff = (attempt: number, p: RetryPolicy) =>
+  Math.random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));

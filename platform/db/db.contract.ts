@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from "bun:test";
+import { join } from "node:path";
+import { and, eq, gt, sql } from "drizzle-orm";
+import { notes, products } from "../../test/fixtures/schema.ts";
+import { waitFor } from "../../test/support/binaries.ts";
+import type { Database, Migrations } from "./port.ts";
+
+/** drizzle-kit output for test/fixtures/schema.ts: 0000 creates schema `contract` + products, 0001 adds notes. */
+export const fixtureMigrations: Migrations = {
+  schema: "contract",
+  folder: join(import.meta.dir, "../../test/fixtures/migrations"),
+};
+
+/**
+ * The db port's behaviour, run against every adapter. `open` must return a handle on an empty database
+ * each time it is called; each test opens one and closes it.
+ * @example dbContract("pglite", () => openPglite());
+ */
+export function dbContract(name: string, open: () => Promise<Database>) {
+  describe(`db port: ${name}`, () => {
+    let db: Database;
+    beforeEach(async () => {
+      db = await open();
+    });
+    afterEach(async () => {
+      await db.close();
+    });
+
+    it("answers a ping", async () => {
+      await db.ping();
+    });
+
+    it("migrating an empty database creates every table of the service's schema", async () => {
+      await db.migrate(fixtureMigrations);
+
+      await db.primary.insert(products).values({ sku: "tee", stock: 3 });
+      await db.primary.insert(notes).values({ body: "hello" });
+      expect(await db.primary.select().from(products)).toEqual([{ sku: "tee", stock: 3 }]);
+      expect(await db.primary.select({ body: notes.body }).from(notes)).toEqual([{ body: "hello" }]);
+    });
+
+    it("migrating an up-to-date database changes nothing and keeps the data", async () => {
+      await db.migrate(fixtureMigrations);
+      await db.primary.insert(products).values({ sku: "tee", stock: 3 });
+
+      await db.migrate(fixtureMigrations);
+
+      expect(await db.primary.select().from(products)).toEqual([{ sku: "tee", stock: 3 }]);
+    });
+
+    it("two migrations started at once both succeed", async () => {
+      await Promise.all([db.migrate(fixtureMigrations), db.migrate(fixtureMigrations)]);
+
+      await db.primary.insert(notes).values({ body: "after the race" });
+      expect(await db.primary.$count(notes)).toBe(1);
+    });
+
+    it("a transaction that throws leaves nothing behind", async () => {
+      await db.migrate(fixtureMigrations);
+
+      const failing = db.primary.transaction(async (tx) => {
+        await tx.insert(notes).values({ body: "never committed" });
+        throw new Error("payment declined");
+      });
+
+      await expect(failing).rejects.toThrow("payment declined");
+      expect(await db.primary.select().from(notes)).toEqual([]);
+    });
+
+    it("50 buyers racing for 10 units: exactly 10 get one and stock ends at 0", async () => {
+      await db.migrate(fixtureMigrations);
+      await db.primary.insert(products).values({ sku: "tee", stock: 10 });
+
+      const attempts = Array.from({ length: 50 }, () =>
+        db.primary
+          .update(products)
+          .set({ stock: sql`${products.stock} - 1` })
+          .where(and(eq(products.sku, "tee"), gt(products.stock, 0)))
+          .returning({ left: products.stock }),
+      );
+      const results = await Promise.all(attempts);
+
+      const won = results.flat().map((row) => row.left);
+      expect(won.toSorted((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(await db.primary.select({ stock: products.stock }).from(products)).toEqual([{ stock: 0 }]);
+    });
+
+    it("a write is readable from the primary at once", async () => {
+      await db.migrate(fixtureMigrations);
+
+      await db.primary.insert(notes).values({ body: "read your writes" });
+
+      expect(await db.primary.select({ body: notes.body }).from(notes)).toEqual([
+        { body: "read your writes" },
+      ]);
+    });
+
+    it("a write reaches replica reads soon after", async () => {
+      await db.migrate(fixtureMigrations);
+
+      await db.primary.insert(notes).values({ body: "eventually everywhere" });
+
+      await waitFor(
+        "the note to be readable from the replica",
+        async () => (await db.replica.select().from(notes)).some((n) => n.body === "eventually everywhere"),
+        5_000,
+      );
+    });
+  });
+}

@@ -1,0 +1,74 @@
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+import { Client, Pool } from "pg";
+import type { Database, Sql } from "./port.ts";
+
+/** One lock for every service's migrations: they share the `drizzle` bookkeeping schema. */
+const migrationLock = sql`hashtext('fastr:migrate')`;
+
+/**
+ * PostgreSQL over `pg` pools: the distributed shape's database. Reads through `replica` go to the
+ * streaming standby when `replicaUrl` is given, else to the primary.
+ * @example
+ * const db = await openPostgres({ url: env.DATABASE_URL, replicaUrl: env.DATABASE_REPLICA_URL });
+ * await db.migrate({ schema: "auth", folder: "services/auth/db/migrations" });
+ */
+export async function openPostgres({
+  url,
+  replicaUrl,
+  poolSize = 10,
+  onError = (error) =>
+    console.error(
+      JSON.stringify({ level: "error", msg: "idle database connection failed", error: String(error) }),
+    ),
+}: {
+  url: string;
+  replicaUrl?: string;
+  poolSize?: number;
+  /** An idle pooled connection broke (server restart, failover); the pool replaces it. */
+  onError?: (error: Error) => void;
+}): Promise<Database> {
+  const primaryPool = new Pool({ connectionString: url, max: poolSize });
+  const replicaPool = replicaUrl ? new Pool({ connectionString: replicaUrl, max: poolSize }) : undefined;
+  // Without a listener, a connection the server drops while idle would crash the process.
+  primaryPool.on("error", onError);
+  replicaPool?.on("error", onError);
+  const primary = drizzle({ client: primaryPool }) as Sql;
+  const replica = replicaPool ? (drizzle({ client: replicaPool }) as Sql) : primary;
+  return {
+    kind: "pg",
+    primary,
+    replica,
+    async migrate({ schema, folder }) {
+      // A dedicated session: an advisory lock belongs to the connection that took it, so several
+      // processes starting at once queue here and the later ones find nothing left to apply.
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        const db = drizzle({ client });
+        await db.execute(sql`select pg_advisory_lock(${migrationLock})`);
+        try {
+          // Bookkeeping lives outside the service's schema: drizzle creates its migrations schema before
+          // applying anything, and drizzle-kit's first migration says `CREATE SCHEMA "<schema>"` (no IF NOT EXISTS).
+          await migrate(db, {
+            migrationsFolder: folder,
+            migrationsSchema: "drizzle",
+            migrationsTable: `${schema}_migrations`,
+          });
+        } finally {
+          // Ending the session releases the lock too, so a failed unlock must not hide the migration's error.
+          await db.execute(sql`select pg_advisory_unlock(${migrationLock})`).catch(() => {});
+        }
+      } finally {
+        await client.end();
+      }
+    },
+    async ping() {
+      await primary.execute(sql`select 1`);
+    },
+    async close() {
+      await Promise.all([primaryPool.end(), replicaPool?.end()]);
+    },
+  };
+}

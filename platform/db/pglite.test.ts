@@ -1,0 +1,4 @@
+import { dbContract } from "./db.contract.ts";
+import { openPglite } from "./pglite.ts";
+
+dbContract("pglite", () => openPglite());

@@ -1,0 +1,41 @@
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/pglite";
+import { migrate } from "drizzle-orm/pglite/migrator";
+import type { Database, Sql } from "./port.ts";
+
+/**
+ * Real Postgres compiled to WASM, in this process: the embedded shape's database.
+ * The first open in a process compiles the WASM (3–5 s); later opens take a few hundred ms.
+ * @example const db = await openPglite(".fastr/pgdata"); // or openPglite() for memory
+ */
+export async function openPglite(dataDir?: string): Promise<Database> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir ? { dataDir } : {});
+  const db = drizzle({ client }) as unknown as Sql;
+  // One connection: migrations run one after another, or two would both see "nothing applied yet".
+  let queue: Promise<void> = Promise.resolve();
+  return {
+    kind: "pglite",
+    primary: db,
+    replica: db,
+    migrate({ schema, folder }) {
+      const run = queue.then(() =>
+        // Bookkeeping lives outside the service's schema: drizzle creates its migrations schema before
+        // applying anything, and drizzle-kit's first migration says `CREATE SCHEMA "<schema>"`.
+        migrate(db as never, {
+          migrationsFolder: folder,
+          migrationsSchema: "drizzle",
+          migrationsTable: `${schema}_migrations`,
+        }),
+      );
+      queue = run.catch(() => {});
+      return run;
+    },
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => client.close(),
+  };
+}

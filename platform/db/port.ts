@@ -1,0 +1,30 @@
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+
+/** A drizzle handle; both adapters (PGlite and pg) produce one. */
+export type Sql = PgDatabase<PgQueryResultHKT>;
+/** A drizzle transaction handle. */
+export type Tx = Parameters<Parameters<Sql["transaction"]>[0]>[0];
+/** Anything that runs queries: the database or an open transaction. */
+export type Executor = Sql | Tx;
+
+/** Where a service's drizzle-kit migrations live and which Postgres schema they own. */
+export type Migrations = { schema: string; folder: string };
+
+/** The db port: one per process, shared by the services it hosts (each in its own schema). */
+export interface Database {
+  readonly kind: "pglite" | "pg";
+  /** Writes, transactions, and reads that must see the latest commit. */
+  readonly primary: Sql;
+  /** Reads that may lag a moment: a streaming replica when one is configured, else the primary. */
+  readonly replica: Sql;
+  /** Applies a service's pending migrations; safe to call on every start and from several processes. */
+  migrate(migrations: Migrations): Promise<void>;
+  /** Round-trips to the primary; used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Rows of a raw `execute` on either driver (both return `{ rows }`). */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}

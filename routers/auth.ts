@@ -1,0 +1,40 @@
+import { TRPCError } from "@trpc/server";
+import type { SessionGrant } from "../contracts/auth.ts";
+import { LoginInput, SignupInput } from "../contracts/auth.ts";
+import { type Context, SESSION_COOKIE } from "./context.ts";
+import { publicProcedure, router } from "./trpc.ts";
+
+const setSessionCookie = (ctx: Context, grant: SessionGrant) =>
+  ctx.setCookie(SESSION_COOKIE, grant.token, {
+    maxAgeSeconds: Math.max(0, Math.floor((grant.expiresAt.getTime() - Date.now()) / 1000)),
+  });
+
+export const authRouter = router({
+  signup: publicProcedure.input(SignupInput).mutation(async ({ ctx, input }) => {
+    const grant = await ctx.services.auth.signup(input);
+    setSessionCookie(ctx, grant);
+    return grant;
+  }),
+
+  login: publicProcedure.input(LoginInput).mutation(async ({ ctx, input }) => {
+    const grant = await ctx.services.auth.login(input, { ip: ctx.ip });
+    setSessionCookie(ctx, grant);
+    return grant;
+  }),
+
+  /** Ends the caller's session (if any) and clears the cookie; calling it twice is harmless. */
+  logout: publicProcedure.mutation(async ({ ctx }) => {
+    const session = await ctx.session();
+    if (session?.source === "cookie" && !ctx.originAllowed) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: "cross-site request refused: the Origin header is missing or not allowed",
+      });
+    }
+    if (session) await ctx.services.auth.logout(session.id);
+    ctx.setCookie(SESSION_COOKIE, "", { maxAgeSeconds: 0 });
+    return { ok: true as const };
+  }),
+
+  me: publicProcedure.query(async ({ ctx }) => (await ctx.session())?.user ?? null),
+});

@@ -1,0 +1,48 @@
+import { createTRPCClient, type HTTPHeaders, httpBatchLink, type TRPCLink } from "@trpc/client";
+import type { AnyRouter } from "@trpc/server";
+import superjson from "superjson";
+import type { AppRouter } from "./index.ts";
+
+type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export type ServiceLinkOptions = {
+  /** Where the shop is served, e.g. `http://localhost:3000`, or `""` for same-origin in a browser. */
+  baseUrl: string;
+  headers?: HTTPHeaders | (() => HTTPHeaders | Promise<HTTPHeaders>);
+  fetch?: FetchLike;
+};
+
+/**
+ * Sends `product.list` to `<baseUrl>/api/product/trpc/list`: one batching link per service, so a page
+ * that asks three services makes three requests, each batching its own calls.
+ */
+export function serviceLink<TRouter extends AnyRouter>(options: ServiceLinkOptions): TRPCLink<TRouter> {
+  return (runtime) => {
+    const perService = new Map<string, ReturnType<ReturnType<typeof httpBatchLink>>>();
+    return ({ op, next }) => {
+      const dot = op.path.indexOf(".");
+      const service = op.path.slice(0, dot);
+      let link = perService.get(service);
+      if (!link) {
+        link = httpBatchLink({
+          url: `${options.baseUrl}/api/${service}/trpc`,
+          transformer: superjson,
+          headers: options.headers ?? {},
+          ...(options.fetch && { fetch: options.fetch }),
+        })(runtime);
+        perService.set(service, link);
+      }
+      return link({ op: { ...op, path: op.path.slice(dot + 1) }, next });
+    };
+  };
+}
+
+/**
+ * A typed client for the whole shop.
+ * @example
+ * const shop = createFastrClient({ baseUrl: "http://localhost:3000", headers: { authorization: `Bearer ${token}` } });
+ * const { items } = await shop.product.list.query({ category: "coffee", sort: "price_asc" });
+ */
+export const createFastrClient = (options: ServiceLinkOptions) =>
+  createTRPCClient<AppRouter>({ links: [serviceLink<AppRouter>(options)] });
+export type FastrClient = ReturnType<typeof createFastrClient>;

@@ -1,0 +1,113 @@
+import type { AuthApi, Session } from "../contracts/auth.ts";
+import type { ProductApi } from "../contracts/product.ts";
+import type { UserApi } from "../contracts/user.ts";
+
+/** The services a router may call; each shape decides whether they are in-process or remote. */
+export type Services = { auth: AuthApi; user: UserApi; product: ProductApi };
+
+export const SESSION_COOKIE = "fastr_session";
+
+export type CookieOptions = { maxAgeSeconds: number };
+
+/** Everything a procedure knows about the request it serves. */
+export type Context = {
+  requestId: string;
+  /** The client address (from X-Forwarded-For only when TRUST_PROXY is on). */
+  ip: string;
+  services: Services;
+  /** Whether the Origin header names this site or an allowed origin (CSRF defence for cookie auth). */
+  originAllowed: boolean;
+  /** The caller's session, resolved at most once per request; null for guests. */
+  session: () => Promise<RequestSession | null>;
+  setCookie: (name: string, value: string, options: CookieOptions) => void;
+};
+
+export type RequestSession = Session & { source: "cookie" | "bearer" };
+
+/** The credential a request carries, before it is checked. */
+export function readSessionToken(headers: Headers, cookies: Record<string, string>) {
+  const authorization = headers.get("authorization");
+  if (authorization?.toLowerCase().startsWith("bearer ")) {
+    return { token: authorization.slice(7).trim(), source: "bearer" as const };
+  }
+  const token = cookies[SESSION_COOKIE];
+  return token ? { token, source: "cookie" as const } : null;
+}
+
+/** Lucia's rule: accept a cross-origin-capable request only if Origin matches the host or an allowed origin. */
+export function isOriginAllowed(origin: string | null, host: string | null, allowed: readonly string[]) {
+  if (!origin) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  return parsed.host === host || allowed.some((a) => new URL(a).origin === parsed.origin);
+}
+
+export type ContextOptions = {
+  services: Services;
+  /** Origins besides the request's own host that may send cookie-authenticated mutations. */
+  allowedOrigins: readonly string[];
+  /** Honour X-Forwarded-Proto/Host (behind a proxy you run). */
+  trustProxy: boolean;
+};
+
+/**
+ * Builds the per-request context: reads the session credential, resolves it lazily (once), and
+ * re-sends the cookie when the session's expiry slid forward.
+ */
+export function createContextFactory(options: ContextOptions) {
+  return (req: Request, resHeaders: Headers, meta: { requestId: string; ip: string }): Context => {
+    const headers = req.headers;
+    const url = new URL(req.url);
+    const forwardedProto = options.trustProxy ? headers.get("x-forwarded-proto") : null;
+    const secure = (forwardedProto ?? url.protocol.replace(":", "")) === "https";
+    const host = (options.trustProxy && headers.get("x-forwarded-host")) || headers.get("host") || url.host;
+
+    const setCookie = (name: string, value: string, { maxAgeSeconds }: CookieOptions) => {
+      const parts = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAgeSeconds}`];
+      if (secure) parts.push("Secure");
+      resHeaders.append("Set-Cookie", parts.join("; "));
+    };
+
+    let resolved: Promise<RequestSession | null> | undefined;
+    const session = () => {
+      resolved ??= (async () => {
+        const credential = readSessionToken(headers, parseCookies(headers.get("cookie")));
+        if (!credential) return null;
+        const found = await options.services.auth.validateSession(credential.token);
+        if (!found) {
+          if (credential.source === "cookie") setCookie(SESSION_COOKIE, "", { maxAgeSeconds: 0 });
+          return null;
+        }
+        if (found.renewed && credential.source === "cookie") {
+          setCookie(SESSION_COOKIE, credential.token, {
+            maxAgeSeconds: Math.floor((found.expiresAt.getTime() - Date.now()) / 1000),
+          });
+        }
+        return { ...found, source: credential.source };
+      })();
+      return resolved;
+    };
+
+    return {
+      requestId: meta.requestId,
+      ip: meta.ip,
+      services: options.services,
+      originAllowed: isOriginAllowed(headers.get("origin"), host, options.allowedOrigins),
+      session,
+      setCookie,
+    };
+  };
+}
+
+function parseCookies(header: string | null): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const pair of header?.split(";") ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq > 0) cookies[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return cookies;
+}

@@ -1,0 +1,12 @@
+import { authRouter } from "./auth.ts";
+import { productRouter } from "./product.ts";
+import { router } from "./trpc.ts";
+import { userRouter } from "./user.ts";
+
+/** One router per service; each is served at `/api/<service>/trpc`. */
+export const serviceRouters = { auth: authRouter, user: userRouter, product: productRouter };
+export type ServiceName = keyof typeof serviceRouters;
+
+/** The type clients import: `createFastrClient` turns `product.list` into `/api/product/trpc/list`. */
+export const appRouter = router(serviceRouters);
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,46 @@
+/**
+ * `bun run staff:create -- --email E --password P [--name N]`: creates a staff account, or promotes an
+ * existing one (its password is reset and its sessions end). Works on the configured database:
+ * Postgres when DATABASE_URL is set, else the embedded data directory (stop the shop first: PGlite
+ * allows one process at a time).
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { Email, Password } from "../contracts/common.ts";
+import { memoryCache } from "../platform/cache/memory.ts";
+import { systemClock } from "../platform/clock.ts";
+import { loadConfig } from "../platform/config.ts";
+import { openPostgres } from "../platform/db/pg.ts";
+import { openPglite } from "../platform/db/pglite.ts";
+import { silentLogger } from "../platform/log.ts";
+import { authModule, createAuthService } from "../services/auth/index.ts";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { email: { type: "string" }, password: { type: "string" }, name: { type: "string" } },
+});
+const input = z
+  .object({ email: Email, password: Password, name: z.string().min(1).max(120).optional() })
+  .safeParse(values);
+if (!input.success) {
+  console.error(`usage: bun run staff:create -- --email <email> --password <password> [--name <name>]
+${input.error.issues.map((i) => `  --${i.path.join(".")}: ${i.message}`).join("\n")}`);
+  process.exit(2);
+}
+
+const config = loadConfig();
+const db = config.DATABASE_URL
+  ? await openPostgres({ url: config.DATABASE_URL })
+  : await openPglite(join(config.FASTR_DATA_DIR, "pgdata"));
+try {
+  await db.migrate(authModule.migrations);
+  const auth = createAuthService(
+    { db, cache: memoryCache(), clock: systemClock, log: silentLogger, eventsCommitted: () => {} },
+    { sessionTtlDays: config.SESSION_TTL_DAYS, sessionMaxAgeDays: config.SESSION_MAX_AGE_DAYS },
+  );
+  const user = await auth.upsertStaff(input.data);
+  console.log(`fastr: ${user.email} is staff (user id ${user.id})`);
+} finally {
+  await db.close();
+}

@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it, spyOn } from "bun:test";
+import { TRPCClientError } from "@trpc/client";
+import { DAY, MINUTE, manualClock } from "../../platform/clock.ts";
+import { createFastrClient } from "../../routers/client.ts";
+import { mutationBody, startTestShop, type TestShop, uniqueEmail } from "../../test/support/shop.ts";
+
+const codeOf = async (call: Promise<unknown>) => {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return { code: error.data?.code as string, message: error.message };
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+};
+
+describe("auth over HTTP", () => {
+  let shop: TestShop;
+  beforeAll(async () => {
+    shop = await startTestShop();
+  });
+  afterAll(() => shop.stop());
+
+  it("signs up, sets an HttpOnly SameSite=Lax session cookie, and knows the user by cookie and by Bearer", async () => {
+    const email = uniqueEmail();
+    const res = await shop.fetch("/api/auth/trpc/signup", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: mutationBody({ email: email.toUpperCase(), password: "long enough pw", name: "Grace" }),
+    });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(
+      /^fastr_session=[a-z2-7]{32}\.[a-z2-7]{32}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/,
+    );
+    const json = (await res.json()).result.data.json;
+    expect(json.user).toMatchObject({ email, name: "Grace", role: "customer" });
+
+    const byCookie = await shop.fetch("/api/auth/trpc/me", { headers: { cookie: cookie.split(";")[0]! } });
+    expect((await byCookie.json()).result.data.json).toMatchObject({ email });
+    expect(await shop.client(json.token).auth.me.query()).toMatchObject({ email, role: "customer" });
+    expect(await shop.client().auth.me.query()).toBeNull();
+  });
+
+  it("refuses a second account with the same email, whatever its case", async () => {
+    const { email } = await shop.customer();
+    const error = await codeOf(
+      shop.client().auth.signup.mutate({ email: email.toUpperCase(), password: "another pass", name: "X" }),
+    );
+    expect(error).toEqual({ code: "CONFLICT", message: "an account with this email already exists" });
+  });
+
+  it("says the same thing for an unknown account and a wrong password", async () => {
+    const { email } = await shop.customer();
+    const wrong = await codeOf(shop.client().auth.login.mutate({ email, password: "not the password" }));
+    const unknown = await codeOf(
+      shop.client().auth.login.mutate({ email: uniqueEmail("nobody"), password: "whatever1" }),
+    );
+    expect(wrong).toEqual({ code: "UNAUTHORIZED", message: "email or password is incorrect" });
+    expect(unknown).toEqual(wrong);
+  });
+
+  it("logs in with the right password and the session works at once", async () => {
+    const { email, password } = await shop.customer();
+    const grant = await shop.client().auth.login.mutate({ email, password });
+    expect(await shop.client(grant.token).user.me.query()).toMatchObject({ email });
+  });
+
+  it("stops a session from working the moment it logs out", async () => {
+    const { token, client } = await shop.customer();
+    await client.auth.logout.mutate();
+    expect(await shop.client(token).auth.me.query()).toBeNull();
+    expect(await codeOf(shop.client(token).user.me.query())).toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
+  it("rejects a forged or malformed token as a guest", async () => {
+    const { token } = await shop.customer();
+    const [id] = token.split(".");
+    expect(await shop.client(`${id}.${"a".repeat(32)}`).auth.me.query()).toBeNull();
+    expect(await shop.client("garbage").auth.me.query()).toBeNull();
+  });
+
+  describe("CSRF: cookie-authenticated mutations need an allowed Origin", () => {
+    const update = (cookie: string, headers: Record<string, string>) =>
+      shop.fetch("/api/user/trpc/update", {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie, ...headers },
+        body: mutationBody({ name: "Changed" }),
+      });
+
+    it("refuses a cookie mutation without Origin or from another site, and accepts one from the shop itself", async () => {
+      const { token } = await shop.customer();
+      const cookie = `fastr_session=${token}`;
+      const missing = await update(cookie, {});
+      expect(missing.status).toBe(403);
+      expect((await missing.json()).error.json.data.code).toBe("FORBIDDEN");
+      expect((await update(cookie, { origin: "https://evil.example" })).status).toBe(403);
+      expect((await update(cookie, { origin: shop.url })).status).toBe(200);
+    });
+
+    it("does not apply to Bearer tokens, which a browser never sends by itself", async () => {
+      const { token } = await shop.customer();
+      expect((await update("", { authorization: `Bearer ${token}` })).status).toBe(200);
+    });
+  });
+});
+
+describe("login throttling", () => {
+  const clock = manualClock();
+  let shop: TestShop;
+  beforeAll(async () => {
+    shop = await startTestShop({
+      clock,
+      env: { TRUST_PROXY: "true" },
+      loginLimits: {
+        ipAttempts: 20,
+        ipWindowMs: 5 * MINUTE,
+        accountFailures: 5,
+        accountWindowMs: 5 * MINUTE,
+      },
+    });
+  });
+  afterAll(() => shop.stop());
+
+  const loginFrom = (ip: string, email: string, password: string) =>
+    createFastrClient({ baseUrl: shop.url, headers: { "x-forwarded-for": ip } }).auth.login.mutate({
+      email,
+      password,
+    });
+
+  it("throttles an account after repeated failures, before hashing, and lets the owner back in after a short window", async () => {
+    const { email, password } = await shop.customer();
+    for (let i = 0; i < 5; i++) await codeOf(loginFrom(`10.0.0.${i}`, email, "wrong guess!"));
+
+    const verify = spyOn(Bun.password, "verify");
+    const throttled = await codeOf(loginFrom("10.0.1.1", email, password));
+    expect(throttled.code).toBe("TOO_MANY_REQUESTS");
+    expect(throttled.message).toMatch(/try again in \d+ seconds/);
+    expect(verify).not.toHaveBeenCalled();
+    verify.mockRestore();
+
+    clock.advance(5 * MINUTE + 1);
+    expect((await loginFrom("10.0.1.1", email, password)).user.email).toBe(email);
+  });
+
+  it("throttles one address that sprays many accounts, without affecting other addresses", async () => {
+    const { email, password } = await shop.customer();
+    for (let i = 0; i < 20; i++) await codeOf(loginFrom("10.9.9.9", uniqueEmail("spray"), "guess guess"));
+    expect((await codeOf(loginFrom("10.9.9.9", email, password))).code).toBe("TOO_MANY_REQUESTS");
+    expect((await loginFrom("10.9.9.10", email, password)).user.email).toBe(email);
+  });
+});
+
+describe("session lifetime", () => {
+  const clock = manualClock();
+  let shop: TestShop;
+  beforeAll(async () => {
+    shop = await startTestShop({ clock, env: { SESSION_TTL_DAYS: "30", SESSION_MAX_AGE_DAYS: "90" } });
+  });
+  afterAll(() => shop.stop());
+
+  it("expires a session left idle for longer than its sliding window", async () => {
+    const { token } = await shop.customer();
+    clock.advance(30 * DAY + 1);
+    expect(await shop.client(token).auth.me.query()).toBeNull();
+  });
+
+  it("slides the expiry while the session is used, and re-sends the cookie when it does", async () => {
+    const { token } = await shop.customer();
+    for (let day = 0; day < 4; day++) {
+      clock.advance(20 * DAY);
+      expect(await shop.client(token).auth.me.query()).not.toBeNull();
+    }
+    clock.advance(20 * DAY);
+    const res = await shop.fetch("/api/auth/trpc/me", { headers: { cookie: `fastr_session=${token}` } });
+    expect((await res.json()).result.data.json).toBeNull(); // 100 days in: past the 90-day cap
+    expect(res.headers.get("set-cookie")).toContain("Max-Age=0");
+  });
+
+  it("renews the cookie once less than half the window is left", async () => {
+    const { token } = await shop.customer();
+    clock.advance(16 * DAY);
+    const res = await shop.fetch("/api/auth/trpc/me", { headers: { cookie: `fastr_session=${token}` } });
+    expect(res.headers.get("set-cookie")).toStartWith(`fastr_session=${token}`);
+  });
+});

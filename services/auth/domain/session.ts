@@ -1,0 +1,56 @@
+import { sha256 } from "@oslojs/crypto/sha2";
+import { constantTimeEqual } from "@oslojs/crypto/subtle";
+import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
+
+/** Session lifetime rules: sliding expiry, renewed at half-life, never past the absolute cap. */
+export type SessionPolicy = { ttlMs: number; maxAgeMs: number };
+
+const randomPart = () => encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(20)));
+
+/**
+ * A new session credential: the token goes to the client once; only `secretHash` is stored.
+ * The token is `<id>.<secret>`, 160 random bits each.
+ */
+export function mintSessionToken() {
+  const id = randomPart();
+  const secret = randomPart();
+  return { id, token: `${id}.${secret}`, secretHash: hashSecret(secret) };
+}
+
+export const hashSecret = (secret: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(secret)));
+
+/** Splits a presented token; null for anything that is not shaped like one of ours. */
+export function parseSessionToken(token: string): { id: string; secret: string } | null {
+  const match = /^([a-z2-7]{32})\.([a-z2-7]{32})$/.exec(token);
+  return match ? { id: match[1]!, secret: match[2]! } : null;
+}
+
+/** Compares the presented secret with the stored hash in constant time. */
+export function secretMatches(secret: string, storedHash: string) {
+  const presented = new TextEncoder().encode(hashSecret(secret));
+  const stored = new TextEncoder().encode(storedHash);
+  return presented.length === stored.length && constantTimeEqual(presented, stored);
+}
+
+export function initialExpiry(now: Date, policy: SessionPolicy) {
+  return new Date(Math.min(now.getTime() + policy.ttlMs, now.getTime() + policy.maxAgeMs));
+}
+
+/**
+ * What to do with a stored session presented at `now`: reject it, keep it, or push its expiry out
+ * (once less than half its sliding window is left), capped at `createdAt + maxAge`.
+ */
+export function checkExpiry(
+  session: { createdAt: Date; expiresAt: Date },
+  now: Date,
+  policy: SessionPolicy,
+): { status: "expired" } | { status: "valid" } | { status: "renew"; expiresAt: Date } {
+  const hardLimit = session.createdAt.getTime() + policy.maxAgeMs;
+  const t = now.getTime();
+  if (t >= session.expiresAt.getTime() || t >= hardLimit) return { status: "expired" };
+  const renewed = Math.min(t + policy.ttlMs, hardLimit);
+  if (session.expiresAt.getTime() - t < policy.ttlMs / 2 && renewed > session.expiresAt.getTime()) {
+    return { status: "renew", expiresAt: new Date(renewed) };
+  }
+  return { status: "valid" };
+}

@@ -1,0 +1,197 @@
+import { and, eq, ne, sql } from "drizzle-orm";
+import type { AuthApi, LoginInput, Session, SignupInput, User } from "../../contracts/auth.ts";
+import { DomainError } from "../../contracts/errors.ts";
+import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
+import { DAY } from "../../platform/clock.ts";
+import { newId } from "../../platform/ids.ts";
+import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import { outbox, sessions, users } from "./db/schema.ts";
+import {
+  checkExpiry,
+  initialExpiry,
+  mintSessionToken,
+  parseSessionToken,
+  type SessionPolicy,
+  secretMatches,
+} from "./domain/session.ts";
+import { type loginLimits, loginThrottle } from "./domain/throttle.ts";
+
+export const authModule = migrationsOf("auth", import.meta.dir);
+export { outbox as authOutbox } from "./db/schema.ts";
+
+export type AuthOptions = { sessionTtlDays: number; sessionMaxAgeDays: number; limits?: typeof loginLimits };
+
+const hashPassword = (password: string) =>
+  Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 });
+
+const badCredentials = () =>
+  new DomainError("UNAUTHORIZED", "AUTH.BAD_CREDENTIALS", "email or password is incorrect");
+const emailTaken = () =>
+  new DomainError("CONFLICT", "AUTH.EMAIL_TAKEN", "an account with this email already exists");
+const userNotFound = () => new DomainError("NOT_FOUND", "AUTH.USER_NOT_FOUND", "user not found");
+
+const toUser = (row: typeof users.$inferSelect): User => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+});
+const isUniqueViolation = (error: unknown) =>
+  (error as { code?: string })?.code === "23505" ||
+  (error as { cause?: { code?: string } })?.cause?.code === "23505";
+
+export function createAuthService(ports: ServicePorts, options: AuthOptions): AuthApi {
+  const { db, clock } = ports;
+  const policy: SessionPolicy = {
+    ttlMs: options.sessionTtlDays * DAY,
+    maxAgeMs: options.sessionMaxAgeDays * DAY,
+  };
+  const throttle = loginThrottle(ports.cache, options.limits);
+  // Verifying against a real hash when the account does not exist keeps both answers equally slow.
+  const decoyHash = hashPassword(crypto.randomUUID());
+
+  async function startSession(tx: Parameters<Parameters<typeof db.primary.transaction>[0]>[0], user: User) {
+    const now = clock.now();
+    const { id, token, secretHash } = mintSessionToken();
+    const expiresAt = initialExpiry(now, policy);
+    await tx.insert(sessions).values({ id, secretHash, userId: user.id, createdAt: now, expiresAt });
+    return { user, token, expiresAt };
+  }
+
+  return {
+    async signup(input: SignupInput) {
+      const passwordHash = await hashPassword(input.password);
+      const now = clock.now();
+      const user: User = { id: newId(), email: input.email, name: input.name, role: "customer" };
+      try {
+        const grant = await db.primary.transaction(async (tx) => {
+          await tx.insert(users).values({ ...user, passwordHash, passwordChangedAt: now, createdAt: now });
+          await appendToOutbox(tx, outbox, [
+            event(
+              "user.registered@1",
+              user.id,
+              { userId: user.id, email: user.email, name: user.name },
+              clock,
+            ),
+          ]);
+          return startSession(tx, user);
+        });
+        ports.eventsCommitted();
+        return grant;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw emailTaken();
+        throw error;
+      }
+    },
+
+    async login(input: LoginInput, attempt) {
+      await throttle.admit(input.email, attempt.ip);
+      const [row] = await db.primary.select().from(users).where(eq(users.email, input.email));
+      const valid = await Bun.password.verify(input.password, row?.passwordHash ?? (await decoyHash));
+      if (!row || !valid) {
+        await throttle.failed(input.email);
+        throw badCredentials();
+      }
+      await throttle.succeeded(input.email);
+      return db.primary.transaction((tx) => startSession(tx, toUser(row)));
+    },
+
+    async logout(sessionId) {
+      await db.primary.delete(sessions).where(eq(sessions.id, sessionId));
+    },
+
+    async validateSession(token): Promise<Session | null> {
+      const parsed = parseSessionToken(token);
+      if (!parsed) return null;
+      const [row] = await db.primary
+        .select({ session: sessions, user: users })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(eq(sessions.id, parsed.id));
+      if (!row || !secretMatches(parsed.secret, row.session.secretHash)) return null;
+      const verdict = checkExpiry(row.session, clock.now(), policy);
+      if (verdict.status === "expired") {
+        await db.primary.delete(sessions).where(eq(sessions.id, parsed.id));
+        return null;
+      }
+      if (verdict.status === "renew") {
+        await db.primary
+          .update(sessions)
+          .set({ expiresAt: verdict.expiresAt })
+          .where(eq(sessions.id, parsed.id));
+        return { id: parsed.id, user: toUser(row.user), expiresAt: verdict.expiresAt, renewed: true };
+      }
+      return { id: parsed.id, user: toUser(row.user), expiresAt: row.session.expiresAt, renewed: false };
+    },
+
+    async getUser(userId) {
+      const [row] = await db.primary.select().from(users).where(eq(users.id, userId));
+      if (!row) throw userNotFound();
+      return toUser(row);
+    },
+
+    async updateProfile(userId, input) {
+      const [row] = await db.primary
+        .update(users)
+        .set({ ...(input.name !== undefined && { name: input.name }) })
+        .where(eq(users.id, userId))
+        .returning();
+      if (!row) throw userNotFound();
+      return toUser(row);
+    },
+
+    async changePassword(userId, input, keepSessionId) {
+      const [row] = await db.primary.select().from(users).where(eq(users.id, userId));
+      if (!row) throw userNotFound();
+      if (!(await Bun.password.verify(input.currentPassword, row.passwordHash))) {
+        throw new DomainError("BAD_REQUEST", "AUTH.WRONG_PASSWORD", "the current password is incorrect");
+      }
+      const passwordHash = await hashPassword(input.newPassword);
+      await db.primary.transaction(async (tx) => {
+        await tx
+          .update(users)
+          .set({ passwordHash, passwordChangedAt: clock.now() })
+          .where(eq(users.id, userId));
+        await tx.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)));
+        await appendToOutbox(tx, outbox, [event("user.password_changed@1", userId, { userId }, clock)]);
+      });
+      ports.eventsCommitted();
+    },
+
+    async upsertStaff({ email, password, name }) {
+      const passwordHash = await hashPassword(password);
+      const now = clock.now();
+      const normalized = email.trim().toLowerCase();
+      const row = await db.primary.transaction(async (tx) => {
+        const [existing] = await tx.select().from(users).where(eq(users.email, normalized)).for("update");
+        if (existing) {
+          await tx.delete(sessions).where(eq(sessions.userId, existing.id));
+          const [updated] = await tx
+            .update(users)
+            .set({ role: "staff", passwordHash, passwordChangedAt: now, ...(name && { name }) })
+            .where(eq(users.id, existing.id))
+            .returning();
+          return updated!;
+        }
+        const [created] = await tx
+          .insert(users)
+          .values({
+            id: newId(),
+            email: normalized,
+            name: name ?? normalized.split("@")[0]!,
+            role: "staff",
+            passwordHash,
+            passwordChangedAt: now,
+            createdAt: now,
+          })
+          .returning();
+        return created!;
+      });
+      return toUser(row);
+    },
+  };
+}
+
+/** Postgres-side housekeeping: expired sessions are deleted lazily on use and by this sweep. */
+export const expiredSessionsSweep = (ports: ServicePorts) =>
+  ports.db.primary.delete(sessions).where(sql`${sessions.expiresAt} < now()`);

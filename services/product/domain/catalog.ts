@@ -1,0 +1,65 @@
+import { DomainError } from "../../../contracts/errors.ts";
+import type { ProductSort } from "../../../contracts/product.ts";
+
+/** `Linen Shirt — Navy!` → `linen-shirt-navy`. */
+export function slugify(title: string): string {
+  const slug = title
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 100)
+    .replace(/-+$/, "");
+  return slug || "product";
+}
+
+/** A variant's display title from its option values in option order: `M / Navy`; `Default` without options. */
+export function variantTitle(options: readonly { name: string }[], values: Record<string, string>): string {
+  const parts = options.map((o) => values[o.name]).filter(Boolean);
+  return parts.length ? parts.join(" / ") : "Default";
+}
+
+/** What a listing shows without reading the variants: the lowest price and whether anything is in stock. */
+export function listingFacts(variants: readonly { price: number; currency: string; stock: number }[]) {
+  if (variants.length === 0) throw new Error("a product has at least one variant");
+  return {
+    priceFrom: Math.min(...variants.map((v) => v.price)),
+    currency: variants[0]!.currency,
+    inStock: variants.some((v) => v.stock > 0),
+  };
+}
+
+/** Without a search query "relevance" means nothing; newest first is the shop default. */
+export function effectiveSort(sort: ProductSort | undefined, q: string | undefined): ProductSort {
+  if (q) return sort ?? "relevance";
+  return !sort || sort === "relevance" ? "newest" : sort;
+}
+
+/**
+ * Keyset cursors for the ordered sorts (the last row's sort key and id); an offset for relevance,
+ * whose float rank does not survive a round trip. Encoded as base64url JSON.
+ */
+export type ListCursor = { sort: ProductSort; key?: string | number; id?: string; offset?: number };
+
+export function encodeCursor(cursor: ListCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
+}
+
+export function decodeCursor(raw: string, sort: ProductSort): ListCursor {
+  let cursor: ListCursor;
+  try {
+    cursor = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+  } catch {
+    throw badCursor();
+  }
+  if (typeof cursor !== "object" || cursor === null || cursor.sort !== sort) throw badCursor();
+  return cursor;
+}
+
+const badCursor = () =>
+  new DomainError(
+    "BAD_REQUEST",
+    "PRODUCT.BAD_CURSOR",
+    "cursor does not belong to this listing; start again without one",
+  );
