@@ -12,6 +12,18 @@ export const EventEnvelope = z.object({
 });
 export type EventEnvelope<P = unknown> = Omit<z.infer<typeof EventEnvelope>, "payload"> & { payload: P };
 
+const MoneyPayload = z.object({ amount: z.int(), currency: z.string() });
+
+/** What every order event carries, so consumers (e-mail) need not call back. */
+const OrderEventPayload = z.object({
+  orderId: Id,
+  userId: Id,
+  email: z.string(),
+  name: z.string(),
+  total: MoneyPayload,
+  lines: z.array(z.object({ title: z.string(), quantity: z.int(), lineTotal: MoneyPayload })),
+});
+
 /** Payload schemas by `type@version`: a consumer parses with these before it acts. */
 export const EventPayloads = {
   "user.registered@1": z.object({ userId: Id, email: z.string(), name: z.string() }),
@@ -20,6 +32,17 @@ export const EventPayloads = {
   "product.updated@1": z.object({ productId: Id }),
   "product.archived@1": z.object({ productId: Id }),
   "product.stock_changed@1": z.object({ productId: Id, variantId: Id, stock: z.int() }),
+  "order.paid@1": OrderEventPayload,
+  "order.payment_failed@1": OrderEventPayload.extend({ reason: z.string() }),
+  "order.cancelled@1": OrderEventPayload.extend({ reason: z.string() }),
+  "order.fulfilled@1": OrderEventPayload,
+  "payment.refunded@1": z.object({
+    orderId: Id,
+    userId: Id,
+    email: z.string(),
+    refundId: Id,
+    amount: MoneyPayload,
+  }),
 } as const;
 
 export type EventName = keyof typeof EventPayloads;

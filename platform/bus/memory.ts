@@ -2,7 +2,12 @@ import type { EventEnvelope } from "../../contracts/events.ts";
 import type { Bus, EventHandler, PoisonHandler, RetryPolicy } from "./port.ts";
 import { backoff, defaultRetry } from "./port.ts";
 
-type Consumer = { handler: EventHandler; queue: EventEnvelope[]; running: Promise<void> | null };
+type Consumer = {
+  handler: EventHandler;
+  onPoison: PoisonHandler;
+  queue: EventEnvelope[];
+  running: Promise<void> | null;
+};
 
 /**
  * The embedded shape's bus: each consumer group has its own queue, worked one event at a time,
@@ -19,12 +24,12 @@ export function memoryBus({
   const consumers = new Map<string, Consumer>();
   let closed = false;
 
-  const deliver = async (name: string, event: EventEnvelope, handler: EventHandler) => {
+  const deliver = async (name: string, event: EventEnvelope, consumer: Consumer) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await handler(event);
+        return await consumer.handler(event);
       } catch (error) {
-        if (attempt >= retry.attempts || closed) return onPoison(name, event, error);
+        if (attempt >= retry.attempts || closed) return consumer.onPoison(name, event, error);
         await Bun.sleep(backoff(attempt, retry));
       }
     }
@@ -38,7 +43,7 @@ export function memoryBus({
       for (let event = consumer.queue.shift(); event && !closed; event = consumer.queue.shift()) {
         // Only a failing onPoison can reject here; the event is given up on either way, and the
         // worker must live on for the events behind it.
-        await deliver(name, event, consumer.handler).catch(() => {});
+        await deliver(name, event, consumer).catch(() => {});
       }
       consumer.running = null;
     })();
@@ -53,9 +58,9 @@ export function memoryBus({
         work(name, consumer);
       }
     },
-    async subscribe(name, handler) {
+    async subscribe(name, handler, options) {
       if (consumers.has(name)) throw new Error(`consumer ${name} is already subscribed`);
-      consumers.set(name, { handler, queue: [], running: null });
+      consumers.set(name, { handler, onPoison: options?.onPoison ?? onPoison, queue: [], running: null });
     },
     async drain() {
       for (;;) {

@@ -12,8 +12,12 @@ export type PoisonHandler = (consumer: string, event: EventEnvelope, error: unkn
 export interface Bus {
   readonly kind: "memory" | "redis-streams" | "kafka";
   publish(events: readonly EventEnvelope[]): Promise<void>;
-  /** Each distinct `consumer` gets every event; handlers of one consumer see events one at a time. */
-  subscribe(consumer: string, handler: EventHandler): Promise<void>;
+  /**
+   * Each distinct `consumer` gets every event; handlers of one consumer see events one at a time.
+   * An event the handler keeps failing on goes to `onPoison` (the consumer's dead-letter table), and
+   * delivery moves on to the next one.
+   */
+  subscribe(consumer: string, handler: EventHandler, options?: { onPoison?: PoisonHandler }): Promise<void>;
   /** Resolves once every event published so far has been handled or given up on (tests, shutdown). */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,118 @@
+/**
+ * One bounded load run against a loopback URL: `wrk` when installed, else a fixed-concurrency Bun loop
+ * run as its own process (`bun bench/load.ts '<options json>'`), pinned to the load core when it can be.
+ * @example const r = await load({ url: "http://127.0.0.1:4000/", seconds: 5, warmupSeconds: 2, connections: 64 });
+ */
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+
+export type LoadOptions = {
+  url: string;
+  headers?: Record<string, string>;
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+};
+export type LoadResult = { requests: number; rps: number; p50Ms: number; p99Ms: number; errors: number };
+
+export const tool = Bun.which("wrk") ? "wrk" : "bun-loop";
+const canPin = Bun.which("taskset") !== null && availableParallelism() >= 2;
+export const pinning = canPin ? "server on core 0, load on core 1" : "not pinned";
+
+/** argv prefixed with `taskset -c <core>` when pinning is possible (taskset execs, so the PID stays the child's). */
+export const pinned = (core: number, argv: string[]) =>
+  canPin ? ["taskset", "-c", String(core), ...argv] : argv;
+
+// wrk's own summary rounds and mixes units; this prints exact microseconds as one parseable line.
+const wrkReport = `done = function(s, latency, _)
+  local e = s.errors
+  io.write(string.format('BENCH {"requests":%d,"durationUs":%d,"p50Us":%.0f,"p99Us":%.0f,"errors":%d}\\n',
+    s.requests, s.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+`;
+
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  if (!new URL(options.url).hostname.startsWith("127.")) throw new Error(`refusing to load ${options.url}`);
+  if (options.warmupSeconds > 0) await runOnce({ ...options, seconds: options.warmupSeconds });
+  return runOnce(options);
+}
+
+async function runOnce(options: LoadOptions): Promise<LoadResult> {
+  const argv =
+    tool === "wrk" ? await wrkArgv(options) : [process.execPath, import.meta.path, JSON.stringify(options)];
+  const proc = Bun.spawn(pinned(1, argv), {
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: (options.seconds + 15) * 1000, // a hung generator must not hang the bench
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  const line = out.split("\n").find((l) => l.startsWith("BENCH "));
+  if (code !== 0 || !line) throw new Error(`${argv[0]} failed (exit ${code}): ${err || out}`);
+  const raw = JSON.parse(line.slice(6)) as {
+    requests: number;
+    durationUs: number;
+    p50Us: number;
+    p99Us: number;
+    errors: number;
+  };
+  return {
+    requests: raw.requests,
+    rps: raw.requests / (raw.durationUs / 1e6),
+    p50Ms: raw.p50Us / 1000,
+    p99Ms: raw.p99Us / 1000,
+    errors: raw.errors,
+  };
+}
+
+async function wrkArgv(o: LoadOptions) {
+  const script = join(import.meta.dir, "..", ".bench", "report.lua");
+  await Bun.write(script, wrkReport);
+  const headers = Object.entries(o.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  return [
+    "wrk",
+    "-t1",
+    `-c${o.connections}`,
+    `-d${o.seconds}s`,
+    "--timeout",
+    "5s",
+    "-s",
+    script,
+    ...headers,
+    o.url,
+  ];
+}
+
+/** The fallback generator: `connections` workers each fetching in a loop until the deadline. */
+async function bunLoop(o: LoadOptions) {
+  const latenciesUs: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + o.seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const t = performance.now();
+      try {
+        const response = await fetch(o.url, { headers: o.headers ?? {} });
+        await response.arrayBuffer();
+        if (!response.ok) errors++;
+      } catch {
+        errors++;
+      }
+      latenciesUs.push((performance.now() - t) * 1000);
+    }
+  };
+  await Promise.all(Array.from({ length: o.connections }, worker));
+  const durationUs = (performance.now() - started) * 1000;
+  latenciesUs.sort((a, b) => a - b);
+  const at = (p: number) =>
+    latenciesUs[Math.min(latenciesUs.length - 1, Math.floor((p / 100) * latenciesUs.length))] ?? 0;
+  const report = { requests: latenciesUs.length, durationUs, p50Us: at(50), p99Us: at(99), errors };
+  console.log(`BENCH ${JSON.stringify(report)}`);
+}
+
+if (import.meta.main) await bunLoop(JSON.parse(process.argv[2] ?? "{}") as LoadOptions);

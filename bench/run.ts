@@ -1,0 +1,267 @@
+/**
+ * `bun run bench`: the embedded shop's HTTP throughput and latency next to bare Bun.serve and bare Hono,
+ * measured in the same run, plus the shop's memory and its start time. Prints a table and writes
+ * `.bench/results.json`. Targets are ratios to bare Hono, never absolute timings; `--check` exits 1 on a miss.
+ */
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { type LoadResult, load, pinned, pinning, tool } from "./load.ts";
+
+const SECONDS = 5;
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = 64;
+const root = join(import.meta.dir, "..");
+
+/**
+ * Minimum req/s as a fraction of bare Hono's. Cached public catalog reads should be answered from the
+ * serialized-response cache before tRPC resolution, so they belong near Hono (a full tRPC query is
+ * ~0.15×); auth.me validates its session in PGlite (~3.5k req/s, ~0.04×).
+ */
+const targets: Record<string, number> = {
+  "/healthz": 0.5,
+  "product.list (first page)": 0.5,
+  "product.list (category, price_asc)": 0.5,
+  "product.get (slug)": 0.5,
+  "product.categories": 0.5,
+  "auth.me (Bearer)": 0.03,
+};
+
+type Row = LoadResult & { scenario: string; vsHono?: number; target?: number };
+
+const children = new Set<Subprocess>();
+
+function spawn(argv: string[], env: Record<string, string | undefined> = process.env) {
+  const proc = Bun.spawn(argv, { cwd: root, env, stdout: "pipe", stderr: "inherit" });
+  children.add(proc);
+  return proc;
+}
+
+/** SIGTERM by PID, SIGKILL if it has not exited within 5 s. */
+async function stop(proc: Subprocess) {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    proc.kill("SIGTERM");
+    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5_000).then(() => false)]);
+    if (!exited) proc.kill("SIGKILL");
+    await proc.exited;
+  }
+  children.delete(proc);
+}
+
+/** Waits for the child's `ready <port>` line. */
+async function ready(proc: Subprocess<"ignore", "pipe", "inherit">, timeoutMs = 60_000): Promise<number> {
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const timeout = Bun.sleep(timeoutMs).then(() => {
+    throw new Error(`pid ${proc.pid} not ready after ${timeoutMs} ms`);
+  });
+  while (true) {
+    const chunk = await Promise.race([reader.read(), timeout]);
+    if (chunk.done) throw new Error(`pid ${proc.pid} exited before it was ready:\n${text}`);
+    text += decoder.decode(chunk.value, { stream: true });
+    const match = text.match(/^ready (\d+)$/m);
+    if (match) {
+      reader.releaseLock();
+      return Number(match[1]);
+    }
+  }
+}
+
+const kib = (pid: number, field: "VmRSS" | "VmHWM") => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1] ?? Number.NaN);
+};
+const mib = (pid: number, field: "VmRSS" | "VmHWM") => Math.round(kib(pid, field) / 1024);
+
+const bench = (url: string, headers?: Record<string, string>) =>
+  load({ url, headers, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS });
+
+async function measureBaseline(kind: "bun" | "hono") {
+  const proc = spawn(pinned(0, [process.execPath, "bench/baselines.ts", kind, "0"]));
+  try {
+    const port = await ready(proc);
+    return await bench(`http://127.0.0.1:${port}/`);
+  } finally {
+    await stop(proc);
+  }
+}
+
+const query = (service: string, procedure: string, input?: unknown) =>
+  `/api/${service}/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`;
+
+async function trpcData(url: string, init?: RequestInit) {
+  const response = await fetch(url, init);
+  const body = (await response.json()) as { result?: { data?: { json?: unknown } } };
+  if (!response.ok || !body.result) throw new Error(`${url}: ${response.status} ${JSON.stringify(body)}`);
+  return body.result.data?.json;
+}
+
+async function measureShop() {
+  const proc = spawn(pinned(0, [process.execPath, "bench/serve-shop.ts", "0"]));
+  try {
+    const base = `http://127.0.0.1:${await ready(proc)}`;
+    const idleMiB = mib(proc.pid, "VmRSS");
+    const list = (await trpcData(base + query("product", "list", { limit: 24 }))) as {
+      items: { slug: string }[];
+    };
+    const grant = (await trpcData(base + query("auth", "signup"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        json: { email: `bench-${Date.now()}@example.test`, password: "correct horse battery", name: "Bench" },
+      }),
+    })) as { token: string };
+
+    const scenarios: [string, string, Record<string, string>?][] = [
+      ["/healthz", "/healthz"],
+      ["product.list (first page)", query("product", "list", { limit: 24 })],
+      [
+        "product.list (category, price_asc)",
+        query("product", "list", { category: "coffee-tea", sort: "price_asc", limit: 24 }),
+      ],
+      ["product.get (slug)", query("product", "get", { slug: list.items[0]!.slug })],
+      ["product.categories", query("product", "categories")],
+      ["auth.me (Bearer)", query("auth", "me"), { authorization: `Bearer ${grant.token}` }],
+    ];
+    const rows: Row[] = [];
+    for (const [scenario, path, headers] of scenarios) {
+      const check = await fetch(base + path, { headers: headers ?? {} });
+      const body = await check.text();
+      if (check.status !== 200) throw new Error(`${scenario}: ${check.status} ${body}`);
+      if (scenario.startsWith("auth.me") && !body.includes('"email"'))
+        throw new Error(`auth.me not signed in: ${body}`);
+      rows.push({ scenario, ...(await bench(base + path, headers)) });
+      console.error(`  ${scenario}: ${Math.round(rows.at(-1)!.rps)} req/s`);
+    }
+    return { rows, memory: { idleMiB, afterMiB: mib(proc.pid, "VmRSS"), peakMiB: mib(proc.pid, "VmHWM") } };
+  } finally {
+    await stop(proc);
+  }
+}
+
+async function freePort() {
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const { port } = server;
+  await server.stop(true);
+  return port;
+}
+
+/** `bun start` on `dataDir`: ms from spawn to the first 200 on /healthz, RSS then, and how it stopped. */
+async function measureStart(dataDir: string) {
+  const port = await freePort();
+  const started = performance.now();
+  const proc = Bun.spawn([process.execPath, "platform/embedded/main.ts"], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), FASTR_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  children.add(proc);
+  try {
+    while (true) {
+      if (proc.exitCode !== null) throw new Error(`bun start exited with ${proc.exitCode} before serving`);
+      if (performance.now() - started > 60_000) throw new Error("bun start not healthy after 60 s");
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) break;
+      await Bun.sleep(20);
+    }
+    const readyMs = Math.round(performance.now() - started);
+    const rssMiB = mib(proc.pid, "VmRSS");
+    const stopping = performance.now();
+    await stop(proc);
+    return { readyMs, rssMiB, stopMs: Math.round(performance.now() - stopping), exitCode: proc.exitCode };
+  } finally {
+    await stop(proc);
+  }
+}
+
+async function measureStarts() {
+  const dir = await mkdtemp(join(tmpdir(), "fastr-bench-"));
+  try {
+    return { fresh: await measureStart(dir), warm: await measureStart(dir) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function print(rows: Row[]) {
+  const cells = rows.map((r) => [
+    r.scenario,
+    Math.round(r.rps).toLocaleString("en-US"),
+    r.p50Ms.toFixed(2),
+    r.p99Ms.toFixed(2),
+    r.vsHono === undefined ? "" : `${r.vsHono.toFixed(3)}×`,
+    r.target === undefined ? "" : `≥${r.target}× ${r.vsHono! >= r.target ? "ok" : "MISS"}`,
+    String(r.errors),
+  ]);
+  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "vs hono", "target", "errors"];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) =>
+    c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
+  console.log([line(header), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n"));
+}
+
+async function main() {
+  const began = performance.now();
+  console.error(
+    `fastr bench: ${tool}, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s each, ${pinning}`,
+  );
+  const bare = await measureBaseline("bun");
+  const hono = await measureBaseline("hono");
+  console.error(`  baselines: Bun.serve ${Math.round(bare.rps)} req/s, Hono ${Math.round(hono.rps)} req/s`);
+  const shop = await measureShop();
+  const starts = await measureStarts();
+
+  const rows: Row[] = [
+    { scenario: "bare Bun.serve (JSON)", ...bare, vsHono: bare.rps / hono.rps },
+    { scenario: "bare Hono (JSON)", ...hono, vsHono: 1 },
+    ...shop.rows.map((r) => ({ ...r, vsHono: r.rps / hono.rps, target: targets[r.scenario] })),
+  ];
+  print(rows);
+  console.log(
+    `\nshop RSS: ${shop.memory.idleMiB} MiB idle after seeding, ${shop.memory.afterMiB} MiB after the run (peak ${shop.memory.peakMiB} MiB)`,
+  );
+  console.log(
+    `bun start to first 200 on /healthz: fresh ${starts.fresh.readyMs} ms (seeding included, RSS ${starts.fresh.rssMiB} MiB), ` +
+      `warm ${starts.warm.readyMs} ms (RSS ${starts.warm.rssMiB} MiB); SIGTERM to exit ${starts.fresh.stopMs} / ${starts.warm.stopMs} ms`,
+  );
+
+  const misses = rows.filter((r) => r.target !== undefined && r.vsHono! < r.target);
+  const results = {
+    at: new Date().toISOString(),
+    bun: Bun.version,
+    tool,
+    pinning,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    scenarios: rows,
+    shopMemoryMiB: shop.memory,
+    start: starts,
+    misses: misses.map((r) => r.scenario),
+    benchSeconds: Math.round((performance.now() - began) / 1000),
+  };
+  await Bun.write(join(root, ".bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(
+    `\n${misses.length} of ${Object.keys(targets).length} targets missed; wrote .bench/results.json (${results.benchSeconds} s)`,
+  );
+  if (misses.length > 0 && process.argv.includes("--check")) process.exitCode = 1;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, async () => {
+    await Promise.all([...children].map(stop));
+    process.exit(130);
+  });
+
+try {
+  await main();
+} finally {
+  await Promise.all([...children].map(stop));
+}

@@ -1,0 +1,35 @@
+/**
+ * The embedded shop for the bench, in its own process: in-memory PGlite, seeded demo catalog, silent logs.
+ * `bun bench/serve-shop.ts <port>` prints `ready <port>` once it serves; SIGTERM shuts it down gracefully.
+ */
+import { memoryBus } from "../platform/bus/memory.ts";
+import { memoryCache } from "../platform/cache/memory.ts";
+import { systemClock } from "../platform/clock.ts";
+import { loadConfig } from "../platform/config.ts";
+import { openPglite } from "../platform/db/pglite.ts";
+import { createShop } from "../platform/embedded/shop.ts";
+import { serve } from "../platform/http/serve.ts";
+import { silentLogger } from "../platform/log.ts";
+import { seedCatalog } from "../services/product/seed/index.ts";
+
+const port = Number(process.argv[2] ?? 0);
+const config = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
+const db = await openPglite();
+const cache = memoryCache({ maxEntries: 20_000 });
+const bus = memoryBus();
+const shop = await createShop(config, { db, cache, bus, clock: systemClock, log: silentLogger });
+await seedCatalog(shop.services.product);
+Bun.gc(true); // as `bun start` does after seeding
+
+const { server } = serve(shop.host, {
+  hostname: "127.0.0.1",
+  port,
+  graceMs: 2_000,
+  log: silentLogger,
+  close: async () => {
+    await shop.close();
+    await cache.close();
+    await db.close();
+  },
+});
+console.log(`ready ${server.port}`);

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { Cursor, Id } from "./common.ts";
+
+export const Email = z.object({
+  id: Id,
+  to: z.string(),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string(),
+  /** The event that caused it (`order.paid`, …). */
+  kind: z.string(),
+  status: z.enum(["pending", "sent", "stored", "dead"]),
+  createdAt: z.date(),
+});
+export type Email = z.infer<typeof Email>;
+
+export const ListEmailsInput = z
+  .strictObject({ cursor: Cursor.optional(), limit: z.int().min(1).max(100).default(20) })
+  .default({ limit: 20 });
+export type ListEmailsInput = z.infer<typeof ListEmailsInput>;
+
+/** The notification service as routers see it. */
+export interface NotificationApi {
+  /** The user's emails, newest first. */
+  list(userId: string, input: ListEmailsInput): Promise<{ items: Email[]; nextCursor: string | null }>;
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { Id, Money } from "./common.ts";
+
+/**
+ * A payment method id from the client (Stripe-style `pm_…`). Raw card numbers are never accepted:
+ * anything with a run of 12+ digits is refused before it reaches a service or a log.
+ */
+export const PaymentMethodId = z
+  .string()
+  .max(255)
+  .regex(/^pm_[A-Za-z0-9_]+$/, {
+    message: "expected a payment method id like 'pm_card_visa' (card numbers are never accepted)",
+  })
+  .refine((s) => !/\d{12,}/.test(s), { message: "card numbers are never accepted; tokenize the card first" });
+
+export const DeclineCode = z.enum([
+  "generic_decline",
+  "insufficient_funds",
+  "lost_card",
+  "stolen_card",
+  "expired_card",
+  "incorrect_cvc",
+  "processing_error",
+  "card_velocity_exceeded",
+  "fraudulent",
+]);
+export type DeclineCode = z.infer<typeof DeclineCode>;
+
+export type ChargeInput = {
+  orderId: string;
+  amount: Money;
+  paymentMethodId: string;
+  customer: { userId: string; email: string };
+};
+
+/** A charge's outcome. Asking again for the same order returns the same outcome and never charges twice. */
+export type ChargeResult =
+  | { status: "succeeded"; paymentId: string; amount: Money }
+  | { status: "declined"; paymentId: string; declineCode: DeclineCode; message: string };
+
+export type PaymentRecord = {
+  paymentId: string;
+  orderId: string;
+  status: "pending" | "succeeded" | "declined" | "refunded";
+  amount: Money;
+  declineCode: DeclineCode | null;
+  refundedAmount: number;
+};
+
+export const PaymentSummary = z.object({ id: Id, orderId: Id, status: z.string(), amount: Money });
+
+/** The payment service as the order saga sees it. Every call is idempotent per order. */
+export interface PaymentApi {
+  charge(input: ChargeInput): Promise<ChargeResult>;
+  /** Refunds the order's successful charge in full; a second call returns the first refund. */
+  refund(input: {
+    orderId: string;
+    reason: string;
+    customer: { userId: string; email: string };
+  }): Promise<{ refundId: string; amount: Money }>;
+  /** The order's payment, or null when no charge was ever attempted. Never charges. */
+  find(orderId: string): Promise<PaymentRecord | null>;
+}
