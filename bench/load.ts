@@ -15,7 +15,8 @@ export type LoadOptions = {
 };
 export type LoadResult = { requests: number; rps: number; p50Ms: number; p99Ms: number; errors: number };
 
-export const tool = Bun.which("wrk") ? "wrk" : "bun-loop";
+/** `BENCH_LOAD=bun` forces the fallback (to check it, or to compare generators). */
+export const tool = process.env.BENCH_LOAD !== "bun" && Bun.which("wrk") ? "wrk" : "bun-loop";
 const canPin = Bun.which("taskset") !== null && availableParallelism() >= 2;
 export const pinning = canPin ? "server on core 0, load on core 1" : "not pinned";
 
@@ -32,6 +33,12 @@ const wrkReport = `done = function(s, latency, _)
 end
 `;
 
+const running = new Set<Bun.Subprocess>();
+/** Kills a load run still in flight (the bench is being interrupted). */
+export const stopLoad = () => {
+  for (const proc of running) proc.kill("SIGKILL");
+};
+
 export async function load(options: LoadOptions): Promise<LoadResult> {
   if (!new URL(options.url).hostname.startsWith("127.")) throw new Error(`refusing to load ${options.url}`);
   if (options.warmupSeconds > 0) await runOnce({ ...options, seconds: options.warmupSeconds });
@@ -46,11 +53,12 @@ async function runOnce(options: LoadOptions): Promise<LoadResult> {
     stderr: "pipe",
     timeout: (options.seconds + 15) * 1000, // a hung generator must not hang the bench
   });
+  running.add(proc);
   const [out, err, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
     proc.exited,
-  ]);
+  ]).finally(() => running.delete(proc));
   const line = out.split("\n").find((l) => l.startsWith("BENCH "));
   if (code !== 0 || !line) throw new Error(`${argv[0]} failed (exit ${code}): ${err || out}`);
   const raw = JSON.parse(line.slice(6)) as {

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { type LoadResult, load, pinned, pinning, tool } from "./load.ts";
+import { type LoadResult, load, pinned, pinning, stopLoad, tool } from "./load.ts";
 
 const SECONDS = 5;
 const WARMUP_SECONDS = 2;
@@ -29,7 +29,7 @@ const targets: Record<string, number> = {
   "auth.me (Bearer)": 0.03,
 };
 
-type Row = LoadResult & { scenario: string; vsHono?: number; target?: number };
+type Row = LoadResult & { bodyBytes: number; scenario: string; vsHono?: number; target?: number };
 
 const children = new Set<Subprocess>();
 
@@ -55,18 +55,21 @@ async function ready(proc: Subprocess<"ignore", "pipe", "inherit">, timeoutMs = 
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   let text = "";
-  const timeout = Bun.sleep(timeoutMs).then(() => {
-    throw new Error(`pid ${proc.pid} not ready after ${timeoutMs} ms`);
+  let timer: Timer | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`pid ${proc.pid} not ready after ${timeoutMs} ms`)), timeoutMs);
   });
-  while (true) {
-    const chunk = await Promise.race([reader.read(), timeout]);
-    if (chunk.done) throw new Error(`pid ${proc.pid} exited before it was ready:\n${text}`);
-    text += decoder.decode(chunk.value, { stream: true });
-    const match = text.match(/^ready (\d+)$/m);
-    if (match) {
-      reader.releaseLock();
-      return Number(match[1]);
+  try {
+    while (true) {
+      const chunk = await Promise.race([reader.read(), timeout]);
+      if (chunk.done) throw new Error(`pid ${proc.pid} exited before it was ready:\n${text}`);
+      text += decoder.decode(chunk.value, { stream: true });
+      const match = text.match(/^ready (\d+)$/m);
+      if (match) return Number(match[1]);
     }
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
   }
 }
 
@@ -75,9 +78,24 @@ const kib = (pid: number, field: "VmRSS" | "VmHWM") => {
   return Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1] ?? Number.NaN);
 };
 const mib = (pid: number, field: "VmRSS" | "VmHWM") => Math.round(kib(pid, field) / 1024);
+/** Other work on these cores skews every sample; the 1-minute load average before the run says how much. */
+const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 
-const bench = (url: string, headers?: Record<string, string>) =>
-  load({ url, headers, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS });
+/** One 200 first (a load run of errors would measure nothing), then the bounded load run. */
+async function bench(url: string, headers: Record<string, string> = {}, expect = "") {
+  const response = await fetch(url, { headers });
+  const body = await response.text();
+  if (response.status !== 200 || !body.includes(expect))
+    throw new Error(`${url}: ${response.status} ${body}`);
+  const result = await load({
+    url,
+    headers,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    connections: CONNECTIONS,
+  });
+  return { ...result, bodyBytes: Buffer.byteLength(body) };
+}
 
 async function measureBaseline(kind: "bun" | "hono") {
   const proc = spawn(pinned(0, [process.execPath, "bench/baselines.ts", kind, "0"]));
@@ -128,12 +146,8 @@ async function measureShop() {
     ];
     const rows: Row[] = [];
     for (const [scenario, path, headers] of scenarios) {
-      const check = await fetch(base + path, { headers: headers ?? {} });
-      const body = await check.text();
-      if (check.status !== 200) throw new Error(`${scenario}: ${check.status} ${body}`);
-      if (scenario.startsWith("auth.me") && !body.includes('"email"'))
-        throw new Error(`auth.me not signed in: ${body}`);
-      rows.push({ scenario, ...(await bench(base + path, headers)) });
+      // auth.me answers null (still 200) for a bad token: make sure the run is of a signed-in caller
+      rows.push({ scenario, ...(await bench(base + path, headers, headers ? '"email"' : "")) });
       console.error(`  ${scenario}: ${Math.round(rows.at(-1)!.rps)} req/s`);
     }
     return { rows, memory: { idleMiB, afterMiB: mib(proc.pid, "VmRSS"), peakMiB: mib(proc.pid, "VmHWM") } };
@@ -153,13 +167,12 @@ async function freePort() {
 async function measureStart(dataDir: string) {
   const port = await freePort();
   const started = performance.now();
-  const proc = Bun.spawn([process.execPath, "platform/embedded/main.ts"], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), FASTR_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
-    stdout: "ignore",
-    stderr: "inherit",
+  const proc = spawn([process.execPath, "platform/embedded/main.ts"], {
+    ...process.env,
+    PORT: String(port),
+    FASTR_DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
   });
-  children.add(proc);
   try {
     while (true) {
       if (proc.exitCode !== null) throw new Error(`bun start exited with ${proc.exitCode} before serving`);
@@ -198,9 +211,10 @@ function print(rows: Row[]) {
     r.p99Ms.toFixed(2),
     r.vsHono === undefined ? "" : `${r.vsHono.toFixed(3)}×`,
     r.target === undefined ? "" : `≥${r.target}× ${r.vsHono! >= r.target ? "ok" : "MISS"}`,
+    String(r.bodyBytes),
     String(r.errors),
   ]);
-  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "vs hono", "target", "errors"];
+  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "vs hono*", "target", "body B", "errors"];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) =>
     c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
@@ -209,21 +223,29 @@ function print(rows: Row[]) {
 
 async function main() {
   const began = performance.now();
+  const loadBefore = loadAverage();
   console.error(
-    `fastr bench: ${tool}, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s each, ${pinning}`,
+    `fastr bench: ${tool}, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s each, ${pinning}, load average ${loadBefore}`,
   );
   const bare = await measureBaseline("bun");
   const hono = await measureBaseline("hono");
   console.error(`  baselines: Bun.serve ${Math.round(bare.rps)} req/s, Hono ${Math.round(hono.rps)} req/s`);
   const shop = await measureShop();
+  // Hono again after the shop: ratios use the mean, and the two runs' difference shows the noise
+  const honoAgain = await measureBaseline("hono");
+  const honoRps = (hono.rps + honoAgain.rps) / 2;
   const starts = await measureStarts();
 
   const rows: Row[] = [
-    { scenario: "bare Bun.serve (JSON)", ...bare, vsHono: bare.rps / hono.rps },
-    { scenario: "bare Hono (JSON)", ...hono, vsHono: 1 },
-    ...shop.rows.map((r) => ({ ...r, vsHono: r.rps / hono.rps, target: targets[r.scenario] })),
+    { scenario: "bare Bun.serve (JSON)", ...bare, vsHono: bare.rps / honoRps },
+    { scenario: "bare Hono (JSON)", ...hono, vsHono: hono.rps / honoRps },
+    { scenario: "bare Hono (JSON), after the shop", ...honoAgain, vsHono: honoAgain.rps / honoRps },
+    ...shop.rows.map((r) => ({ ...r, vsHono: r.rps / honoRps, target: targets[r.scenario] })),
   ];
   print(rows);
+  console.log(
+    `* vs the mean of the two bare Hono runs; they differ by ${Math.round((100 * Math.abs(hono.rps - honoAgain.rps)) / honoRps)}%, so ratios are ± that much`,
+  );
   console.log(
     `\nshop RSS: ${shop.memory.idleMiB} MiB idle after seeding, ${shop.memory.afterMiB} MiB after the run (peak ${shop.memory.peakMiB} MiB)`,
   );
@@ -241,6 +263,7 @@ async function main() {
     connections: CONNECTIONS,
     seconds: SECONDS,
     warmupSeconds: WARMUP_SECONDS,
+    loadAverageBefore: loadBefore,
     scenarios: rows,
     shopMemoryMiB: shop.memory,
     start: starts,
@@ -256,6 +279,7 @@ async function main() {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.on(signal, async () => {
+    stopLoad();
     await Promise.all([...children].map(stop));
     process.exit(130);
   });

@@ -10,6 +10,7 @@ export const ErrorKind = [
   "CONFLICT",
   "PRECONDITION_FAILED",
   "TOO_MANY_REQUESTS",
+  "PAYMENT_REQUIRED",
 ] as const;
 export type ErrorKind = (typeof ErrorKind)[number];
 

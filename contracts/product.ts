@@ -155,6 +155,23 @@ export const ProductIdInput = z.strictObject({ id: Id });
 export const SetStockInput = z.strictObject({ variantId: Id, stock: Stock });
 export type SetStockInput = z.infer<typeof SetStockInput>;
 
+/** What the cart and the order saga need to price and check a variant, read fresh (never cached). */
+export type VariantInfo = {
+  id: string;
+  productId: string;
+  sku: string;
+  title: string;
+  variantTitle: string;
+  image: string;
+  price: Money;
+  stock: number;
+  /** False once the product is archived: it can no longer be bought. */
+  purchasable: boolean;
+};
+
+export type ReservationLine = { variantId: string; quantity: number };
+export type ReservationState = "none" | "held" | "committed" | "released";
+
 /** The product service as routers and other services see it. */
 export interface ProductApi {
   list(input: ListProductsInput): Promise<{ items: ProductSummary[]; nextCursor: string | null }>;
@@ -165,4 +182,19 @@ export interface ProductApi {
   archive(id: string): Promise<Product>;
   setStock(input: SetStockInput): Promise<Variant>;
   createCategory(input: { slug: string; name: string; position?: number }): Promise<Category>;
+
+  /** Fresh facts about variants (unknown ids are left out). */
+  variants(ids: readonly string[]): Promise<VariantInfo[]>;
+  /**
+   * Takes the units out of stock for an order, all or nothing (CONFLICT naming the first variant that
+   * is short). Idempotent per order: a second call finds the existing reservation.
+   */
+  reserve(orderId: string, lines: readonly ReservationLine[], ttlMs: number): Promise<void>;
+  /** Marks the order's units sold. A reservation that expired meanwhile is re-taken if stock allows (else CONFLICT). */
+  commitReservation(orderId: string): Promise<void>;
+  /** Puts the order's units (held or sold) back on the shelf. Idempotent. */
+  releaseReservation(orderId: string): Promise<void>;
+  reservationState(orderId: string): Promise<ReservationState>;
+  /** Releases every held reservation whose time is up (by the database's clock); returns how many orders. */
+  releaseExpiredReservations(): Promise<number>;
 }

@@ -12,33 +12,82 @@ const int = (min: number, max: number) =>
 const url = (protocols: RegExp, example: string) =>
   z.url({ protocol: protocols, message: `expected a URL like ${example}` });
 
-const EnvSchema = z.object({
-  PORT: int(0, 65535).default(3000),
-  HOST: z.string().min(1).default("127.0.0.1"),
-  FASTR_DATA_DIR: z.string().min(1).default(".fastr"),
-  DATABASE_URL: url(/^postgres(ql)?$/, "postgres://user:pass@127.0.0.1:5432/fastr").optional(),
-  DATABASE_REPLICA_URL: url(/^postgres(ql)?$/, "postgres://user:pass@127.0.0.1:5433/fastr").optional(),
-  REDIS_URL: url(/^rediss?$/, "redis://127.0.0.1:6379").optional(),
-  PUBLIC_URL: url(/^https?$/, "https://shop.example.com").optional(),
-  ALLOWED_ORIGINS: z
-    .string()
-    .default("")
-    .transform((s) =>
-      s
-        .split(",")
-        .map((o) => o.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(url(/^https?$/, "https://shop.example.com"))),
-  TRUST_PROXY: bool.default(false),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
-  SESSION_TTL_DAYS: int(1, 365).default(30),
-  SESSION_MAX_AGE_DAYS: int(1, 3650).default(90),
-  CACHE_TTL_SECONDS: int(1, 86_400).default(300),
-  SEED_CATALOG: bool.default(true),
-  SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
-});
+const EnvSchema = z
+  .object({
+    PORT: int(0, 65535).default(3000),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    FASTR_DATA_DIR: z.string().min(1).default(".fastr"),
+    DATABASE_URL: url(/^postgres(ql)?$/, "postgres://user:pass@127.0.0.1:5432/fastr").optional(),
+    DATABASE_REPLICA_URL: url(/^postgres(ql)?$/, "postgres://user:pass@127.0.0.1:5433/fastr").optional(),
+    REDIS_URL: url(/^rediss?$/, "redis://127.0.0.1:6379").optional(),
+    PUBLIC_URL: url(/^https?$/, "https://shop.example.com").optional(),
+    ALLOWED_ORIGINS: z
+      .string()
+      .default("")
+      .transform((s) =>
+        s
+          .split(",")
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(url(/^https?$/, "https://shop.example.com"))),
+    TRUST_PROXY: bool.default(false),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+    SESSION_TTL_DAYS: int(1, 365).default(30),
+    SESSION_MAX_AGE_DAYS: int(1, 3650).default(90),
+    CACHE_TTL_SECONDS: int(1, 86_400).default(300),
+    SEED_CATALOG: bool.default(true),
+    SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
+    PAYMENT_PROVIDER: z
+      .enum(["simulated", "stripe"], { message: "expected simulated or stripe" })
+      .default("simulated"),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\w+$/, { message: "expected a Stripe secret key like sk_test_…" })
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_\w+$/, { message: "expected a webhook secret like whsec_…" })
+      .optional(),
+    SMTP_URL: url(/^smtps?$/, "smtp://user:pass@127.0.0.1:587").optional(),
+    MAIL_FROM: z.string().min(3).default("fastr shop <shop@fastr.localhost>"),
+    /** VAT/sales-tax rate per destination country in percent; `*` is every other country. */
+    TAX_RATES: z
+      .string()
+      .default("DE:19,FR:20,NL:21,AT:20,IT:22,ES:21,GB:20,US:0,*:19")
+      .transform((s, ctx) => {
+        const rates: Record<string, number> = {};
+        for (const pair of s
+          .split(",")
+          .map((p) => p.trim())
+          .filter(Boolean)) {
+          const m = /^([A-Z]{2}|\*):(\d{1,2}(?:\.\d{1,2})?)$/.exec(pair);
+          if (!m) {
+            ctx.addIssue({
+              code: "custom",
+              message: `expected COUNTRY:PERCENT pairs like "DE:19,*:20" (bad pair "${pair}")`,
+            });
+            return z.NEVER;
+          }
+          rates[m[1]!] = Number(m[2]);
+        }
+        return rates;
+      }),
+    RESERVATION_TTL_MINUTES: int(1, 24 * 60).default(15),
+    DEFAULT_COUNTRY: z
+      .string()
+      .regex(/^[A-Z]{2}$/, { message: "expected a two-letter country code like DE" })
+      .default("DE"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.PAYMENT_PROVIDER === "stripe" && !env.STRIPE_SECRET_KEY)
+      ctx.addIssue({
+        code: "custom",
+        path: ["STRIPE_SECRET_KEY"],
+        message: "is required when PAYMENT_PROVIDER=stripe",
+      });
+  });
 
 export type Config = z.infer<typeof EnvSchema>;
 

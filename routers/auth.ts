@@ -1,25 +1,29 @@
 import { TRPCError } from "@trpc/server";
 import type { SessionGrant } from "../contracts/auth.ts";
 import { LoginInput, SignupInput } from "../contracts/auth.ts";
+import { CART_COOKIE } from "../contracts/cart.ts";
 import { type Context, SESSION_COOKIE } from "./context.ts";
 import { publicProcedure, router } from "./trpc.ts";
 
-const setSessionCookie = (ctx: Context, grant: SessionGrant) =>
+/** Signs the browser in, and moves whatever the guest put in a cart into the account's cart. */
+async function startSession(ctx: Context, grant: SessionGrant) {
   ctx.setCookie(SESSION_COOKIE, grant.token, {
     maxAgeSeconds: Math.max(0, Math.floor((grant.expiresAt.getTime() - Date.now()) / 1000)),
   });
+  if (ctx.cartToken) {
+    await ctx.services.cart.merge(ctx.cartToken.token, grant.user.id);
+    if (ctx.cartToken.source === "cookie") ctx.setCookie(CART_COOKIE, "", { maxAgeSeconds: 0 });
+  }
+  return grant;
+}
 
 export const authRouter = router({
   signup: publicProcedure.input(SignupInput).mutation(async ({ ctx, input }) => {
-    const grant = await ctx.services.auth.signup(input);
-    setSessionCookie(ctx, grant);
-    return grant;
+    return startSession(ctx, await ctx.services.auth.signup(input));
   }),
 
   login: publicProcedure.input(LoginInput).mutation(async ({ ctx, input }) => {
-    const grant = await ctx.services.auth.login(input, { ip: ctx.ip });
-    setSessionCookie(ctx, grant);
-    return grant;
+    return startSession(ctx, await ctx.services.auth.login(input, { ip: ctx.ip }));
   }),
 
   /** Ends the caller's session (if any) and clears the cookie; calling it twice is harmless. */

@@ -1,11 +1,24 @@
 import type { AuthApi, Session } from "../contracts/auth.ts";
+import { CART_COOKIE, CART_TOKEN_HEADER, type CartApi } from "../contracts/cart.ts";
+import type { NotificationApi } from "../contracts/notification.ts";
+import type { OrderApi } from "../contracts/order.ts";
+import type { PaymentApi } from "../contracts/payment.ts";
 import type { ProductApi } from "../contracts/product.ts";
 import type { UserApi } from "../contracts/user.ts";
 
 /** The services a router may call; each shape decides whether they are in-process or remote. */
-export type Services = { auth: AuthApi; user: UserApi; product: ProductApi };
+export type Services = {
+  auth: AuthApi;
+  user: UserApi;
+  product: ProductApi;
+  cart: CartApi;
+  order: OrderApi;
+  payment: PaymentApi;
+  notification: NotificationApi;
+};
 
 export const SESSION_COOKIE = "fastr_session";
+const CART_TOKEN = /^[a-z2-7]{32}$/;
 
 export type CookieOptions = { maxAgeSeconds: number };
 
@@ -20,6 +33,8 @@ export type Context = {
   /** The caller's session, resolved at most once per request; null for guests. */
   session: () => Promise<RequestSession | null>;
   setCookie: (name: string, value: string, options: CookieOptions) => void;
+  /** The guest cart token the request carries (cookie for browsers, X-Cart-Token header otherwise). */
+  cartToken: { token: string; source: "cookie" | "header" } | null;
 };
 
 export type RequestSession = Session & { source: "cookie" | "bearer" };
@@ -72,10 +87,19 @@ export function createContextFactory(options: ContextOptions) {
       resHeaders.append("Set-Cookie", parts.join("; "));
     };
 
+    const cookies = parseCookies(headers.get("cookie"));
+    const headerToken = headers.get(CART_TOKEN_HEADER);
+    const cartToken =
+      headerToken && CART_TOKEN.test(headerToken)
+        ? { token: headerToken, source: "header" as const }
+        : cookies[CART_COOKIE] && CART_TOKEN.test(cookies[CART_COOKIE])
+          ? { token: cookies[CART_COOKIE], source: "cookie" as const }
+          : null;
+
     let resolved: Promise<RequestSession | null> | undefined;
     const session = () => {
       resolved ??= (async () => {
-        const credential = readSessionToken(headers, parseCookies(headers.get("cookie")));
+        const credential = readSessionToken(headers, cookies);
         if (!credential) return null;
         const found = await options.services.auth.validateSession(credential.token);
         if (!found) {
@@ -99,6 +123,7 @@ export function createContextFactory(options: ContextOptions) {
       originAllowed: isOriginAllowed(headers.get("origin"), host, options.allowedOrigins),
       session,
       setCookie,
+      cartToken,
     };
   };
 }

@@ -1,8 +1,7 @@
 /** Regenerates each service's SQL migrations from its drizzle schema (`bun run db:generate`). */
-import { $ } from "bun";
+import { $, Glob } from "bun";
 
-const services = ["auth", "user", "product"];
-for (const service of services) {
-  const dir = `services/${service}/db`;
-  await $`bun --bun drizzle-kit generate --dialect=postgresql --schema=${dir}/schema.ts --out=${dir}/migrations`;
+for await (const schema of new Glob("services/*/db/schema.ts").scan(".")) {
+  const dir = schema.replace(/\/schema\.ts$/, "");
+  await $`bun --bun drizzle-kit generate --dialect=postgresql --schema=${schema} --out=${dir}/migrations`;
 }

@@ -10,10 +10,19 @@ import type { Database, Sql } from "./port.ts";
  * The first open in a process compiles the WASM (3–5 s); later opens take a few hundred ms.
  * @example const db = await openPglite(".fastr/pgdata"); // or openPglite() for memory
  */
-export async function openPglite(dataDir?: string): Promise<Database> {
+export async function openPglite(
+  dataDir?: string,
+  options: {
+    /** Sees every statement drizzle sends (counting them, say). */ onQuery?: (sql: string) => void;
+  } = {},
+): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir ? { dataDir } : {});
-  const db = drizzle({ client }) as unknown as Sql;
+  const onQuery = options.onQuery;
+  const db = drizzle({
+    client,
+    ...(onQuery && { logger: { logQuery: (query: string) => onQuery(query) } }),
+  }) as unknown as Sql;
   // One connection: migrations run one after another, or two would both see "nothing applied yet".
   let queue: Promise<void> = Promise.resolve();
   return {

@@ -1,12 +1,28 @@
 import { createContextFactory } from "../../routers/context.ts";
 import { serviceRouters } from "../../routers/index.ts";
 import { authModule, authOutbox, createAuthService } from "../../services/auth/index.ts";
+import { cartModule, createCartService } from "../../services/cart/index.ts";
+import {
+  createNotificationService,
+  mountMailbox,
+  notificationModule,
+  smtpTransport,
+} from "../../services/notification/index.ts";
+import { createOrderService, orderModule, orderOutbox } from "../../services/order/index.ts";
+import type { FaultHook } from "../../services/order/saga/place-order.ts";
+import {
+  createPaymentService,
+  mountStripeWebhook,
+  paymentModule,
+  paymentOutbox,
+  paymentProviderFrom,
+} from "../../services/payment/index.ts";
 import { createProductService, productModule, productOutbox } from "../../services/product/index.ts";
 import { createUserService, userModule } from "../../services/user/index.ts";
 import { outboxRelay } from "../bus/outbox.ts";
 import type { Bus } from "../bus/port.ts";
 import type { Cache } from "../cache/port.ts";
-import type { Clock } from "../clock.ts";
+import { type Clock, MINUTE, SECOND } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/port.ts";
 import { createHost } from "../http/host.ts";
@@ -14,27 +30,41 @@ import type { Logger } from "../log.ts";
 import type { ServicePorts } from "../service.ts";
 import { mountPages } from "./pages.ts";
 
-export const modules = [authModule, userModule, productModule];
+export const modules = [
+  authModule,
+  userModule,
+  productModule,
+  cartModule,
+  orderModule,
+  paymentModule,
+  notificationModule,
+];
 
 export type ShopPorts = { db: Database; cache: Cache; bus: Bus; clock: Clock; log: Logger };
 
+/** Knobs tests turn; production leaves them alone. */
+export type ShopOverrides = {
+  loginLimits?: Parameters<typeof createAuthService>[1]["limits"];
+  faults?: FaultHook;
+  sendRetry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** How often expired reservations and stuck sagas are swept (0: only at start-up). */
+  sweepMs?: number;
+};
+
 /**
- * Every service in one process, wired to the given ports: migrations applied, outbox relay running,
- * one Hono app serving all routers and the pages. The embedded shape and the HTTP tests use this.
+ * Every service in one process, wired to the given ports: migrations applied, stuck checkouts
+ * recovered, outbox relay and e-mail sender running, one Hono app serving every router and the pages.
+ * The embedded shape and the HTTP tests use this.
  * @example const shop = await createShop(config, { db: await openPglite(), cache: memoryCache(), bus: memoryBus(), clock: systemClock, log });
  */
-export async function createShop(
-  config: Config,
-  ports: ShopPorts,
-  overrides: { loginLimits?: Parameters<typeof createAuthService>[1]["limits"] } = {},
-) {
+export async function createShop(config: Config, ports: ShopPorts, overrides: ShopOverrides = {}) {
   const { db, cache, bus, clock, log } = ports;
   for (const module of modules) await db.migrate(module.migrations);
 
   const relay = outboxRelay({
     db,
     bus,
-    outboxes: [authOutbox, productOutbox],
+    outboxes: [authOutbox, productOutbox, orderOutbox, paymentOutbox],
     onError: (error) => log.error("outbox relay failed", { error: String(error) }),
   });
   const servicePorts: ServicePorts = { db, cache, clock, log, eventsCommitted: relay.kick };
@@ -45,8 +75,26 @@ export async function createShop(
     ...(overrides.loginLimits && { limits: overrides.loginLimits }),
   });
   const user = createUserService(servicePorts, { auth });
-  const product = createProductService(servicePorts, { cacheTtlMs: config.CACHE_TTL_SECONDS * 1000 });
-  const services = { auth, user, product };
+  const product = createProductService(servicePorts, { cacheTtlMs: config.CACHE_TTL_SECONDS * SECOND });
+  const cart = createCartService(
+    servicePorts,
+    { product },
+    { taxRates: config.TAX_RATES, defaultCountry: config.DEFAULT_COUNTRY },
+  );
+  const payment = createPaymentService(servicePorts, { provider: paymentProviderFrom(config, servicePorts) });
+  const orders = createOrderService(
+    servicePorts,
+    { cart, product, payment, user, ...(overrides.faults && { faults: overrides.faults }) },
+    { reservationTtlMs: config.RESERVATION_TTL_MINUTES * MINUTE },
+  );
+  const transport = config.SMTP_URL ? smtpTransport(config.SMTP_URL) : null;
+  const notifications = createNotificationService(servicePorts, {
+    bus,
+    transport,
+    from: config.MAIL_FROM,
+    ...(overrides.sendRetry && { retry: overrides.sendRetry }),
+  });
+  const services = { auth, user, product, cart, order: orders.api, payment, notification: notifications.api };
 
   const host = createHost({
     routers: serviceRouters,
@@ -63,17 +111,44 @@ export async function createShop(
     },
   });
   mountPages(host.app);
+  mountMailbox(host.app, db);
+  if (config.STRIPE_WEBHOOK_SECRET)
+    mountStripeWebhook(host.app, { secret: config.STRIPE_WEBHOOK_SECRET, db, clock });
+
+  await notifications.start();
   relay.start();
+
+  /** Expired reservations go back on the shelf; sagas a crash left behind are finished or compensated. */
+  const sweep = async (everything = false) => {
+    const released = await product.releaseExpiredReservations();
+    const recovered = await orders.recover({ everything });
+    if (released || recovered)
+      log.info("swept", { releasedReservations: released, recoveredOrders: recovered });
+  };
+  // One process owns this database in the embedded shape: every unfinished saga at start-up is ours.
+  await sweep(true);
+  const sweeper =
+    (overrides.sweepMs ?? 30 * SECOND) > 0
+      ? setInterval(
+          () => sweep().catch((e) => log.error("sweep failed", { error: String(e) })),
+          overrides.sweepMs ?? 30 * SECOND,
+        )
+      : undefined;
 
   return {
     app: host.app,
     host,
     services,
     relay,
-    /** Stops the relay and the bus; the caller owns (and closes) the database and cache. */
+    notifications,
+    sweep,
+    /** Stops the background work and the bus; the caller owns (and closes) the database and cache. */
     async close() {
+      clearInterval(sweeper);
       await relay.stop();
+      await notifications.stop();
       await bus.close();
+      await transport?.close();
     },
   };
 }

@@ -112,11 +112,13 @@ describe("login throttling", () => {
     shop = await startTestShop({
       clock,
       env: { TRUST_PROXY: "true" },
-      loginLimits: {
-        ipAttempts: 20,
-        ipWindowMs: 5 * MINUTE,
-        accountFailures: 5,
-        accountWindowMs: 5 * MINUTE,
+      overrides: {
+        loginLimits: {
+          ipAttempts: 20,
+          ipWindowMs: 5 * MINUTE,
+          accountFailures: 5,
+          accountWindowMs: 5 * MINUTE,
+        },
       },
     });
   });

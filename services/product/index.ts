@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, lt, lte, ne, type SQL, sql } from "drizzle-orm";
 import { DomainError } from "../../contracts/errors.ts";
 import type {
   CreateProduct,
@@ -10,11 +10,11 @@ import type {
   Variant,
 } from "../../contracts/product.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
-import type { Executor, Tx } from "../../platform/db/port.ts";
+import { type Executor, rowsOf, type Tx } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { catalogCache } from "./catalog-cache.ts";
-import { categories, outbox, products, variants } from "./db/schema.ts";
+import { categories, outbox, products, reservations, variants } from "./db/schema.ts";
 import {
   decodeCursor,
   effectiveSort,
@@ -325,6 +325,103 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
         return reload(tx, id);
       }),
 
+    async variants(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.primary
+        .select({
+          variant: variants,
+          product: { title: products.title, image: products.image, status: products.status },
+        })
+        .from(variants)
+        .innerJoin(products, eq(products.id, variants.productId))
+        .where(inArray(variants.id, [...ids]));
+      return rows.map(({ variant, product }) => ({
+        id: variant.id,
+        productId: variant.productId,
+        sku: variant.sku,
+        title: product.title,
+        variantTitle: variant.title,
+        image: product.image,
+        price: { amount: variant.price, currency: variant.currency as "EUR" },
+        stock: variant.stock,
+        purchasable: product.status === "active",
+      }));
+    },
+
+    reserve: (orderId, lines, ttlMs) =>
+      stockWrite(async (tx) => {
+        const claimed = await tx
+          .insert(reservations)
+          .values(
+            lines.map((l) => ({
+              orderId,
+              variantId: l.variantId,
+              quantity: l.quantity,
+              status: "held" as const,
+              expiresAt: sql`now() + make_interval(secs => ${ttlMs / 1000})`,
+            })),
+          )
+          .onConflictDoNothing()
+          .returning({ variantId: reservations.variantId });
+        if (claimed.length === 0) return; // this order already holds its stock
+        await takeStock(tx, lines);
+      }),
+
+    commitReservation: (orderId) =>
+      stockWrite(async (tx) => {
+        const rows = await tx
+          .select()
+          .from(reservations)
+          .where(eq(reservations.orderId, orderId))
+          .for("update");
+        if (rows.length === 0)
+          throw new DomainError(
+            "CONFLICT",
+            "PRODUCT.NO_RESERVATION",
+            "this order holds no stock reservation",
+          );
+        const lapsed = rows.filter((r) => r.status === "released");
+        // A reservation that expired gave its units back; sell them only if they are still there.
+        if (lapsed.length) await takeStock(tx, lapsed);
+        await tx
+          .update(reservations)
+          .set({ status: "committed" })
+          .where(and(eq(reservations.orderId, orderId), ne(reservations.status, "committed")));
+      }),
+
+    releaseReservation: (orderId) =>
+      stockWrite(async (tx) => {
+        const released = await tx
+          .update(reservations)
+          .set({ status: "released" })
+          .where(and(eq(reservations.orderId, orderId), ne(reservations.status, "released")))
+          .returning({ variantId: reservations.variantId, quantity: reservations.quantity });
+        await giveBackStock(tx, released);
+      }),
+
+    async reservationState(orderId) {
+      const rows = await db.primary
+        .select({ status: reservations.status })
+        .from(reservations)
+        .where(eq(reservations.orderId, orderId));
+      return rows[0]?.status ?? "none";
+    },
+
+    releaseExpiredReservations: () =>
+      stockWrite(async (tx) => {
+        const released = await tx
+          .update(reservations)
+          .set({ status: "released" })
+          .where(and(eq(reservations.status, "held"), lt(reservations.expiresAt, sql`now()`)))
+          .returning({
+            orderId: reservations.orderId,
+            variantId: reservations.variantId,
+            quantity: reservations.quantity,
+          });
+        await giveBackStock(tx, released);
+        return new Set(released.map((r) => r.orderId)).size;
+      }),
+
     setStock: ({ variantId, stock }) =>
       write(async (tx) => {
         const [row] = await tx.update(variants).set({ stock }).where(eq(variants.id, variantId)).returning();
@@ -341,6 +438,81 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
         return toVariant(row);
       }),
   };
+
+  /**
+   * Takes units out of stock, all lines in one statement: each row only if enough is left. A line that
+   * is short (or whose product was archived) fails the whole transaction with a readable CONFLICT.
+   */
+  async function takeStock(tx: Tx, lines: readonly { variantId: string; quantity: number }[]) {
+    const taken = rowsOf<{ id: string; product_id: string }>(
+      await tx.execute(sql`
+        update ${variants} v set stock = v.stock - d.q
+        from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as d(id, q)
+        where v.id = d.id and v.stock >= d.q
+          and exists (select 1 from ${products} p where p.id = v.product_id and p.status = 'active')
+        returning v.id, v.product_id`),
+    );
+    if (taken.length < lines.length) {
+      const short = lines.find((l) => !taken.some((t) => t.id === l.variantId))!;
+      const [info] = await tx
+        .select({
+          title: products.title,
+          variantTitle: variants.title,
+          stock: variants.stock,
+          status: products.status,
+        })
+        .from(variants)
+        .innerJoin(products, eq(products.id, variants.productId))
+        .where(eq(variants.id, short.variantId));
+      const name = info
+        ? info.variantTitle === "Default"
+          ? info.title
+          : `${info.title} (${info.variantTitle})`
+        : "an item";
+      const why =
+        info?.status !== "active"
+          ? "is no longer sold"
+          : info.stock === 0
+            ? "is sold out"
+            : `has only ${info.stock} left`;
+      throw new DomainError("CONFLICT", "PRODUCT.OUT_OF_STOCK", `${name} ${why}`, {
+        variantId: short.variantId,
+      });
+    }
+    await refreshInStock(
+      tx,
+      taken.map((t) => t.product_id),
+    );
+  }
+
+  async function giveBackStock(tx: Tx, lines: readonly { variantId: string; quantity: number }[]) {
+    if (lines.length === 0) return;
+    const restocked = rowsOf<{ product_id: string }>(
+      await tx.execute(sql`
+        update ${variants} v set stock = v.stock + d.q
+        from (select id, sum(q)::int as q from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as u(id, q) group by id) d
+        where v.id = d.id
+        returning v.product_id`),
+    );
+    await refreshInStock(
+      tx,
+      restocked.map((r) => r.product_id),
+    );
+  }
+
+  async function refreshInStock(tx: Tx, productIds: readonly string[]) {
+    if (productIds.length === 0) return;
+    await tx.execute(sql`
+      update ${products} p set in_stock = exists (select 1 from ${variants} v where v.product_id = p.id and v.stock > 0)
+      where p.id = any(${sql.param([...new Set(productIds)])}::uuid[])`);
+  }
+
+  /** A stock movement: no domain event, but listings and product pages must show it at once. */
+  async function stockWrite<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await db.primary.transaction(work);
+    await cache.invalidate();
+    return result;
+  }
 
   /** The slug itself if free, else the slug with the first free numeric suffix. */
   async function freeSlug(ex: Executor, base: string) {

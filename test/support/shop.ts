@@ -3,7 +3,8 @@ import { memoryCache } from "../../platform/cache/memory.ts";
 import { type Clock, systemClock } from "../../platform/clock.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
-import { createShop } from "../../platform/embedded/shop.ts";
+import type { Database } from "../../platform/db/port.ts";
+import { createShop, type ShopOverrides } from "../../platform/embedded/shop.ts";
 import { silentLogger } from "../../platform/log.ts";
 import { createFastrClient } from "../../routers/client.ts";
 
@@ -16,26 +17,30 @@ export const uniqueEmail = (prefix = "shopper") =>
  * The embedded shop on a real loopback port, with an in-memory PGlite: what a client sees over HTTP.
  * @example const shop = await startTestShop(); const client = shop.client(token); ... await shop.stop();
  */
-export async function startTestShop(
-  options: {
-    clock?: Clock;
-    env?: Record<string, string>;
-    loginLimits?: NonNullable<Parameters<typeof createShop>[2]>["loginLimits"];
-  } = {},
-) {
+export type TestShopOptions = {
+  clock?: Clock;
+  env?: Record<string, string>;
+  overrides?: ShopOverrides;
+  /** Reuse a database (a "restart"); a fresh in-memory PGlite otherwise. */
+  db?: Database;
+  onQuery?: (sql: string) => void;
+};
+
+const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+
+export async function startTestShop(options: TestShopOptions = {}) {
   const config = loadConfig({ LOG_LEVEL: "silent", ...options.env });
-  const db = await openPglite();
+  const db = options.db ?? (await openPglite(undefined, options.onQuery ? { onQuery: options.onQuery } : {}));
   const cache = memoryCache(options.clock ? { clock: options.clock } : {});
+  const bus = memoryBus({ retry: fastRetry });
   const shop = await createShop(
     config,
-    { db, cache, bus: memoryBus(), clock: options.clock ?? systemClock, log: silentLogger },
+    { db, cache, bus, clock: options.clock ?? systemClock, log: silentLogger },
     {
-      loginLimits: options.loginLimits ?? {
-        ipAttempts: 10_000,
-        ipWindowMs: 60_000,
-        accountFailures: 10,
-        accountWindowMs: 300_000,
-      },
+      loginLimits: { ipAttempts: 10_000, ipWindowMs: 60_000, accountFailures: 10, accountWindowMs: 300_000 },
+      sendRetry: fastRetry,
+      sweepMs: 0,
+      ...options.overrides,
     },
   );
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: shop.app.fetch });
@@ -46,6 +51,7 @@ export async function startTestShop(
     shop,
     services: shop.services,
     db,
+    bus,
     /** A typed client; with a token it signs in by Bearer header. */
     client: (token?: string) =>
       createFastrClient({ baseUrl: url, headers: token ? { authorization: `Bearer ${token}` } : {} }),
@@ -70,6 +76,22 @@ export async function startTestShop(
         password: "staff password 1",
       });
       return { ...grant, client: this.client(grant.token) };
+    },
+    /** Lets queued events reach their consumers and due e-mails go out (stored, without SMTP). */
+    async settle() {
+      await shop.relay.flush();
+      await bus.drain();
+      await shop.notifications.deliverDue();
+    },
+    /** Stops this shop as a crash would leave it (nothing finished) and starts a new one on the same database. */
+    async restart(overrides: ShopOverrides = {}) {
+      await server.stop(true);
+      await shop.close();
+      return startTestShop({
+        ...options,
+        db,
+        overrides: { ...options.overrides, faults: () => {}, ...overrides },
+      });
     },
     async stop() {
       await server.stop(true);

@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgSchema,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -86,6 +87,30 @@ export const variants = productSchema.table(
     index("variants_product").on(t.productId, t.position),
     check("variants_stock_not_negative", sql`${t.stock} >= 0`),
     check("variants_price_not_negative", sql`${t.price} >= 0`),
+  ],
+);
+
+/**
+ * Stock held for an order. `held` units are already out of `variants.stock` and come back if the
+ * reservation is released or expires; `committed` units are sold. So for every variant:
+ * stock + held + committed = what staff put on the shelf (minus what they took off with setStock).
+ */
+export const reservations = productSchema.table(
+  "reservations",
+  {
+    orderId: uuid("order_id").notNull(),
+    variantId: uuid("variant_id")
+      .notNull()
+      .references(() => variants.id),
+    quantity: integer().notNull(),
+    status: text({ enum: ["held", "committed", "released"] }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.variantId] }),
+    index("reservations_expiring").on(t.expiresAt).where(sql`status = 'held'`),
+    check("reservations_quantity_positive", sql`${t.quantity} > 0`),
   ],
 );
 

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { Id, Money } from "./common.ts";
+
+export const CART_COOKIE = "fastr_cart";
+export const CART_TOKEN_HEADER = "x-cart-token";
+
+/** A guest cart's bearer secret: 32 base32 characters (160 bits). */
+export const CartToken = z.string().regex(/^[a-z2-7]{32}$/, { message: "not a cart token this shop issued" });
+
+const Quantity = z
+  .int()
+  .min(1, { message: "quantity must be at least 1" })
+  .max(999, { message: "quantity must be at most 999" });
+
+export const AddItemInput = z.strictObject({ variantId: Id, quantity: Quantity.default(1) });
+export type AddItemInput = z.infer<typeof AddItemInput>;
+export const SetQuantityInput = z.strictObject({ variantId: Id, quantity: Quantity });
+export type SetQuantityInput = z.infer<typeof SetQuantityInput>;
+export const RemoveItemInput = z.strictObject({ variantId: Id });
+
+export const ShippingOption = z.object({
+  id: z.string(),
+  name: z.string(),
+  price: Money,
+  estimatedDays: z.string(),
+});
+export type ShippingOption = z.infer<typeof ShippingOption>;
+
+export const CartLine = z.object({
+  variantId: Id,
+  productId: Id,
+  title: z.string(),
+  variantTitle: z.string(),
+  sku: z.string(),
+  image: z.string(),
+  quantity: z.int(),
+  unitPrice: Money,
+  lineTotal: Money,
+  /** Units in stock right now; the line cannot be bought beyond this. */
+  available: z.int(),
+});
+export type CartLine = z.infer<typeof CartLine>;
+
+export type Totals = {
+  subtotal: Money;
+  shipping: Money;
+  /** Prices include tax: this is the tax contained in the total, at the destination's rate. */
+  tax: Money;
+  total: Money;
+  taxRate: number;
+  taxIncluded: true;
+};
+
+export type Cart = Totals & {
+  /** The guest cart token (null for a signed-in user's cart or before anything was added). */
+  token: string | null;
+  lines: CartLine[];
+  itemCount: number;
+  shippingOptions: ShippingOption[];
+  /** The option the totals assume (the cheapest, until checkout picks one). */
+  shippingOptionId: string;
+  country: string;
+};
+
+/** Who owns a cart: a signed-in user, or whoever holds a guest token. */
+export type CartOwner = { userId: string } | { token: string | null };
+
+/** The cart service as routers and the order saga see it. */
+export interface CartApi {
+  get(owner: CartOwner, options?: { country?: string; shippingOptionId?: string }): Promise<Cart>;
+  /** Adds to the line (summing quantities); creates a guest cart (new token) when the owner has none. */
+  addItem(owner: CartOwner, input: AddItemInput): Promise<Cart>;
+  setQuantity(owner: CartOwner, input: SetQuantityInput): Promise<Cart>;
+  removeItem(owner: CartOwner, variantId: string): Promise<Cart>;
+  clear(owner: CartOwner): Promise<Cart>;
+  /** Moves a guest cart into the user's cart at sign-in: quantities summed, capped by stock. */
+  merge(guestToken: string, userId: string): Promise<void>;
+}

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { TRPCClientError } from "@trpc/client";
+import { createFastrClient } from "../../routers/client.ts";
+import { stockedProduct } from "../../test/support/catalog.ts";
+import { mutationBody, startTestShop, type TestShop, uniqueEmail } from "../../test/support/shop.ts";
+
+const failure = async (call: Promise<unknown>) => {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return { code: error.data?.code as string, message: error.message };
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+};
+
+describe("cart over HTTP", () => {
+  let shop: TestShop;
+  beforeAll(async () => {
+    shop = await startTestShop();
+  });
+  afterAll(() => shop.stop());
+
+  const guest = (token?: string) =>
+    createFastrClient({ baseUrl: shop.url, headers: token ? { "x-cart-token": token } : {} });
+
+  it("gives a guest a cart token on the first add, prices it on the server, and keeps it by header", async () => {
+    const { variantIds } = await stockedProduct(shop, [5], 1990);
+    expect(await guest().cart.get.query()).toMatchObject({ token: null, lines: [], total: { amount: 0 } });
+    const cart = await guest().cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 2 });
+    expect(cart.token).toMatch(/^[a-z2-7]{32}$/);
+    expect(cart.lines).toEqual([
+      expect.objectContaining({
+        variantId: variantIds[0],
+        quantity: 2,
+        unitPrice: { amount: 1990, currency: "EUR" },
+      }),
+    ]);
+    expect(cart).toMatchObject({
+      subtotal: { amount: 3980 },
+      shipping: { amount: 490 },
+      total: { amount: 4470 },
+      taxIncluded: true,
+    });
+    expect(cart.tax.amount).toBe(Math.round((4470 * 19) / 119));
+    const again = await guest(cart.token!).cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 1 });
+    expect(again.lines[0]!.quantity).toBe(3);
+    expect((await guest(cart.token!).cart.get.query()).itemCount).toBe(3);
+  });
+
+  it("sets the fastr_cart cookie for browsers and accepts it back from the shop's own origin", async () => {
+    const { variantIds } = await stockedProduct(shop, [5]);
+    const res = await shop.fetch("/api/cart/trpc/addItem", {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: shop.url },
+      body: mutationBody({ variantId: variantIds[0], quantity: 1 }),
+    });
+    const cookie = res.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/^fastr_cart=[a-z2-7]{32}; Path=\/; HttpOnly; SameSite=Lax/);
+    const jar = cookie.split(";")[0]!;
+    const cross = await shop.fetch("/api/cart/trpc/clear", {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie: jar, origin: "https://evil.example" },
+    });
+    expect(cross.status).toBe(403);
+    const read = await shop.fetch("/api/cart/trpc/get", { headers: { cookie: jar } });
+    expect((await read.json()).result.data.json.itemCount).toBe(1);
+  });
+
+  it("refuses quantities below 1, above the stock, and any price the client sends", async () => {
+    const { variantIds } = await stockedProduct(shop, [3]);
+    const { client } = await shop.customer();
+    expect(
+      await failure(client.cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 4 })),
+    ).toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("only 3 of"),
+    });
+    await client.cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 2 });
+    expect((await failure(client.cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 2 }))).code).toBe(
+      "BAD_REQUEST",
+    );
+    expect(
+      (await failure(client.cart.setQuantity.mutate({ variantId: variantIds[0]!, quantity: 0 }))).code,
+    ).toBe("BAD_REQUEST");
+    const res = await shop.fetch("/api/cart/trpc/addItem", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${(await shop.customer()).token}`,
+      },
+      body: mutationBody({
+        variantId: variantIds[0],
+        quantity: 1,
+        unitPrice: { amount: 1, currency: "EUR" },
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("unitPrice");
+  });
+
+  it("changes and removes lines, and answers NOT_FOUND for a variant that is not there", async () => {
+    const { variantIds } = await stockedProduct(shop, [5, 5]);
+    const { client } = await shop.customer();
+    await client.cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 1 });
+    await client.cart.addItem.mutate({ variantId: variantIds[1]!, quantity: 1 });
+    expect((await client.cart.setQuantity.mutate({ variantId: variantIds[0]!, quantity: 4 })).itemCount).toBe(
+      5,
+    );
+    expect(
+      (await client.cart.removeItem.mutate({ variantId: variantIds[1]! })).lines.map((l) => l.variantId),
+    ).toEqual([variantIds[0]!]);
+    expect((await failure(client.cart.removeItem.mutate({ variantId: variantIds[1]! }))).code).toBe(
+      "NOT_FOUND",
+    );
+    expect((await client.cart.clear.mutate()).lines).toEqual([]);
+  });
+
+  it("merges the guest cart into the account at sign-in, summing quantities but never past the stock", async () => {
+    const { variantIds } = await stockedProduct(shop, [4, 9]);
+    const email = uniqueEmail();
+    const account = await guest().auth.signup.mutate({ email, password: "long enough pw", name: "Merger" });
+    const me = shop.client(account.token);
+    await me.cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 3 });
+
+    const guestCart = await guest().cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 3 });
+    await guest(guestCart.token!).cart.addItem.mutate({ variantId: variantIds[1]!, quantity: 2 });
+    await guest(guestCart.token!).auth.login.mutate({ email, password: "long enough pw" });
+
+    const merged = await me.cart.get.query();
+    expect(merged.lines.map((l) => [l.variantId, l.quantity])).toEqual([
+      [variantIds[0]!, 4],
+      [variantIds[1]!, 2],
+    ]);
+    expect((await guest(guestCart.token!).cart.get.query()).lines).toEqual([]);
+  });
+
+  it("shows prices and stock as they are now, not as they were when the item was added", async () => {
+    const { product, variantIds, staff } = await stockedProduct(shop, [5], 1000);
+    const { client } = await shop.customer();
+    await client.cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 2 });
+    await staff.product.update.mutate({
+      id: product.id,
+      variants: [{ id: variantIds[0]!, price: { amount: 1500, currency: "EUR" } }],
+    });
+    await staff.product.setStock.mutate({ variantId: variantIds[0]!, stock: 1 });
+    const cart = await client.cart.get.query();
+    expect(cart.lines[0]).toMatchObject({
+      unitPrice: { amount: 1500 },
+      lineTotal: { amount: 3000 },
+      available: 1,
+    });
+  });
+});
+
+describe("a cart survives a restart", () => {
+  it("is still there when the shop comes back on the same database", async () => {
+    const first = await startTestShop();
+    const { variantIds } = await stockedProduct(first, [5]);
+    const { token } = await first.customer();
+    await first.client(token).cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 2 });
+    const second = await first.restart();
+    expect((await second.client(token).cart.get.query()).itemCount).toBe(2);
+    await second.stop();
+  });
+});

@@ -1,0 +1,257 @@
+import { sha256 } from "@oslojs/crypto/sha2";
+import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
+import { and, asc, count, eq, sql } from "drizzle-orm";
+import type { Cart, CartApi, CartOwner } from "../../contracts/cart.ts";
+import type { Currency } from "../../contracts/common.ts";
+import { DomainError } from "../../contracts/errors.ts";
+import type { ProductApi, VariantInfo } from "../../contracts/product.ts";
+import type { Executor } from "../../platform/db/port.ts";
+import { newId } from "../../platform/ids.ts";
+import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import { carts, lines } from "./db/schema.ts";
+import { priceLines, type TaxRates } from "./domain/pricing.ts";
+
+export const cartModule = migrationsOf("cart", import.meta.dir);
+
+export const MAX_LINES = 100;
+
+export type CartOptions = { taxRates: TaxRates; defaultCountry: string };
+
+const hashToken = (token: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
+const mintToken = () => encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(20)));
+
+const variantGone = () =>
+  new DomainError("NOT_FOUND", "CART.VARIANT_NOT_FOUND", "that product variant does not exist");
+const notInCart = () =>
+  new DomainError("NOT_FOUND", "CART.LINE_NOT_FOUND", "that variant is not in the cart");
+
+const displayName = (v: VariantInfo) =>
+  v.variantTitle === "Default" ? v.title : `${v.title} (${v.variantTitle})`;
+
+/** Prices come from the product service on every read; the client never sends one. */
+export function createCartService(
+  ports: ServicePorts,
+  deps: { product: ProductApi },
+  options: CartOptions,
+): CartApi {
+  const { db, clock } = ports;
+
+  async function findCartId(ex: Executor, owner: CartOwner): Promise<string | null> {
+    if ("userId" in owner) {
+      const [row] = await ex.select({ id: carts.id }).from(carts).where(eq(carts.userId, owner.userId));
+      return row?.id ?? null;
+    }
+    if (!owner.token) return null;
+    const [row] = await ex
+      .select({ id: carts.id })
+      .from(carts)
+      .where(eq(carts.tokenHash, hashToken(owner.token)));
+    return row?.id ?? null;
+  }
+
+  /** The owner's cart, created on first use; a guest without a (known) token gets a new one. */
+  async function ensureCart(owner: CartOwner): Promise<{ cartId: string; owner: CartOwner }> {
+    const existing = await findCartId(db.primary, owner);
+    if (existing) return { cartId: existing, owner };
+    const now = clock.now();
+    if ("userId" in owner) {
+      const [row] = await db.primary
+        .insert(carts)
+        .values({ id: newId(), userId: owner.userId, createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({ target: carts.userId, set: { updatedAt: now } })
+        .returning({ id: carts.id });
+      return { cartId: row!.id, owner };
+    }
+    const token = mintToken();
+    const id = newId();
+    await db.primary
+      .insert(carts)
+      .values({ id, tokenHash: hashToken(token), createdAt: now, updatedAt: now });
+    return { cartId: id, owner: { token } };
+  }
+
+  async function view(
+    owner: CartOwner,
+    cartId: string | null,
+    opts: { country?: string; shippingOptionId?: string } = {},
+  ): Promise<Cart> {
+    const rows = cartId
+      ? await db.primary
+          .select()
+          .from(lines)
+          .where(eq(lines.cartId, cartId))
+          .orderBy(asc(lines.addedAt), asc(lines.variantId))
+      : [];
+    const info = new Map((await deps.product.variants(rows.map((r) => r.variantId))).map((v) => [v.id, v]));
+    const priced = rows.flatMap((row) => {
+      const v = info.get(row.variantId);
+      if (!v) return [];
+      return [
+        {
+          variantId: v.id,
+          productId: v.productId,
+          title: v.title,
+          variantTitle: v.variantTitle,
+          sku: v.sku,
+          image: v.image,
+          quantity: row.quantity,
+          unitPrice: v.price,
+          lineTotal: { amount: v.price.amount * row.quantity, currency: v.price.currency },
+          available: v.purchasable ? v.stock : 0,
+        },
+      ];
+    });
+    const currency = (priced[0]?.unitPrice.currency ?? "EUR") as Currency;
+    const country = opts.country ?? options.defaultCountry;
+    const totals = priceLines(
+      priced.map((l) => ({ unitPrice: l.unitPrice.amount, quantity: l.quantity })),
+      {
+        currency,
+        country,
+        taxRates: options.taxRates,
+        ...(opts.shippingOptionId && { shippingOptionId: opts.shippingOptionId }),
+      },
+    );
+    return {
+      token: "token" in owner ? owner.token : null,
+      lines: priced,
+      itemCount: priced.reduce((n, l) => n + l.quantity, 0),
+      country,
+      ...totals,
+    };
+  }
+
+  /** Checks a wanted quantity against the variant as it is now. */
+  async function purchasable(variantId: string, wanted: number, currency: string | null) {
+    const [v] = await deps.product.variants([variantId]);
+    if (!v) throw variantGone();
+    if (!v.purchasable)
+      throw new DomainError("BAD_REQUEST", "CART.NOT_FOR_SALE", `${displayName(v)} is no longer sold`);
+    if (wanted > v.stock) {
+      throw new DomainError(
+        "BAD_REQUEST",
+        "CART.NOT_ENOUGH_STOCK",
+        v.stock === 0 ? `${displayName(v)} is sold out` : `only ${v.stock} of ${displayName(v)} left`,
+        { available: v.stock },
+      );
+    }
+    if (currency && v.price.currency !== currency) {
+      throw new DomainError("BAD_REQUEST", "CART.CURRENCY_MISMATCH", `this cart is in ${currency}`);
+    }
+    return v;
+  }
+
+  async function cartCurrency(cartId: string): Promise<string | null> {
+    const [first] = await db.primary
+      .select({ variantId: lines.variantId })
+      .from(lines)
+      .where(eq(lines.cartId, cartId))
+      .limit(1);
+    if (!first) return null;
+    const [v] = await deps.product.variants([first.variantId]);
+    return v?.price.currency ?? null;
+  }
+
+  const quantityIn = async (cartId: string, variantId: string) => {
+    const [row] = await db.primary
+      .select({ quantity: lines.quantity })
+      .from(lines)
+      .where(and(eq(lines.cartId, cartId), eq(lines.variantId, variantId)));
+    return row?.quantity ?? 0;
+  };
+
+  const touch = (cartId: string) =>
+    db.primary.update(carts).set({ updatedAt: clock.now() }).where(eq(carts.id, cartId));
+
+  return {
+    async get(owner, opts) {
+      return view(owner, await findCartId(db.primary, owner), opts);
+    },
+
+    async addItem(owner, { variantId, quantity }) {
+      const cart = await ensureCart(owner);
+      const current = await quantityIn(cart.cartId, variantId);
+      if (current === 0) {
+        const [{ n } = { n: 0 }] = await db.primary
+          .select({ n: count() })
+          .from(lines)
+          .where(eq(lines.cartId, cart.cartId));
+        if (n >= MAX_LINES)
+          throw new DomainError(
+            "BAD_REQUEST",
+            "CART.TOO_MANY_LINES",
+            `a cart holds at most ${MAX_LINES} different items`,
+          );
+      }
+      await purchasable(variantId, current + quantity, await cartCurrency(cart.cartId));
+      await db.primary
+        .insert(lines)
+        .values({ cartId: cart.cartId, variantId, quantity, addedAt: clock.now() })
+        .onConflictDoUpdate({
+          target: [lines.cartId, lines.variantId],
+          set: { quantity: sql`${lines.quantity} + excluded.quantity` },
+        });
+      await touch(cart.cartId);
+      return view(cart.owner, cart.cartId);
+    },
+
+    async setQuantity(owner, { variantId, quantity }) {
+      const cartId = await findCartId(db.primary, owner);
+      if (!cartId || (await quantityIn(cartId, variantId)) === 0) throw notInCart();
+      await purchasable(variantId, quantity, null);
+      await db.primary
+        .update(lines)
+        .set({ quantity })
+        .where(and(eq(lines.cartId, cartId), eq(lines.variantId, variantId)));
+      await touch(cartId);
+      return view(owner, cartId);
+    },
+
+    async removeItem(owner, variantId) {
+      const cartId = await findCartId(db.primary, owner);
+      const removed = cartId
+        ? await db.primary
+            .delete(lines)
+            .where(and(eq(lines.cartId, cartId), eq(lines.variantId, variantId)))
+            .returning()
+        : [];
+      if (removed.length === 0) throw notInCart();
+      return view(owner, cartId);
+    },
+
+    async clear(owner) {
+      const cartId = await findCartId(db.primary, owner);
+      if (cartId) await db.primary.delete(lines).where(eq(lines.cartId, cartId));
+      return view(owner, cartId);
+    },
+
+    async merge(guestToken, userId) {
+      const guestId = await findCartId(db.primary, { token: guestToken });
+      if (!guestId) return;
+      const guestLines = await db.primary.select().from(lines).where(eq(lines.cartId, guestId));
+      const { cartId } = await ensureCart({ userId });
+      const stock = new Map(
+        (await deps.product.variants(guestLines.map((l) => l.variantId))).map((v) => [v.id, v.stock]),
+      );
+      await db.primary.transaction(async (tx) => {
+        for (const line of guestLines) {
+          const available = stock.get(line.variantId) ?? 0;
+          if (available === 0) continue;
+          await tx
+            .insert(lines)
+            .values({
+              cartId,
+              variantId: line.variantId,
+              quantity: Math.min(line.quantity, available),
+              addedAt: line.addedAt,
+            })
+            .onConflictDoUpdate({
+              target: [lines.cartId, lines.variantId],
+              set: { quantity: sql`least(${lines.quantity} + excluded.quantity, ${available}::int)` },
+            });
+        }
+        await tx.delete(carts).where(eq(carts.id, guestId));
+      });
+    },
+  };
+}

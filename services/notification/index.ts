@@ -1,0 +1,370 @@
+import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { z } from "zod";
+import { Email as EmailAddress } from "../../contracts/common.ts";
+import { DomainError } from "../../contracts/errors.ts";
+import { type EventEnvelope, EventPayloads, type PayloadOf } from "../../contracts/events.ts";
+import type { Email, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
+import { handleOnce } from "../../platform/bus/inbox.ts";
+import type { Bus, PoisonHandler } from "../../platform/bus/port.ts";
+import { newId } from "../../platform/ids.ts";
+import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import { deadLetters, emails, inbox } from "./db/schema.ts";
+import { type EmailEvent, emailEventTypes, render, templates } from "./templates.ts";
+import type { MailTransport } from "./transport.ts";
+
+export const notificationModule = migrationsOf("notification", import.meta.dir);
+export { mountMailbox } from "./mailbox-page.ts";
+export { type MailTransport, smtpTransport } from "./transport.ts";
+
+/** The bus consumer group that turns events into emails. */
+export const CONSUMER = "notification";
+/** The `consumer` of dead letters written for emails the sender gave up on. */
+export const SENDER = "notification.sender";
+
+export type SendRetry = { attempts: number; baseDelayMs: number; maxDelayMs: number };
+/** Eight attempts over roughly an hour and a half: rides out an SMTP server restart or a short outage. */
+export const defaultSendRetry: SendRetry = { attempts: 8, baseDelayMs: 30_000, maxDelayMs: 30 * 60_000 };
+
+export type NotificationDeps = {
+  bus: Bus;
+  /** null: nothing is sent, emails are `stored` (the embedded shape without SMTP_URL). */
+  transport: MailTransport | null;
+  /** The From header, e.g. `fastr shop <shop@fastr.localhost>`; its domain also names Message-IDs. */
+  from: string;
+  retry?: SendRetry;
+  /** How often the sender looks for due retries; new emails are sent at once regardless. */
+  pollMs?: number;
+  /** Emails claimed per round trip. */
+  batch?: number;
+  /** How long a claimed email is left alone before another sender may try it (a crash mid-send). */
+  leaseMs?: number;
+};
+
+export type NotificationService = {
+  api: NotificationApi;
+  /** Subscribes to the bus and starts the sender loop. */
+  start(): Promise<void>;
+  /** Stops the sender loop and waits for a send in progress; does not close the bus or the transport. */
+  stop(): Promise<void>;
+  /** Sends (or, without a transport, stores) every due email now; resolves to how many it attempted. */
+  deliverDue(): Promise<number>;
+};
+
+const badCursor = () =>
+  new DomainError(
+    "BAD_REQUEST",
+    "NOTIFICATION.BAD_CURSOR",
+    "cursor does not belong to this listing; start again without one",
+  );
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Keyset cursor over (createdAt, id), newest first: base64url of `{ at, id }`. */
+export const encodeCursor = (row: { createdAt: Date; id: string }) =>
+  Buffer.from(JSON.stringify({ at: row.createdAt.toISOString(), id: row.id })).toString("base64url");
+
+export function decodeCursor(raw: string): { at: string; id: string } {
+  let cursor: unknown;
+  try {
+    cursor = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+  } catch {
+    throw badCursor();
+  }
+  const { at, id } = (cursor ?? {}) as { at?: unknown; id?: unknown };
+  if (typeof at !== "string" || Number.isNaN(Date.parse(at)) || typeof id !== "string" || !UUID.test(id)) {
+    throw badCursor();
+  }
+  return { at, id };
+}
+
+const describe = (error: unknown) =>
+  (error instanceof z.ZodError ? z.prettifyError(error) : String((error as Error)?.message ?? error)).slice(
+    0,
+    2_000,
+  );
+
+/** The domain of the From address, for Message-IDs (`<email-id@domain>`). */
+const messageIdDomain = (from: string) => {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1];
+  return domain ?? "fastr.localhost";
+};
+
+/** Exponential backoff with equal jitter: at least half the step, so retries really spread out. */
+const retryDelayMs = (attempt: number, p: SendRetry) => {
+  const step = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
+  return step / 2 + (Math.random() * step) / 2;
+};
+
+const inMs = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000})`;
+
+/** Validates a payload against its contract schema and renders its email. */
+function compose<N extends EmailEvent>(name: N, raw: unknown) {
+  const payload = EventPayloads[name].parse(raw) as PayloadOf<N>;
+  const to = EmailAddress.safeParse(payload.email);
+  if (!to.success) throw new Error(`payload.email is not an email address: ${JSON.stringify(payload.email)}`);
+  return { userId: payload.userId, to: to.data, ...render(name, payload) };
+}
+
+/**
+ * The notification service: one email per event it knows (welcome, order confirmed, payment failed,
+ * cancelled, shipped, refunded), exactly once per event id. The email row commits with the inbox
+ * row; a sender loop delivers it afterwards, with retries, outside any event transaction.
+ * @example const notification = createNotificationService(ports, { bus, transport: smtpTransport(url), from });
+ *          await notification.start(); … await notification.stop();
+ */
+export function createNotificationService(ports: ServicePorts, deps: NotificationDeps): NotificationService {
+  const { db, clock, log } = ports;
+  const { bus, transport, from } = deps;
+  const retry = deps.retry ?? defaultSendRetry;
+  const pollMs = deps.pollMs ?? 5_000;
+  const batch = deps.batch ?? 10;
+  const leaseMs = deps.leaseMs ?? 5 * 60_000;
+  const domain = messageIdDomain(from);
+
+  let subscribed = false;
+  /** Between start() and stop(): the poll timer runs and new emails are sent at once. */
+  let active = false;
+  let halt = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let running: Promise<number> | null = null;
+  let queued: Promise<number> | null = null;
+
+  // --- consuming events ---------------------------------------------------------------------------
+
+  async function handle(event: EventEnvelope) {
+    const name = `${event.type}@${event.version}`;
+    if (!Object.hasOwn(templates, name)) {
+      // A version we have no template for would lose an email if skipped: dead-letter it instead.
+      if (emailEventTypes.has(event.type)) throw new Error(`no email template for ${name}`);
+      await handleOnce(db, inbox, CONSUMER, event, async () => {});
+      return;
+    }
+    // Throws on an invalid payload: the bus retries, then hands the event to onPoison.
+    const email = compose(name as EmailEvent, event.payload);
+    const queuedEmail = await handleOnce(db, inbox, CONSUMER, event, async (tx) => {
+      await tx.insert(emails).values({
+        id: newId(),
+        eventId: event.id,
+        userId: email.userId,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        kind: event.type,
+        status: transport ? "pending" : "stored",
+        createdAt: clock.now(),
+      });
+    });
+    if (queuedEmail && transport) kick();
+  }
+
+  const onPoison: PoisonHandler = async (consumer, event, error) => {
+    log.warn("notification: event dead-lettered", {
+      consumer,
+      eventId: event.id,
+      type: `${event.type}@${event.version}`,
+      error: describe(error),
+    });
+    await db.primary
+      .insert(deadLetters)
+      .values({
+        id: newId(),
+        consumer,
+        eventId: String(event.id),
+        eventType: `${event.type}@${event.version}`,
+        payload: event.payload ?? null,
+        error: describe(error),
+      })
+      .onConflictDoNothing();
+  };
+
+  // --- sending ------------------------------------------------------------------------------------
+
+  /** Claims due emails: counts the attempt and leases the row, so no other sender takes it meanwhile. */
+  const claim = () =>
+    db.primary
+      .update(emails)
+      .set({ attempts: sql`${emails.attempts} + 1`, nextAttemptAt: inMs(leaseMs) })
+      .where(
+        inArray(
+          emails.id,
+          db.primary
+            .select({ id: emails.id })
+            .from(emails)
+            .where(and(eq(emails.status, "pending"), lte(emails.nextAttemptAt, sql`now()`)))
+            .orderBy(asc(emails.nextAttemptAt))
+            .limit(batch)
+            .for("update", { skipLocked: true }),
+        ),
+      )
+      .returning();
+
+  type Claimed = Awaited<ReturnType<typeof claim>>[number];
+
+  /** Only the holder of this attempt may record its outcome (a stale sender past its lease may not). */
+  const stillOurs = (row: Claimed) =>
+    and(eq(emails.id, row.id), eq(emails.status, "pending"), eq(emails.attempts, row.attempts));
+
+  async function failed(row: Claimed, error: unknown) {
+    const lastError = describe(error);
+    if (row.attempts < retry.attempts) {
+      await db.primary
+        .update(emails)
+        .set({ lastError, nextAttemptAt: inMs(retryDelayMs(row.attempts, retry)) })
+        .where(stillOurs(row));
+      log.warn("notification: send failed, will retry", {
+        emailId: row.id,
+        attempts: row.attempts,
+        error: lastError,
+      });
+      return;
+    }
+    await db.primary.transaction(async (tx) => {
+      const dead = await tx
+        .update(emails)
+        .set({ status: "dead", lastError })
+        .where(stillOurs(row))
+        .returning({ id: emails.id });
+      if (dead.length === 0) return;
+      await tx
+        .insert(deadLetters)
+        .values({
+          id: newId(),
+          consumer: SENDER,
+          eventId: row.eventId,
+          eventType: row.kind,
+          payload: { emailId: row.id, to: row.to, subject: row.subject, attempts: row.attempts },
+          error: lastError,
+        })
+        .onConflictDoNothing();
+    });
+    log.error("notification: gave up sending an email", {
+      emailId: row.id,
+      attempts: row.attempts,
+      error: lastError,
+    });
+  }
+
+  async function deliver(sender: MailTransport, row: Claimed) {
+    try {
+      await sender.send({
+        messageId: `<${row.id}@${domain}>`,
+        from,
+        to: row.to,
+        subject: row.subject,
+        text: row.text,
+        html: row.html,
+      });
+    } catch (error) {
+      return failed(row, error);
+    }
+    await db.primary
+      .update(emails)
+      .set({ status: "sent", sentAt: sql`now()`, lastError: null })
+      .where(stillOurs(row));
+  }
+
+  const pass = async (): Promise<number> => {
+    if (!transport) {
+      // Pending rows left by an earlier run that had a transport: keep them visible, not stuck.
+      const stored = await db.primary
+        .update(emails)
+        .set({ status: "stored" })
+        .where(eq(emails.status, "pending"))
+        .returning({ id: emails.id });
+      return stored.length;
+    }
+    let total = 0;
+    while (!halt) {
+      const claimed = await claim();
+      if (claimed.length === 0) break;
+      const outcomes = await Promise.allSettled(claimed.map((row) => deliver(transport, row)));
+      for (const o of outcomes) {
+        // The send went out or failed, but its outcome was not recorded: the lease expires and it is
+        // retried with the same Message-ID.
+        if (o.status === "rejected")
+          log.error("notification: recording a send failed", { error: describe(o.reason) });
+      }
+      total += claimed.length;
+    }
+    return total;
+  };
+
+  /** One pass at a time; a call during a pass queues one more after it (shared by such callers). */
+  const deliverDue = (): Promise<number> => {
+    if (!running) {
+      running = pass().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    queued ??= running
+      .catch(() => 0)
+      .then(() => {
+        queued = null;
+        return deliverDue();
+      });
+    return queued;
+  };
+
+  const kick = () => {
+    if (!active) return;
+    deliverDue().catch((error) => log.error("notification: sender pass failed", { error: describe(error) }));
+  };
+
+  // --- reading ------------------------------------------------------------------------------------
+
+  const api: NotificationApi = {
+    async list(userId: string, input: ListEmailsInput) {
+      const cursor = input.cursor ? decodeCursor(input.cursor) : null;
+      const rows = await db.replica
+        .select({
+          id: emails.id,
+          to: emails.to,
+          subject: emails.subject,
+          text: emails.text,
+          html: emails.html,
+          kind: emails.kind,
+          status: emails.status,
+          createdAt: emails.createdAt,
+        })
+        .from(emails)
+        .where(
+          and(
+            eq(emails.userId, userId),
+            cursor
+              ? sql`(${emails.createdAt}, ${emails.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
+              : undefined,
+          ),
+        )
+        .orderBy(desc(emails.createdAt), desc(emails.id))
+        .limit(input.limit + 1);
+      const items: Email[] = rows.slice(0, input.limit);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null };
+    },
+  };
+
+  return {
+    api,
+    deliverDue,
+    async start() {
+      if (active) return;
+      if (!subscribed) {
+        await bus.subscribe(CONSUMER, handle, { onPoison });
+        subscribed = true;
+      }
+      active = true;
+      if (transport) timer = setInterval(kick, pollMs);
+      kick(); // whatever an earlier run left due
+    },
+    async stop() {
+      active = false;
+      clearInterval(timer);
+      timer = undefined;
+      halt = true;
+      await Promise.allSettled([running, queued]);
+      halt = false;
+    },
+  };
+}

@@ -1,0 +1,350 @@
+import { sha256 } from "@oslojs/crypto/sha2";
+import { encodeHexLowerCase } from "@oslojs/encoding";
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import type { CartApi } from "../../contracts/cart.ts";
+import { DomainError } from "../../contracts/errors.ts";
+import type { CheckoutInput, Customer, Order, OrderApi, ShippingAddress } from "../../contracts/order.ts";
+import type { PaymentApi } from "../../contracts/payment.ts";
+import type { ProductApi } from "../../contracts/product.ts";
+import type { UserApi } from "../../contracts/user.ts";
+import { event } from "../../platform/bus/outbox.ts";
+import { newId } from "../../platform/ids.ts";
+import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import { orderLines, orders } from "./db/schema.ts";
+import { inFlight } from "./domain/order.ts";
+import { type FaultHook, placeOrderSaga } from "./saga/place-order.ts";
+import {
+  findOrder,
+  type LineRow,
+  leaseFromNow,
+  type OrderRow,
+  setStatus,
+  toOrder,
+  withLines,
+} from "./store.ts";
+
+export const orderModule = migrationsOf("order", import.meta.dir);
+export { outbox as orderOutbox } from "./db/schema.ts";
+
+export type OrderDeps = {
+  cart: CartApi;
+  product: ProductApi;
+  payment: PaymentApi;
+  user: UserApi;
+  faults?: FaultHook;
+};
+export type OrderOptions = { reservationTtlMs: number };
+
+const orderNotFound = () => new DomainError("NOT_FOUND", "ORDER.NOT_FOUND", "order not found");
+
+/** The same checkout request, whatever the key order of its JSON. */
+function requestHash({ idempotencyKey: _, ...input }: CheckoutInput) {
+  const canonical = JSON.stringify(input, (_key, value) =>
+    value && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  );
+  return encodeHexLowerCase(sha256(new TextEncoder().encode(canonical)));
+}
+
+const encodeCursor = (n: number) => Buffer.from(String(n)).toString("base64url");
+function decodeCursor(cursor: string | undefined) {
+  if (!cursor) return undefined;
+  const n = Number(Buffer.from(cursor, "base64url").toString());
+  if (!Number.isSafeInteger(n))
+    throw new DomainError("BAD_REQUEST", "ORDER.BAD_CURSOR", "not a cursor this API issued");
+  return n;
+}
+
+export function createOrderService(ports: ServicePorts, deps: OrderDeps, options: OrderOptions) {
+  const { db, clock, log } = ports;
+  const saga = placeOrderSaga({
+    db,
+    clock,
+    log,
+    product: deps.product,
+    payment: deps.payment,
+    cart: deps.cart,
+    faults: deps.faults ?? (() => {}),
+    reservationTtlMs: options.reservationTtlMs,
+    eventsCommitted: ports.eventsCommitted,
+  });
+
+  const view = async (row: OrderRow) => (await withLines(db.primary, [row]))[0]!;
+
+  /** What the checkout caller gets for an order at rest: the order, or the error that ended it. */
+  async function outcome(row: OrderRow, lines?: readonly LineRow[]): Promise<Order> {
+    if (row.status === "payment_failed") {
+      throw new DomainError(
+        "PAYMENT_REQUIRED",
+        "ORDER.PAYMENT_DECLINED",
+        row.statusReason ?? "the payment was declined",
+        {
+          orderId: row.id,
+        },
+      );
+    }
+    // A checkout ends `cancelled` only before any money moved (paid-then-cancelled ends `refunded`).
+    if (row.status === "cancelled") {
+      throw new DomainError(
+        "CONFLICT",
+        "ORDER.NOT_PLACED",
+        row.statusReason ?? "the order could not be placed",
+        {
+          orderId: row.id,
+        },
+      );
+    }
+    return lines ? toOrder(row, lines) : view(row);
+  }
+
+  /** A replayed key: same request → the same order once its saga is at rest; different request → refused. */
+  async function replay(existing: OrderRow, hash: string): Promise<Order> {
+    if (existing.requestHash !== hash) {
+      throw new DomainError(
+        "CONFLICT",
+        "ORDER.IDEMPOTENCY_KEY_REUSED",
+        "this idempotency key was already used for a different checkout; use a new key for a new purchase",
+      );
+    }
+    let row = existing;
+    for (let waited = 0; inFlight.includes(row.status) && waited < 15_000; waited += 25) {
+      await Bun.sleep(25);
+      row = (await findOrder(db.primary, row.id))!;
+    }
+    return outcome(row);
+  }
+
+  const findByKey = async (userId: string, key: string) => {
+    const [row] = await db.primary
+      .select()
+      .from(orders)
+      .where(and(eq(orders.userId, userId), eq(orders.idempotencyKey, key)));
+    return row ?? null;
+  };
+
+  async function shippingAddressFor(userId: string, input: CheckoutInput): Promise<ShippingAddress> {
+    if (input.shippingAddress) return input.shippingAddress;
+    const {
+      id: _,
+      label: __,
+      isDefault: ___,
+      ...address
+    } = await deps.user.getAddress(userId, input.addressId!);
+    return Object.fromEntries(Object.entries(address).filter(([, v]) => v !== null)) as ShippingAddress;
+  }
+
+  const isUniqueViolation = (error: unknown): boolean => {
+    for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+      if (e.code === "23505") return true;
+    }
+    return false;
+  };
+
+  async function checkout(customer: Customer, input: CheckoutInput): Promise<Order> {
+    const hash = requestHash(input);
+    const existing = await findByKey(customer.userId, input.idempotencyKey);
+    if (existing) return replay(existing, hash);
+
+    const address = await shippingAddressFor(customer.userId, input);
+    const cart = await deps.cart.get(
+      { userId: customer.userId },
+      {
+        country: address.country,
+        ...(input.shippingOptionId && { shippingOptionId: input.shippingOptionId }),
+      },
+    );
+    if (cart.lines.length === 0)
+      throw new DomainError("BAD_REQUEST", "ORDER.EMPTY_CART", "your cart is empty");
+    const short = cart.lines.find((l) => l.quantity > l.available);
+    if (short) {
+      const name = short.variantTitle === "Default" ? short.title : `${short.title} (${short.variantTitle})`;
+      throw new DomainError(
+        "CONFLICT",
+        "ORDER.OUT_OF_STOCK",
+        short.available === 0 ? `${name} is sold out` : `${name} has only ${short.available} left`,
+        { variantId: short.variantId },
+      );
+    }
+
+    const id = newId();
+    const now = clock.now();
+    const lines: LineRow[] = cart.lines.map((l, position) => ({
+      orderId: id,
+      position,
+      variantId: l.variantId,
+      productId: l.productId,
+      title: l.title,
+      variantTitle: l.variantTitle,
+      sku: l.sku,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice.amount,
+      lineTotal: l.lineTotal.amount,
+    }));
+    let row: OrderRow;
+    try {
+      row = await db.primary.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(orders)
+          .values({
+            id,
+            userId: customer.userId,
+            email: customer.email,
+            customerName: customer.name,
+            idempotencyKey: input.idempotencyKey,
+            requestHash: hash,
+            status: "pending",
+            currency: cart.total.currency,
+            subtotal: cart.subtotal.amount,
+            shipping: cart.shipping.amount,
+            tax: cart.tax.amount,
+            total: cart.total.amount,
+            shippingAddress: address,
+            shippingOption: {
+              id: cart.shippingOptionId,
+              name: cart.shippingOptions.find((o) => o.id === cart.shippingOptionId)!.name,
+            },
+            paymentMethodId: input.paymentMethodId,
+            sagaLeaseUntil: leaseFromNow,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning();
+        await tx.insert(orderLines).values(lines);
+        return created!;
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // The same key arrived twice at once and the other request won the insert.
+      return replay((await findByKey(customer.userId, input.idempotencyKey))!, hash);
+    }
+    await deps.faults?.("after-create");
+    return outcome(await saga.advance(row, { lines }), lines);
+  }
+
+  async function ownOrder(userId: string, orderId: string) {
+    const row = await findOrder(db.primary, orderId);
+    if (!row || row.userId !== userId) throw orderNotFound();
+    return row;
+  }
+
+  async function page(where: ReturnType<typeof and>, input: { cursor?: string | undefined; limit: number }) {
+    const before = decodeCursor(input.cursor);
+    const rows = await db.primary
+      .select()
+      .from(orders)
+      .where(and(where, before === undefined ? undefined : lt(orders.number, before)))
+      .orderBy(desc(orders.number))
+      .limit(input.limit + 1);
+    const items = await withLines(db.primary, rows.slice(0, input.limit));
+    return { items, nextCursor: rows.length > input.limit ? encodeCursor(items.at(-1)!.number) : null };
+  }
+
+  const api: OrderApi = {
+    checkout,
+    get: async (userId, orderId) => view(await ownOrder(userId, orderId)),
+    list: (userId, input) => page(eq(orders.userId, userId), input),
+    listAll: (input) => page(input.status ? eq(orders.status, input.status) : undefined, input),
+
+    async cancel(userId, orderId) {
+      const row = await ownOrder(userId, orderId);
+      if (inFlight.includes(row.status)) {
+        throw new DomainError(
+          "CONFLICT",
+          "ORDER.CHECKOUT_IN_PROGRESS",
+          "this order's checkout is still running; try again in a moment",
+        );
+      }
+      const reason = "cancelled by the customer";
+      const lines = await withLines(db.primary, [row]);
+      const cancelled = await setStatus(db, row, "cancelled", {
+        reason,
+        refundDue: true,
+        events: [
+          event(
+            "order.cancelled@1",
+            row.id,
+            {
+              orderId: row.id,
+              userId: row.userId,
+              email: row.email,
+              name: row.customerName,
+              total: { amount: row.total, currency: row.currency },
+              lines: lines[0]!.lines.map((l) => ({
+                title: l.title,
+                quantity: l.quantity,
+                lineTotal: l.lineTotal,
+              })),
+              reason,
+            },
+            clock,
+          ),
+        ],
+      });
+      ports.eventsCommitted();
+      return view(await saga.refundCancelled(cancelled));
+    },
+
+    async fulfil(orderId) {
+      const row = await findOrder(db.primary, orderId);
+      if (!row) throw orderNotFound();
+      const [withItems] = await withLines(db.primary, [row]);
+      const fulfilled = await setStatus(db, row, "fulfilled", {
+        events: [
+          event(
+            "order.fulfilled@1",
+            row.id,
+            {
+              orderId: row.id,
+              userId: row.userId,
+              email: row.email,
+              name: row.customerName,
+              total: { amount: row.total, currency: row.currency },
+              lines: withItems!.lines.map((l) => ({
+                title: l.title,
+                quantity: l.quantity,
+                lineTotal: l.lineTotal,
+              })),
+            },
+            clock,
+          ),
+        ],
+      });
+      ports.eventsCommitted();
+      return view(fulfilled);
+    },
+  };
+
+  return {
+    api,
+    /**
+     * Finishes or compensates every saga a crash left behind. `everything` also takes orders whose
+     * lease has not run out: right for the embedded shape at start-up, where no other process can
+     * hold one. Returns how many orders it moved on.
+     */
+    async recover({ everything = false } = {}): Promise<number> {
+      const stuck = await db.primary
+        .update(orders)
+        .set({ sagaLeaseUntil: leaseFromNow })
+        .where(
+          and(
+            or(inArray(orders.status, [...inFlight]), eq(orders.refundDue, true)),
+            everything ? undefined : lt(orders.sagaLeaseUntil, sql`now()`),
+          ),
+        )
+        .returning();
+      let resolved = 0;
+      for (const row of stuck) {
+        try {
+          await saga.advance(row, { resumed: true });
+          resolved++;
+        } catch (error) {
+          if (error instanceof DomainError) resolved++;
+          else log.error("could not recover an order", { orderId: row.id, error: String(error) });
+        }
+      }
+      return resolved;
+    },
+  };
+}
+export type OrderService = ReturnType<typeof createOrderService>;

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "bun:test";
+import type { OrderStatus } from "../../contracts/order.ts";
+import { readyBuyer, stockLedger } from "../../test/support/buyers.ts";
+import { stockedProduct } from "../../test/support/catalog.ts";
+import { startTestShop } from "../../test/support/shop.ts";
+import { simulatedLedger } from "../payment/index.ts";
+import { type SagaPoint, sagaPoints } from "./saga/place-order.ts";
+
+/** Where each crash leaves the order once the restarted shop has recovered it. */
+const expected: Record<SagaPoint, { card: string; status: OrderStatus; sold: number; charges: number }> = {
+  "after-create": { card: "pm_card_visa", status: "paid", sold: 1, charges: 1 },
+  "after-reserve": { card: "pm_card_visa", status: "paid", sold: 1, charges: 1 },
+  "after-charge": { card: "pm_card_visa", status: "paid", sold: 1, charges: 1 },
+  "after-confirm-stock": { card: "pm_card_visa", status: "paid", sold: 1, charges: 1 },
+  "after-release": { card: "pm_card_chargeDeclined", status: "payment_failed", sold: 0, charges: 1 },
+};
+
+describe("a checkout interrupted by a crash", () => {
+  for (const point of sagaPoints) {
+    it(`is resolved on restart when the process dies ${point.replace("-", " ")}`, async () => {
+      let crashed = false;
+      const shop = await startTestShop({
+        overrides: {
+          faults: (at) => {
+            if (at === point && !crashed) {
+              crashed = true;
+              throw new Error(`simulated crash ${at}`);
+            }
+          },
+        },
+      });
+      const { variantIds } = await stockedProduct(shop, [3]);
+      const variantId = variantIds[0]!;
+      const buyer = await readyBuyer(shop, variantId);
+      const { card, ...outcome } = expected[point];
+
+      await expect(
+        buyer.client.order.checkout.mutate({
+          idempotencyKey: `crash-${point}`,
+          addressId: buyer.addressId,
+          paymentMethodId: card,
+        }),
+      ).rejects.toThrow();
+      expect(crashed).toBe(true);
+
+      const restarted = await shop.restart();
+      try {
+        const [order] = (await restarted.client(buyer.token).order.list.query()).items;
+        expect(order!.status).toBe(outcome.status);
+        const ledger = await stockLedger(restarted, variantId);
+        expect(ledger).toEqual({ stock: 3 - outcome.sold, held: 0, sold: outcome.sold });
+        const { charges } = await simulatedLedger(restarted.db);
+        expect(charges.filter((c) => c.idempotencyKey === `charge:${order!.id}`)).toHaveLength(
+          outcome.charges,
+        );
+        // A replay of the interrupted request now answers with the resolved outcome, without charging again.
+        const replay = restarted.client(buyer.token).order.checkout.mutate({
+          idempotencyKey: `crash-${point}`,
+          addressId: buyer.addressId,
+          paymentMethodId: card,
+        });
+        if (outcome.status === "paid") expect((await replay).id).toBe(order!.id);
+        else await expect(replay).rejects.toThrow(/declined/i);
+        expect((await simulatedLedger(restarted.db)).charges).toHaveLength(outcome.charges);
+      } finally {
+        await restarted.stop();
+      }
+    });
+  }
+
+  it("gives the stock back when a reservation expires and cancels the unpaid order without charging", async () => {
+    let crashed = false;
+    const shop = await startTestShop({
+      env: { RESERVATION_TTL_MINUTES: "1" },
+      overrides: {
+        faults: (at) => {
+          if (at === "after-reserve" && !crashed) {
+            crashed = true;
+            throw new Error("simulated crash");
+          }
+        },
+      },
+    });
+    const { variantIds } = await stockedProduct(shop, [2]);
+    const buyer = await readyBuyer(shop, variantIds[0]!);
+    await expect(
+      buyer.client.order.checkout.mutate({
+        idempotencyKey: "expiring-1",
+        addressId: buyer.addressId,
+        paymentMethodId: "pm_card_visa",
+      }),
+    ).rejects.toThrow();
+    expect(await stockLedger(shop, variantIds[0]!)).toEqual({ stock: 1, held: 1, sold: 0 });
+    // Age the reservation past its expiry by the database's clock, as if the shop stayed down that long.
+    await shop.db.primary.execute(`update product.reservations set expires_at = now() - interval '1 second'`);
+    await shop.services.product.releaseExpiredReservations();
+    expect(await stockLedger(shop, variantIds[0]!)).toEqual({ stock: 2, held: 0, sold: 0 });
+
+    const restarted = await shop.restart();
+    try {
+      const [order] = (await restarted.client(buyer.token).order.list.query()).items;
+      expect(order).toMatchObject({
+        status: "cancelled",
+        statusReason: expect.stringContaining("nothing was charged"),
+      });
+      expect((await simulatedLedger(restarted.db)).charges).toHaveLength(0);
+      expect(await stockLedger(restarted, variantIds[0]!)).toEqual({ stock: 2, held: 0, sold: 0 });
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
