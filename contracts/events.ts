@@ -17,6 +17,8 @@ const MoneyPayload = z.object({ amount: z.int(), currency: z.string() });
 /** What every order event carries, so consumers (e-mail) need not call back. */
 const OrderEventPayload = z.object({
   orderId: Id,
+  /** The short order number customers see and quote. */
+  number: z.int().min(1),
   userId: Id,
   email: z.string(),
   name: z.string(),

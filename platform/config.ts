@@ -75,6 +75,15 @@ const EnvSchema = z
         return rates;
       }),
     RESERVATION_TTL_MINUTES: int(1, 24 * 60).default(15),
+    /**
+     * Test hook: the process SIGKILLs itself when a checkout reaches this saga gap (e.g. after-charge),
+     * so a test can prove that a restart resolves the interrupted checkout. Never set it in production.
+     */
+    FASTR_KILL_AT: z
+      .enum(["after-create", "after-reserve", "after-charge", "after-confirm-stock", "after-release"])
+      .optional(),
+    /** The /dev/mailbox page (every stored e-mail, no sign-in): on by default only when bound to loopback. */
+    DEV_MAILBOX: bool.optional(),
     DEFAULT_COUNTRY: z
       .string()
       .regex(/^[A-Z]{2}$/, { message: "expected a two-letter country code like DE" })

@@ -30,6 +30,13 @@ import type { Logger } from "../log.ts";
 import type { ServicePorts } from "../service.ts";
 import { mountPages } from "./pages.ts";
 
+/** FASTR_KILL_AT: die without any cleanup at that saga gap, as a power cut would. */
+const killHook =
+  (point: Config["FASTR_KILL_AT"]): FaultHook =>
+  (at) => {
+    if (at === point) process.kill(process.pid, "SIGKILL");
+  };
+
 export const modules = [
   authModule,
   userModule,
@@ -84,7 +91,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
   const payment = createPaymentService(servicePorts, { provider: paymentProviderFrom(config, servicePorts) });
   const orders = createOrderService(
     servicePorts,
-    { cart, product, payment, user, ...(overrides.faults && { faults: overrides.faults }) },
+    { cart, product, payment, user, faults: overrides.faults ?? killHook(config.FASTR_KILL_AT) },
     { reservationTtlMs: config.RESERVATION_TTL_MINUTES * MINUTE },
   );
   const transport = config.SMTP_URL ? smtpTransport(config.SMTP_URL) : null;
@@ -111,7 +118,8 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     },
   });
   mountPages(host.app);
-  mountMailbox(host.app, db);
+  if (config.DEV_MAILBOX ?? ["127.0.0.1", "localhost", "::1"].includes(config.HOST))
+    mountMailbox(host.app, db);
   if (config.STRIPE_WEBHOOK_SECRET)
     mountStripeWebhook(host.app, { secret: config.STRIPE_WEBHOOK_SECRET, db, clock });
 

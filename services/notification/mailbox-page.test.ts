@@ -46,6 +46,7 @@ describe("the dev mailbox", () => {
       newId(),
       {
         orderId: newId(),
+        number: 7,
         userId: ada.userId,
         email: ada.email,
         name: "Ada",

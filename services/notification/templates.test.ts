@@ -17,6 +17,7 @@ const userId = "0190f1a2-3b4c-7d5e-8f60-000000000001";
 
 const order: PayloadOf<"order.paid@1"> = {
   orderId,
+  number: 1042,
   userId,
   email: "ada@example.com",
   name: "Ada",
@@ -76,11 +77,11 @@ describe("templates", () => {
     expect(visible(email.html)).toContain("Your account for ada@example.com is ready.");
   });
 
-  it("confirms an order with every line, the total as money and the order id", () => {
+  it("confirms an order with every line, the total as money and the order number", () => {
     const email = orderConfirmed(order);
     expect(email.subject).toBe("Your order is confirmed — €49.00");
     for (const part of [email.text, visible(email.html)]) {
-      expect(part).toContain(orderId);
+      expect(part).toContain("#1042");
       expect(part).toContain("€49.00");
       expect(part).toContain("Linen Shirt — Navy / M");
       expect(part).toContain("€38.00");
@@ -96,7 +97,7 @@ describe("templates", () => {
     expect(email.subject).toContain("did not go through");
     for (const part of [email.text, visible(email.html)]) {
       expect(part).toContain("Your card has insufficient funds.");
-      expect(part).toContain(orderId);
+      expect(part).toContain("#1042");
       expect(part).toContain("€49.00");
     }
   });
@@ -106,7 +107,7 @@ describe("templates", () => {
     expect(email.subject).toBe("Your order has been cancelled — €49.00");
     for (const part of [email.text, visible(email.html)]) {
       expect(part).toContain("cancelled at your request");
-      expect(part).toContain(orderId);
+      expect(part).toContain("#1042");
       expect(part).toContain("€49.00");
     }
   });
@@ -115,7 +116,7 @@ describe("templates", () => {
     const email = orderShipped(order);
     expect(email.subject).toBe("Your order is on its way");
     for (const part of [email.text, visible(email.html)]) {
-      expect(part).toContain(orderId);
+      expect(part).toContain("#1042");
       expect(part).toContain("Pour-over Kettle");
       expect(part).toContain("€49.00");
     }

@@ -162,7 +162,7 @@ export function orderConfirmed(p: OrderPayload): RenderedEmail {
     subject,
     text: textOf(
       greeting(p.name),
-      `Thank you for your order! We have received your payment of ${total} and are getting order ${p.orderId} ready.`,
+      `Thank you for your order! We have received your payment of ${total} and are getting order #${p.number} ready.`,
       `Your order:\n${linesText(p.lines, p.total)}`,
       "We will email you again as soon as it ships.",
     ),
@@ -173,7 +173,7 @@ export function orderConfirmed(p: OrderPayload): RenderedEmail {
 ${para(greeting(p.name))}
 ${para(html`We have received your payment of <strong>${total}</strong> and are getting your order ready.`)}
 ${linesTable(p.lines, p.total)}
-${muted(html`Order ${orderRef(p.orderId)}`)}
+${muted(html`Order ${orderRef(`#${p.number}`)}`)}
 ${para("We will email you again as soon as it ships.")}
 ${para(signOff)}`,
     }),
@@ -188,7 +188,7 @@ export function paymentFailed(p: PayloadOf<"order.payment_failed@1">): RenderedE
     subject,
     text: textOf(
       greeting(p.name),
-      `We could not take the payment of ${total} for order ${p.orderId}.`,
+      `We could not take the payment of ${total} for order #${p.number}.`,
       `Reason: ${reason}`,
       "You have not been charged. Please check your payment details and place the order again, or try another card.",
       `The order was:\n${linesText(p.lines, p.total)}`,
@@ -202,7 +202,7 @@ ${para(html`We could not take the payment of <strong>${total}</strong> for your 
 ${callout(html`<strong>Reason:</strong> ${reason}`, "warn")}
 ${para("You have not been charged. Please check your payment details and place the order again, or try another card.")}
 ${linesTable(p.lines, p.total)}
-${muted(html`Order ${orderRef(p.orderId)}`)}
+${muted(html`Order ${orderRef(`#${p.number}`)}`)}
 ${para(signOff)}`,
     }),
   };
@@ -216,7 +216,7 @@ export function orderCancelled(p: PayloadOf<"order.cancelled@1">): RenderedEmail
     subject,
     text: textOf(
       greeting(p.name),
-      `Your order ${p.orderId} (${total}) has been cancelled.`,
+      `Your order #${p.number} (${total}) has been cancelled.`,
       `Reason: ${reason}`,
       "If you were charged for it, you will get a separate email when the refund is issued.",
       `The order was:\n${linesText(p.lines, p.total)}`,
@@ -230,7 +230,7 @@ ${para(html`Your order of <strong>${total}</strong> has been cancelled.`)}
 ${callout(html`<strong>Reason:</strong> ${reason}`)}
 ${para("If you were charged for it, you will get a separate email when the refund is issued.")}
 ${linesTable(p.lines, p.total)}
-${muted(html`Order ${orderRef(p.orderId)}`)}
+${muted(html`Order ${orderRef(`#${p.number}`)}`)}
 ${para(signOff)}`,
     }),
   };
@@ -243,7 +243,7 @@ export function orderShipped(p: PayloadOf<"order.fulfilled@1">): RenderedEmail {
     subject,
     text: textOf(
       greeting(p.name),
-      `Good news: order ${p.orderId} (${total}) has been packed and handed to the carrier.`,
+      `Good news: order #${p.number} (${total}) has been packed and handed to the carrier.`,
       `In the parcel:\n${linesText(p.lines, p.total)}`,
       "Thank you for shopping with us!",
     ),
@@ -254,7 +254,7 @@ export function orderShipped(p: PayloadOf<"order.fulfilled@1">): RenderedEmail {
 ${para(greeting(p.name))}
 ${para("Good news: your order has been packed and handed to the carrier.")}
 ${linesTable(p.lines, p.total)}
-${muted(html`Order ${orderRef(p.orderId)}`)}
+${muted(html`Order ${orderRef(`#${p.number}`)}`)}
 ${para("Thank you for shopping with us!")}
 ${para(signOff)}`,
     }),

@@ -24,6 +24,7 @@ export type Customer = ReturnType<typeof customer>;
 
 export const orderPayload = (c: Customer): PayloadOf<"order.paid@1"> => ({
   orderId: newId(),
+  number: 1042,
   userId: c.userId,
   email: c.email,
   name: c.name,

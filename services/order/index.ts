@@ -266,6 +266,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
             row.id,
             {
               orderId: row.id,
+              number: row.number,
               userId: row.userId,
               email: row.email,
               name: row.customerName,
@@ -296,6 +297,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
             row.id,
             {
               orderId: row.id,
+              number: row.number,
               userId: row.userId,
               email: row.email,
               name: row.customerName,

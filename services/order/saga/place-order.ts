@@ -57,6 +57,7 @@ export function placeOrderSaga(deps: SagaDeps) {
       order.id,
       {
         orderId: order.id,
+        number: order.number,
         userId: order.userId,
         email: order.email,
         name: order.customerName,

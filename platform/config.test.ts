@@ -1,0 +1,52 @@
+import { describe, expect, it } from "bun:test";
+import { ConfigError, loadConfig } from "./config.ts";
+
+describe("configuration", () => {
+  it("runs on defaults alone", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: "127.0.0.1",
+      FASTR_DATA_DIR: ".fastr",
+      PAYMENT_PROVIDER: "simulated",
+    });
+    expect(config.TAX_RATES).toMatchObject({ DE: 19, "*": 19 });
+  });
+
+  it("stops with a message naming every bad variable, what it expected and what it got", () => {
+    let message = "";
+    try {
+      loadConfig({ PORT: "abc", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud", TAX_RATES: "DE=19" });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain('PORT: expected a whole number, got "abc"');
+    expect(message).toContain("DATABASE_URL: expected a URL like postgres://");
+    expect(message).toContain("LOG_LEVEL: ");
+    expect(message).toContain(
+      'TAX_RATES: expected COUNTRY:PERCENT pairs like "DE:19,*:20" (bad pair "DE=19")',
+    );
+    expect(message).toContain("README.md");
+  });
+
+  it("needs a Stripe key when the Stripe provider is chosen", () => {
+    expect(() => loadConfig({ PAYMENT_PROVIDER: "stripe" })).toThrow(
+      "STRIPE_SECRET_KEY: is required when PAYMENT_PROVIDER=stripe",
+    );
+    expect(
+      loadConfig({ PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: "sk_test_abc123" }).PAYMENT_PROVIDER,
+    ).toBe("stripe");
+  });
+
+  it("reads booleans, lists and numbers the way people write them", () => {
+    const config = loadConfig({
+      TRUST_PROXY: "yes",
+      ALLOWED_ORIGINS: "https://a.example, https://b.example",
+      MAX_BODY_BYTES: "4096",
+    });
+    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.ALLOWED_ORIGINS).toEqual(["https://a.example", "https://b.example"]);
+    expect(config.MAX_BODY_BYTES).toBe(4096);
+  });
+});
