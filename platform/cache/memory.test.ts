@@ -19,4 +19,18 @@ describe("memory cache", () => {
     expect(await cache.get("a")).toBe("a");
     expect(await cache.get("c")).toBe("c");
   });
+
+  it("evicts the least recently used entries when the stored text outgrows maxChars", async () => {
+    const cache = memoryCache({ maxChars: 250 });
+    await cache.set("a", "x".repeat(100), 60_000);
+    await cache.set("b", "y".repeat(100), 60_000);
+    await cache.get("a");
+    await cache.set("c", "z".repeat(100), 60_000);
+    expect(await cache.get("b")).toBeNull();
+    expect(await cache.get("a")).toHaveLength(100);
+    expect(await cache.get("c")).toHaveLength(100);
+    await cache.set("a", "short", 60_000); // replacing a value gives its room back
+    await cache.set("d", "w".repeat(100), 60_000);
+    expect(await cache.get("c")).toHaveLength(100);
+  });
 });

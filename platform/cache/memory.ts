@@ -5,34 +5,48 @@ import type { Cache } from "./port.ts";
 type Entry = { value: string; expiresAt: number };
 
 /**
- * An in-process LRU with per-entry TTL: the embedded shape's cache.
- * @example const cache = memoryCache({ maxEntries: 10_000 });
+ * An in-process LRU with per-entry TTL, bounded by entry count and by size (string length of keys
+ * and values): the embedded shape's cache.
+ * @example const cache = memoryCache({ maxEntries: 10_000, maxChars: 64 * 1024 * 1024 });
  */
 export function memoryCache({
   maxEntries = 10_000,
+  maxChars = 64 * 1024 * 1024,
   clock = systemClock,
 }: {
   maxEntries?: number;
+  maxChars?: number;
   clock?: Clock;
 } = {}): Cache {
   // A Map iterates in insertion order; re-inserting on read makes the first key the least recently used.
   const entries = new Map<string, Entry>();
+  let chars = 0;
   const now = () => clock.now().getTime();
+
+  const remove = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    chars -= key.length + entry.value.length;
+  };
 
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= now()) {
-      entries.delete(key);
+      remove(key);
       return undefined;
     }
     return entry;
   };
 
   const put = (key: string, entry: Entry) => {
-    entries.delete(key);
+    remove(key);
     entries.set(key, entry);
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+    chars += key.length + entry.value.length;
+    while (entries.size > maxEntries || (chars > maxChars && entries.size > 1)) {
+      remove(entries.keys().next().value as string);
+    }
   };
 
   return {
@@ -40,19 +54,15 @@ export function memoryCache({
     async get(key) {
       const entry = live(key);
       if (!entry) return null;
-      put(key, entry);
+      entries.delete(key);
+      entries.set(key, entry);
       return entry.value;
     },
     async set(key, value, ttlMs) {
       put(key, { value, expiresAt: now() + ttlMs });
     },
     async del(...keys) {
-      for (const key of keys) entries.delete(key);
-    },
-    async incr(key) {
-      const next = Number(live(key)?.value ?? 0) + 1;
-      put(key, { value: String(next), expiresAt: Number.POSITIVE_INFINITY });
-      return next;
+      for (const key of keys) remove(key);
     },
     async hit(key, windowMs, by = 1) {
       const current = live(key);
@@ -66,6 +76,7 @@ export function memoryCache({
     async ping() {},
     async close() {
       entries.clear();
+      chars = 0;
     },
   };
 }

@@ -41,7 +41,6 @@ export function redisCache(url: string): Cache {
     async del(...keys) {
       if (keys.length > 0) await redis.del(...keys);
     },
-    incr: (key) => redis.incr(key),
     async hit(key, windowMs, by = 1) {
       const [count, ttl] = await redis.fastrHit(key, wholeMs(windowMs), by);
       // PTTL is -1 for a key with no expiry (one made by `incr`): report no window rather than a negative.

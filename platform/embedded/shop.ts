@@ -17,7 +17,12 @@ import {
   paymentOutbox,
   paymentProviderFrom,
 } from "../../services/payment/index.ts";
-import { createProductService, productModule, productOutbox } from "../../services/product/index.ts";
+import {
+  catalogGeneration,
+  createProductService,
+  productModule,
+  productOutbox,
+} from "../../services/product/index.ts";
 import { createUserService, userModule } from "../../services/user/index.ts";
 import { outboxRelay } from "../bus/outbox.ts";
 import type { Bus } from "../bus/port.ts";
@@ -115,6 +120,12 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     trustProxy: config.TRUST_PROXY,
     ready: async () => {
       await Promise.all([db.ping(), cache.ping()]);
+    },
+    responseCache: {
+      cache,
+      ttlMs: config.CACHE_TTL_SECONDS * SECOND,
+      paths: ["/api/product/trpc/list", "/api/product/trpc/get", "/api/product/trpc/categories"],
+      generation: () => catalogGeneration(cache),
     },
   });
   mountPages(host.app);

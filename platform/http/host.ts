@@ -6,6 +6,7 @@ import { getConnInfo } from "hono/bun";
 import { secureHeaders } from "hono/secure-headers";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
+import { type ResponseCacheOptions, responseCache } from "./response-cache.ts";
 
 export type RequestMeta = { requestId: string; ip: string };
 
@@ -19,6 +20,8 @@ export type HostOptions = {
   trustProxy: boolean;
   /** Throws when a dependency is down; /readyz answers 503 then. */
   ready: () => Promise<void>;
+  /** Public queries answered from stored responses (see responseCache). */
+  responseCache?: ResponseCacheOptions;
 };
 
 export type HostEnv = { Variables: { requestId: string } };
@@ -97,6 +100,8 @@ export function createHost(options: HostOptions) {
         ),
     }),
   );
+
+  if (options.responseCache) app.use("/api/*", responseCache(options.responseCache));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {

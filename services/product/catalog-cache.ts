@@ -6,18 +6,21 @@ const GENERATION = "product:generation";
 const FOREVER_MS = 365 * 24 * 3600 * 1000;
 
 /**
- * Cache-aside for catalog reads. Every key embeds the catalog's current generation; a write sets a
- * fresh random generation, so every earlier entry becomes unreachable at once (lists included) and a
- * lost or evicted generation can only cause misses, never stale hits.
+ * The catalog's current generation. Every catalog cache key embeds it (here and in the HTTP response
+ * cache); a write sets a fresh random one, so every earlier entry becomes unreachable at once (lists
+ * included), and a lost or evicted generation can only cause misses, never stale hits.
  */
+export async function catalogGeneration(cache: Cache): Promise<string> {
+  const current = await cache.get(GENERATION);
+  if (current) return current;
+  const fresh = newId();
+  await cache.set(GENERATION, fresh, FOREVER_MS);
+  return fresh;
+}
+
+/** Cache-aside for catalog reads, keyed by the catalog generation. */
 export function catalogCache(cache: Cache, ttlMs: number) {
-  const generation = async () => {
-    const current = await cache.get(GENERATION);
-    if (current) return current;
-    const fresh = newId();
-    await cache.set(GENERATION, fresh, FOREVER_MS);
-    return fresh;
-  };
+  const generation = () => catalogGeneration(cache);
 
   return {
     async read<T>(key: string, load: () => Promise<T>): Promise<T> {

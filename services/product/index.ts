@@ -25,6 +25,7 @@ import {
 } from "./domain/catalog.ts";
 
 export const productModule = migrationsOf("product", import.meta.dir);
+export { catalogGeneration } from "./catalog-cache.ts";
 export { outbox as productOutbox } from "./db/schema.ts";
 
 const productNotFound = () => new DomainError("NOT_FOUND", "PRODUCT.NOT_FOUND", "product not found");

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { TRPCClientError } from "@trpc/client";
 import type { CreateProductInput } from "../../contracts/product.ts";
 import type { FastrClient } from "../../routers/client.ts";
-import { startTestShop, type TestShop } from "../../test/support/shop.ts";
+import { queryString, startTestShop, type TestShop } from "../../test/support/shop.ts";
 
 const failure = async (call: Promise<unknown>) => {
   try {
@@ -214,6 +214,31 @@ describe("product over HTTP", () => {
       await staff.product.setStock.mutate({ variantId, stock: 0 });
       expect((await guest.product.get.query({ id: product.id })).variants[0]!.stock).toBe(0);
       expect((await guest.product.list.query({ category })).items[0]!.inStock).toBe(false);
+    });
+
+    it("answers repeat GETs from stored responses until the next write, and never stores errors", async () => {
+      const category = await newCategory();
+      const product = await staff.product.create.mutate(simple(category, "Cached Thing", 1000));
+      const batch = encodeURIComponent(
+        JSON.stringify({ 0: { json: { id: product.id } }, 1: { json: { category } } }),
+      );
+      const url = `/api/product/trpc/get,list?batch=1&input=${batch}`;
+      const first = await shop.fetch(url);
+      expect(first.headers.get("x-cache")).toBe("miss");
+      const second = await shop.fetch(url);
+      expect(second.headers.get("x-cache")).toBe("hit");
+      expect(await second.text()).toBe(await first.text());
+
+      await staff.product.update.mutate({ id: product.id, title: "Renamed Thing" });
+      const after = await shop.fetch(url);
+      expect(after.headers.get("x-cache")).toBe("miss");
+      expect(await after.text()).toContain("Renamed Thing");
+
+      const missing = `/api/product/trpc/get${queryString({ id: "0190b3b4-0000-7000-8000-00000000dead" })}`;
+      await shop.fetch(missing);
+      const again = await shop.fetch(missing);
+      expect(again.status).toBe(404);
+      expect(again.headers.get("x-cache")).toBeNull();
     });
 
     it("hides an archived product from lists, lookups and category counts", async () => {

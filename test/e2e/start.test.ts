@@ -1,0 +1,193 @@
+/**
+ * `bun start` as a user runs it: a real process on a free loopback port, a real data directory,
+ * real HTTP; stopped by PID.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { FastrClient } from "../../routers/client.ts";
+import {
+  cleanup,
+  copyDataDir,
+  exitWithin,
+  postMutation,
+  runBun,
+  type ShopProcess,
+  startShop,
+  stopAll,
+  tempDir,
+} from "./support.ts";
+
+type Summary = Awaited<ReturnType<FastrClient["product"]["list"]["query"]>>["items"][number];
+
+/** Every product, following `nextCursor` with the largest page (bounded, so a cursor bug cannot loop). */
+async function allProducts(client: FastrClient) {
+  const items: Summary[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const result = await client.product.list.query({ limit: 100, ...(cursor && { cursor }) });
+    items.push(...result.items);
+    if (!result.nextCursor) return items;
+    cursor = result.nextCursor;
+  }
+  throw new Error("product.list kept returning a nextCursor after 50 pages");
+}
+
+describe("bun start", () => {
+  let dataDir: string;
+  let first: ShopProcess | undefined;
+  let firstIds: string[] = [];
+
+  beforeAll(() => {
+    dataDir = tempDir("start");
+  });
+  afterAll(async () => {
+    await stopAll();
+    cleanup();
+  });
+
+  it("on a fresh data directory seeds the demo shop and serves health, the page, the API and images", async () => {
+    first = await startShop({ dataDir });
+    console.info(`bun start, fresh data dir (seeds the catalog): ready in ${first.readyMs} ms`);
+    const shop = first;
+
+    expect(shop.stdout).toMatch(/seeded the demo catalog with \d+ products/);
+    expect(shop.stdout).toContain(`running at ${shop.url}/`);
+
+    const healthz = await shop.fetch("/healthz");
+    expect(healthz.status).toBe(200);
+    expect(await healthz.json()).toEqual({ status: "ok" });
+    const readyz = await shop.fetch("/readyz");
+    expect(readyz.status).toBe(200);
+    expect(await readyz.json()).toEqual({ status: "ready" });
+
+    const home = await shop.fetch("/");
+    expect(home.status).toBe(200);
+    expect(home.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await home.text();
+    expect(html).toContain('href="/healthz"');
+    expect(html).toMatch(/href="\/api\/product\/trpc\/[a-z]+/);
+
+    const client = shop.client();
+    const categories = await client.product.categories.query();
+    expect(categories.length).toBeGreaterThanOrEqual(6);
+    for (const category of categories) expect(category.productCount).toBeGreaterThan(0);
+
+    const products = await allProducts(client);
+    expect(products.length).toBeGreaterThanOrEqual(60);
+    expect(new Set(products.map((p) => p.id)).size).toBe(products.length); // paging neither repeats nor skips
+    // The category counts agree with what the listing shows.
+    const perCategory = new Map<string, number>();
+    for (const p of products) perCategory.set(p.category.slug, (perCategory.get(p.category.slug) ?? 0) + 1);
+    expect(Object.fromEntries(perCategory)).toEqual(
+      Object.fromEntries(categories.map((c) => [c.slug, c.productCount])),
+    );
+    firstIds = products.map((p) => p.id).sort();
+
+    // Every product's image is served as SVG.
+    const images = await Promise.all(
+      products.map(async (p) => {
+        const response = await fetch(new URL(p.image, shop.url));
+        const body = await response.text();
+        return { image: p.image, status: response.status, type: response.headers.get("content-type"), body };
+      }),
+    );
+    for (const image of images) {
+      expect(image).toMatchObject({ status: 200, type: expect.stringMatching(/^image\/svg\+xml/) });
+      expect(image.body).toMatch(/^<svg[\s>]/);
+    }
+
+    // A product with options has several variants, each with its own SKU, price and stock.
+    let withOptions: Awaited<ReturnType<typeof client.product.get.query>> | undefined;
+    for (const p of products) {
+      const product = await client.product.get.query({ id: p.id });
+      const prices = new Set(product.variants.map((v) => v.price.amount));
+      const stocks = new Set(product.variants.map((v) => v.stock));
+      if (product.options.length > 0 && product.variants.length >= 3 && prices.size > 1 && stocks.size > 1) {
+        withOptions = product;
+        break;
+      }
+    }
+    expect(withOptions).toBeDefined();
+    const variants = withOptions!.variants;
+    expect(new Set(variants.map((v) => v.sku)).size).toBe(variants.length);
+    expect(new Set(variants.map((v) => v.id)).size).toBe(variants.length);
+    for (const variant of variants) {
+      expect(variant.sku).toMatch(/^[A-Za-z0-9._-]+$/);
+      expect(Number.isInteger(variant.price.amount) && variant.price.amount > 0).toBe(true);
+      expect(Number.isInteger(variant.stock) && variant.stock >= 0).toBe(true);
+      // Each variant is one combination of the product's option values.
+      for (const option of withOptions!.options)
+        expect(option.values).toContain(variant.options[option.name]!);
+    }
+  }, 60_000);
+
+  it("exits with code 0 within a few seconds of SIGTERM", async () => {
+    expect(first).toBeDefined();
+    const sent = performance.now();
+    const stopped = await first!.stop(5_000);
+    const ms = Math.round(performance.now() - sent);
+    expect(stopped).toEqual({ exitCode: 0, signalCode: null, forced: false });
+    expect(ms).toBeLessThan(5_000);
+    expect(first!.stderr).not.toMatch(/error/i);
+  });
+
+  it("a second start on the same data directory reuses the data without seeding again", async () => {
+    const shop = await startShop({ dataDir });
+    console.info(`bun start, warm data dir (reuses it): ready in ${shop.readyMs} ms`);
+    try {
+      expect(shop.stdout).not.toMatch(/seeded/);
+      expect((await shop.fetch("/readyz")).status).toBe(200);
+      const ids = (await allProducts(shop.client())).map((p) => p.id).sort();
+      expect(ids).toEqual(firstIds);
+      expect(shop.readyMs).toBeLessThan(10_000);
+    } finally {
+      expect(await shop.stop(5_000)).toEqual({ exitCode: 0, signalCode: null, forced: false });
+    }
+  }, 30_000);
+
+  it("refuses a bad configuration with a message naming the variable and what was expected", async () => {
+    const badDir = tempDir("badconfig");
+    const run = await runBun(["platform/embedded/main.ts"], { PORT: "abc", FASTR_DATA_DIR: badDir }, 15_000);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.signalCode).toBeNull();
+    expect(run.stderr).toContain("PORT");
+    expect(run.stderr).toMatch(/PORT: expected a whole number, got "abc"/);
+    expect(run.stdout).not.toMatch(/running at/);
+  }, 20_000);
+
+  it("drains in-flight requests on SIGTERM: every one completes, then it exits 0", async () => {
+    const shop = await startShop({ dataDir: copyDataDir(dataDir, "drain") });
+    const count = 40;
+    const sentAt = performance.now();
+    let signalledAt = Number.POSITIVE_INFINITY;
+    const requests = Array.from({ length: count }, (_, i) =>
+      postMutation(shop.url, "auth.signup", {
+        email: `drain-${i}@example.test`,
+        password: "correct horse battery",
+        name: `Drain ${i}`,
+      }).then(
+        async (response) => ({
+          status: response.status,
+          body: await response.text(),
+          afterSignal: performance.now() >= signalledAt,
+        }),
+        (error: Error) => ({ status: 0, body: String(error), afterSignal: performance.now() >= signalledAt }),
+      ),
+    );
+    // Signal as soon as the server is demonstrably working on them (the first answer is back).
+    await Promise.race([Promise.race(requests), Bun.sleep(5_000)]);
+    signalledAt = performance.now();
+    process.kill(shop.pid, "SIGTERM");
+
+    const results = await Promise.all(requests);
+    const exited = await exitWithin(shop.proc, 15_000);
+    console.info(
+      `drain: ${results.filter((r) => r.afterSignal).length}/${count} signups answered after SIGTERM (sent at +${Math.round(signalledAt - sentAt)} ms)`,
+    );
+
+    expect(results.filter((r) => r.status !== 200)).toEqual([]);
+    for (const r of results) expect(JSON.parse(r.body).result.data.json.token).toEqual(expect.any(String));
+    // The test means something only if most of them were still in flight when the signal went out.
+    expect(results.filter((r) => r.afterSignal).length).toBeGreaterThanOrEqual(count / 2);
+    expect(exited).toEqual({ exitCode: 0, signalCode: null });
+  }, 30_000);
+});
