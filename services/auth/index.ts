@@ -1,4 +1,4 @@
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, lt, ne } from "drizzle-orm";
 import type { AuthApi, LoginInput, Session, SignupInput, User } from "../../contracts/auth.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
@@ -15,9 +15,15 @@ import {
   secretMatches,
 } from "./domain/session.ts";
 import { type loginLimits, loginThrottle } from "./domain/throttle.ts";
+import { type CachedSession, sessionCache } from "./session-cache.ts";
 
 export const authModule = migrationsOf("auth", import.meta.dir);
 export { outbox as authOutbox } from "./db/schema.ts";
+
+export interface AuthService extends AuthApi {
+  /** Deletes sessions past their expiry (they are also refused and deleted lazily on use). */
+  sweepExpiredSessions(): Promise<number>;
+}
 
 export type AuthOptions = { sessionTtlDays: number; sessionMaxAgeDays: number; limits?: typeof loginLimits };
 
@@ -40,8 +46,9 @@ const isUniqueViolation = (error: unknown) =>
   (error as { code?: string })?.code === "23505" ||
   (error as { cause?: { code?: string } })?.cause?.code === "23505";
 
-export function createAuthService(ports: ServicePorts, options: AuthOptions): AuthApi {
+export function createAuthService(ports: ServicePorts, options: AuthOptions): AuthService {
   const { db, clock } = ports;
+  const cached = sessionCache(ports.cache);
   const policy: SessionPolicy = {
     ttlMs: options.sessionTtlDays * DAY,
     maxAgeMs: options.sessionMaxAgeDays * DAY,
@@ -98,20 +105,22 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
 
     async logout(sessionId) {
       await db.primary.delete(sessions).where(eq(sessions.id, sessionId));
+      await cached.forget([sessionId]);
     },
 
     async validateSession(token): Promise<Session | null> {
       const parsed = parseSessionToken(token);
       if (!parsed) return null;
-      const [row] = await db.primary
-        .select({ session: sessions, user: users })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(eq(sessions.id, parsed.id));
-      if (!row || !secretMatches(parsed.secret, row.session.secretHash)) return null;
-      const verdict = checkExpiry(row.session, clock.now(), policy);
+      const session = (await cached.get(parsed.id)) ?? (await loadSession(parsed.id));
+      if (!session || !secretMatches(parsed.secret, session.secretHash)) return null;
+      const verdict = checkExpiry(
+        { createdAt: new Date(session.createdAt), expiresAt: new Date(session.expiresAt) },
+        clock.now(),
+        policy,
+      );
       if (verdict.status === "expired") {
         await db.primary.delete(sessions).where(eq(sessions.id, parsed.id));
+        await cached.forget([parsed.id]);
         return null;
       }
       if (verdict.status === "renew") {
@@ -119,9 +128,10 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
           .update(sessions)
           .set({ expiresAt: verdict.expiresAt })
           .where(eq(sessions.id, parsed.id));
-        return { id: parsed.id, user: toUser(row.user), expiresAt: verdict.expiresAt, renewed: true };
+        await cached.put(parsed.id, { ...session, expiresAt: verdict.expiresAt.getTime() });
+        return { id: parsed.id, user: session.user, expiresAt: verdict.expiresAt, renewed: true };
       }
-      return { id: parsed.id, user: toUser(row.user), expiresAt: row.session.expiresAt, renewed: false };
+      return { id: parsed.id, user: session.user, expiresAt: new Date(session.expiresAt), renewed: false };
     },
 
     async getUser(userId) {
@@ -137,6 +147,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
         .where(eq(users.id, userId))
         .returning();
       if (!row) throw userNotFound();
+      await cached.forget(await sessionIdsOf(userId));
       return toUser(row);
     },
 
@@ -147,14 +158,20 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
         throw new DomainError("BAD_REQUEST", "AUTH.WRONG_PASSWORD", "the current password is incorrect");
       }
       const passwordHash = await hashPassword(input.newPassword);
-      await db.primary.transaction(async (tx) => {
-        await tx
-          .update(users)
-          .set({ passwordHash, passwordChangedAt: clock.now() })
-          .where(eq(users.id, userId));
-        await tx.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)));
-        await appendToOutbox(tx, outbox, [event("user.password_changed@1", userId, { userId }, clock)]);
-      });
+      await db.primary
+        .transaction(async (tx) => {
+          await tx
+            .update(users)
+            .set({ passwordHash, passwordChangedAt: clock.now() })
+            .where(eq(users.id, userId));
+          const ended = await tx
+            .delete(sessions)
+            .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)))
+            .returning({ id: sessions.id });
+          await appendToOutbox(tx, outbox, [event("user.password_changed@1", userId, { userId }, clock)]);
+          return ended;
+        })
+        .then((ended) => cached.forget(ended.map((s) => s.id)));
       ports.eventsCommitted();
     },
 
@@ -162,10 +179,16 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
       const passwordHash = await hashPassword(password);
       const now = clock.now();
       const normalized = email.trim().toLowerCase();
+      const ended: { id: string }[] = [];
       const row = await db.primary.transaction(async (tx) => {
         const [existing] = await tx.select().from(users).where(eq(users.email, normalized)).for("update");
         if (existing) {
-          await tx.delete(sessions).where(eq(sessions.userId, existing.id));
+          ended.push(
+            ...(await tx
+              .delete(sessions)
+              .where(eq(sessions.userId, existing.id))
+              .returning({ id: sessions.id })),
+          );
           const [updated] = await tx
             .update(users)
             .set({ role: "staff", passwordHash, passwordChangedAt: now, ...(name && { name }) })
@@ -187,11 +210,42 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
           .returning();
         return created!;
       });
+      await cached.forget(ended.map((s) => s.id));
       return toUser(row);
     },
-  };
-}
 
-/** Postgres-side housekeeping: expired sessions are deleted lazily on use and by this sweep. */
-export const expiredSessionsSweep = (ports: ServicePorts) =>
-  ports.db.primary.delete(sessions).where(sql`${sessions.expiresAt} < now()`);
+    async sweepExpiredSessions() {
+      const expired = await db.primary
+        .delete(sessions)
+        .where(lt(sessions.expiresAt, clock.now()))
+        .returning({ id: sessions.id });
+      await cached.forget(expired.map((s) => s.id));
+      return expired.length;
+    },
+  };
+
+  async function loadSession(sessionId: string): Promise<CachedSession | null> {
+    const [row] = await db.primary
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.id, sessionId));
+    if (!row) return null;
+    const session = {
+      secretHash: row.session.secretHash,
+      createdAt: row.session.createdAt.getTime(),
+      expiresAt: row.session.expiresAt.getTime(),
+      user: toUser(row.user),
+    };
+    await cached.put(sessionId, session);
+    return session;
+  }
+
+  async function sessionIdsOf(userId: string) {
+    const rows = await db.primary
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(eq(sessions.userId, userId));
+    return rows.map((r) => r.id);
+  }
+}

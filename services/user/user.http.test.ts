@@ -76,6 +76,7 @@ describe("user over HTTP", () => {
   it("changes the password only with the current one, and ends every other session", async () => {
     const { client, email, password, token } = await shop.customer();
     const elsewhere = await shop.client().auth.login.mutate({ email, password });
+    expect(await shop.client(elsewhere.token).auth.me.query()).toMatchObject({ email }); // validated, so cached
     expect(
       await failure(
         client.user.changePassword.mutate({ currentPassword: "wrong one", newPassword: "brand new pass" }),
