@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { checkoutFixture, measureCheckouts } from "./checkout.ts";
 import { type LoadResult, load, pinned, pinning, stopLoad, tool } from "./load.ts";
 
 const SECONDS = 5;
@@ -115,6 +116,32 @@ async function trpcData(url: string, init?: RequestInit) {
   const body = (await response.json()) as { result?: { data?: { json?: unknown } } };
   if (!response.ok || !body.result) throw new Error(`${url}: ${response.status} ${JSON.stringify(body)}`);
   return body.result.data?.json;
+}
+
+const benchStaff = { email: "bench-staff@example.test", password: "bench staff password" };
+
+/** Checkouts per second and their latency at 16 and 64 concurrent buyers, on a fresh shop. */
+async function measureCheckoutRuns() {
+  const proc = spawn(pinned(0, [process.execPath, "bench/serve-shop.ts", "0"]), {
+    ...process.env,
+    BENCH_STAFF_EMAIL: benchStaff.email,
+    BENCH_STAFF_PASSWORD: benchStaff.password,
+  });
+  try {
+    const base = `http://127.0.0.1:${await ready(proc)}`;
+    const { variantId } = await checkoutFixture(base, benchStaff);
+    const runs = [];
+    for (const concurrency of [16, 64]) {
+      runs.push(await measureCheckouts(base, variantId, concurrency, SECONDS));
+      const last = runs.at(-1)!;
+      console.error(
+        `  checkout x${concurrency}: ${last.perSecond.toFixed(0)}/s, p99 ${last.p99Ms.toFixed(1)} ms`,
+      );
+    }
+    return { runs, peakMiB: mib(proc.pid, "VmHWM") };
+  } finally {
+    await stop(proc);
+  }
 }
 
 async function measureShop() {
@@ -235,6 +262,7 @@ async function main() {
   const honoAgain = await measureBaseline("hono");
   const honoRps = (hono.rps + honoAgain.rps) / 2;
   const starts = await measureStarts();
+  const checkout = await measureCheckoutRuns();
 
   const rows: Row[] = [
     { scenario: "bare Bun.serve (JSON)", ...bare, vsHono: bare.rps / honoRps },
@@ -254,6 +282,15 @@ async function main() {
       `warm ${starts.warm.readyMs} ms (RSS ${starts.warm.rssMiB} MiB); SIGTERM to exit ${starts.fresh.stopMs} / ${starts.warm.stopMs} ms`,
   );
 
+  console.log(
+    `checkout (add to cart, then check out; only the checkout timed), ${SECONDS} s each:\n${checkout.runs
+      .map(
+        (r) =>
+          `  ${r.concurrency} concurrent buyers: ${r.perSecond.toFixed(0)} checkouts/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`,
+      )
+      .join("\n")}`,
+  );
+
   const misses = rows.filter((r) => r.target !== undefined && r.vsHono! < r.target);
   const results = {
     at: new Date().toISOString(),
@@ -266,6 +303,7 @@ async function main() {
     loadAverageBefore: loadBefore,
     scenarios: rows,
     shopMemoryMiB: shop.memory,
+    checkout,
     start: starts,
     misses: misses.map((r) => r.scenario),
     benchSeconds: Math.round((performance.now() - began) / 1000),

@@ -19,6 +19,13 @@ const cache = memoryCache({ maxEntries: 20_000 });
 const bus = memoryBus();
 const shop = await createShop(config, { db, cache, bus, clock: systemClock, log: silentLogger });
 await seedCatalog(shop.services.product);
+// The checkout scenario signs in as this staff account to stock its product.
+if (process.env.BENCH_STAFF_EMAIL && process.env.BENCH_STAFF_PASSWORD) {
+  await shop.services.auth.upsertStaff({
+    email: process.env.BENCH_STAFF_EMAIL,
+    password: process.env.BENCH_STAFF_PASSWORD,
+  });
+}
 Bun.gc(true); // as `bun start` does after seeding
 
 const { server } = serve(shop.host, {

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { Email, Password } from "../contracts/common.ts";
 import { memoryCache } from "../platform/cache/memory.ts";
+import { redisCache } from "../platform/cache/redis.ts";
 import { systemClock } from "../platform/clock.ts";
 import { loadConfig } from "../platform/config.ts";
 import { openPostgres } from "../platform/db/pg.ts";
@@ -33,14 +34,17 @@ const config = loadConfig();
 const db = config.DATABASE_URL
   ? await openPostgres({ url: config.DATABASE_URL })
   : await openPglite(join(config.FASTR_DATA_DIR, "pgdata"));
+// With a shared Redis, promoting a signed-in user also drops their cached sessions in the running shop.
+const cache = config.REDIS_URL ? redisCache(config.REDIS_URL) : memoryCache();
 try {
   await db.migrate(authModule.migrations);
   const auth = createAuthService(
-    { db, cache: memoryCache(), clock: systemClock, log: silentLogger, eventsCommitted: () => {} },
+    { db, cache, clock: systemClock, log: silentLogger, eventsCommitted: () => {} },
     { sessionTtlDays: config.SESSION_TTL_DAYS, sessionMaxAgeDays: config.SESSION_MAX_AGE_DAYS },
   );
   const user = await auth.upsertStaff(input.data);
   console.log(`fastr: ${user.email} is staff (user id ${user.id})`);
 } finally {
+  await cache.close();
   await db.close();
 }
