@@ -1,6 +1,6 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Cart, CartApi, CartOwner } from "../../contracts/cart.ts";
 import type { Currency } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
@@ -121,9 +121,12 @@ export function createCartService(
     };
   }
 
-  /** Checks a wanted quantity against the variant as it is now. */
-  async function purchasable(variantId: string, wanted: number, currency: string | null) {
-    const [v] = await deps.product.variants([variantId]);
+  /** Refuses a wanted quantity the variant, as it is now, cannot supply (or a second currency). */
+  function checkPurchasable(
+    v: VariantInfo | undefined,
+    wanted: number,
+    cartCurrency: string | null,
+  ): asserts v {
     if (!v) throw variantGone();
     if (!v.purchasable)
       throw new DomainError("BAD_REQUEST", "CART.NOT_FOR_SALE", `${displayName(v)} is no longer sold`);
@@ -135,21 +138,9 @@ export function createCartService(
         { available: v.stock },
       );
     }
-    if (currency && v.price.currency !== currency) {
-      throw new DomainError("BAD_REQUEST", "CART.CURRENCY_MISMATCH", `this cart is in ${currency}`);
+    if (cartCurrency && v.price.currency !== cartCurrency) {
+      throw new DomainError("BAD_REQUEST", "CART.CURRENCY_MISMATCH", `this cart is in ${cartCurrency}`);
     }
-    return v;
-  }
-
-  async function cartCurrency(cartId: string): Promise<string | null> {
-    const [first] = await db.primary
-      .select({ variantId: lines.variantId })
-      .from(lines)
-      .where(eq(lines.cartId, cartId))
-      .limit(1);
-    if (!first) return null;
-    const [v] = await deps.product.variants([first.variantId]);
-    return v?.price.currency ?? null;
   }
 
   const quantityIn = async (cartId: string, variantId: string) => {
@@ -170,20 +161,27 @@ export function createCartService(
 
     async addItem(owner, { variantId, quantity }) {
       const cart = await ensureCart(owner);
-      const current = await quantityIn(cart.cartId, variantId);
-      if (current === 0) {
-        const [{ n } = { n: 0 }] = await db.primary
-          .select({ n: count() })
-          .from(lines)
-          .where(eq(lines.cartId, cart.cartId));
-        if (n >= MAX_LINES)
-          throw new DomainError(
-            "BAD_REQUEST",
-            "CART.TOO_MANY_LINES",
-            `a cart holds at most ${MAX_LINES} different items`,
-          );
+      const held = await db.primary
+        .select({ variantId: lines.variantId, quantity: lines.quantity })
+        .from(lines)
+        .where(eq(lines.cartId, cart.cartId));
+      const current = held.find((l) => l.variantId === variantId)?.quantity ?? 0;
+      if (current === 0 && held.length >= MAX_LINES) {
+        throw new DomainError(
+          "BAD_REQUEST",
+          "CART.TOO_MANY_LINES",
+          `a cart holds at most ${MAX_LINES} different items`,
+        );
       }
-      await purchasable(variantId, current + quantity, await cartCurrency(cart.cartId));
+      // One read answers both: the variant's stock, and (through any other line) the cart's currency.
+      const other = held.find((l) => l.variantId !== variantId)?.variantId;
+      const found = await deps.product.variants(other ? [variantId, other] : [variantId]);
+      const cartCurrency = found.find((v) => v.id === other)?.price.currency ?? null;
+      checkPurchasable(
+        found.find((v) => v.id === variantId),
+        current + quantity,
+        cartCurrency,
+      );
       await db.primary
         .insert(lines)
         .values({ cartId: cart.cartId, variantId, quantity, addedAt: clock.now() })
@@ -198,7 +196,7 @@ export function createCartService(
     async setQuantity(owner, { variantId, quantity }) {
       const cartId = await findCartId(db.primary, owner);
       if (!cartId || (await quantityIn(cartId, variantId)) === 0) throw notInCart();
-      await purchasable(variantId, quantity, null);
+      checkPurchasable((await deps.product.variants([variantId]))[0], quantity, null);
       await db.primary
         .update(lines)
         .set({ quantity })

@@ -60,7 +60,7 @@ describe("checkout over HTTP", () => {
   });
 
   it("lets 50 buyers race for 10 units: exactly 10 paid orders, 40 clean conflicts, nothing negative or orphaned", async () => {
-    const { variantIds } = await stockedProduct(shop, [10]);
+    const { product, variantIds } = await stockedProduct(shop, [10]);
     const variantId = variantIds[0]!;
     const buyers = await Promise.all(Array.from({ length: 50 }, () => readyBuyer(shop, variantId)));
 
@@ -85,6 +85,7 @@ describe("checkout over HTTP", () => {
       expect(error.message).toMatch(/sold out|only \d+ left/);
     }
     expect(await stockLedger(shop, variantId)).toEqual({ stock: 0, held: 0, sold: 10 });
+    expect((await shop.client().product.get.query({ id: product.id })).inStock).toBe(false);
     const charges = (await simulatedLedger(shop.db)).charges.filter((c) =>
       paid.some((p) => c.idempotencyKey.endsWith(p.value.id)),
     );
@@ -219,7 +220,7 @@ describe("checkout over HTTP", () => {
   });
 
   it("cancels a paid order: refund, stock back, cancellation and refund emails; a fulfilled one cannot be cancelled", async () => {
-    const { variantIds, staff } = await stockedProduct(shop, [4]);
+    const { product, variantIds, staff } = await stockedProduct(shop, [2]);
     const buyer = await readyBuyer(shop, variantIds[0]!, 2);
     const order = await buyer.client.order.checkout.mutate({
       idempotencyKey: key(),
@@ -227,9 +228,11 @@ describe("checkout over HTTP", () => {
       paymentMethodId: "pm_card_visa",
     });
 
+    expect((await shop.client().product.get.query({ id: product.id })).inStock).toBe(false);
     const cancelled = await buyer.client.order.cancel.mutate({ id: order.id });
     expect(cancelled).toMatchObject({ status: "refunded", statusReason: "cancelled by the customer" });
-    expect(await stockLedger(shop, variantIds[0]!)).toMatchObject({ stock: 4, held: 0 });
+    expect(await stockLedger(shop, variantIds[0]!)).toMatchObject({ stock: 2, held: 0 });
+    expect((await shop.client().product.get.query({ id: product.id })).inStock).toBe(true);
     const { refunds } = await simulatedLedger(shop.db);
     expect(refunds.filter((r) => r.idempotencyKey === `refund:${order.id}`)).toHaveLength(1);
     expect(await emailKinds(shop, buyer.token)).toEqual([

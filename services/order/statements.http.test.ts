@@ -7,7 +7,7 @@ import { startTestShop, type TestShop } from "../../test/support/shop.ts";
  * A budget, not a timing: the number of SQL statements one checkout sends (BEGIN/COMMIT excluded).
  * It keeps the hot path lean; raise it only with a reason.
  */
-const STATEMENT_BUDGET = 25;
+const STATEMENT_BUDGET = 22;
 
 describe("checkout cost", () => {
   const statements: string[] = [];

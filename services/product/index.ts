@@ -445,13 +445,13 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
    * is short (or whose product was archived) fails the whole transaction with a readable CONFLICT.
    */
   async function takeStock(tx: Tx, lines: readonly { variantId: string; quantity: number }[]) {
-    const taken = rowsOf<{ id: string; product_id: string }>(
+    const taken = rowsOf<{ id: string; product_id: string; stock: number }>(
       await tx.execute(sql`
         update ${variants} v set stock = v.stock - d.q
         from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as d(id, q)
         where v.id = d.id and v.stock >= d.q
           and exists (select 1 from ${products} p where p.id = v.product_id and p.status = 'active')
-        returning v.id, v.product_id`),
+        returning v.id, v.product_id, v.stock`),
     );
     if (taken.length < lines.length) {
       const short = lines.find((l) => !taken.some((t) => t.id === l.variantId))!;
@@ -480,24 +480,26 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
         variantId: short.variantId,
       });
     }
+    // Only a variant that just ran out can change its product's listing.
     await refreshInStock(
       tx,
-      taken.map((t) => t.product_id),
+      taken.filter((t) => t.stock === 0).map((t) => t.product_id),
     );
   }
 
   async function giveBackStock(tx: Tx, lines: readonly { variantId: string; quantity: number }[]) {
     if (lines.length === 0) return;
-    const restocked = rowsOf<{ product_id: string }>(
+    const restocked = rowsOf<{ product_id: string; stock: number; q: number }>(
       await tx.execute(sql`
         update ${variants} v set stock = v.stock + d.q
         from (select id, sum(q)::int as q from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as u(id, q) group by id) d
         where v.id = d.id
-        returning v.product_id`),
+        returning v.product_id, v.stock, d.q`),
     );
+    // Only a variant that was sold out can change its product's listing.
     await refreshInStock(
       tx,
-      restocked.map((r) => r.product_id),
+      restocked.filter((r) => r.stock === r.q).map((r) => r.product_id),
     );
   }
 
