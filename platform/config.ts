@@ -121,3 +121,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     `fastr cannot start: the configuration is invalid.\n${lines.join("\n")}\nFix the variables above (see the configuration table in README.md) and start again.`,
   );
 }
+
+/** `loadConfig` for entry points: a bad value prints the readable message and exits 1, no stack trace. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

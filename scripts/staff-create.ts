@@ -11,7 +11,7 @@ import { Email, Password } from "../contracts/common.ts";
 import { memoryCache } from "../platform/cache/memory.ts";
 import { redisCache } from "../platform/cache/redis.ts";
 import { systemClock } from "../platform/clock.ts";
-import { loadConfig } from "../platform/config.ts";
+import { loadConfigOrExit } from "../platform/config.ts";
 import { openPostgres } from "../platform/db/pg.ts";
 import { openPglite } from "../platform/db/pglite.ts";
 import { silentLogger } from "../platform/log.ts";
@@ -30,7 +30,7 @@ ${input.error.issues.map((i) => `  --${i.path.join(".")}: ${i.message}`).join("\
   process.exit(2);
 }
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const db = config.DATABASE_URL
   ? await openPostgres({ url: config.DATABASE_URL })
   : await openPglite(join(config.FASTR_DATA_DIR, "pgdata"));

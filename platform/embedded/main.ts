@@ -4,7 +4,7 @@ import { seedCatalog } from "../../services/product/seed/index.ts";
 import { memoryBus } from "../bus/memory.ts";
 import { memoryCache } from "../cache/memory.ts";
 import { systemClock } from "../clock.ts";
-import { ConfigError, loadConfig } from "../config.ts";
+import { loadConfigOrExit } from "../config.ts";
 import { openPglite } from "../db/pglite.ts";
 import { serve } from "../http/serve.ts";
 import { createLogger } from "../log.ts";
@@ -13,16 +13,7 @@ import { createShop } from "./shop.ts";
 const started = performance.now();
 const elapsed = () => `${Math.round(performance.now() - started)} ms`;
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
 const dataDir = join(config.FASTR_DATA_DIR, "pgdata");

@@ -10,8 +10,9 @@ const home = `<!doctype html>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#1d2430}
 code{background:#f1f3f6;padding:.1rem .3rem;border-radius:4px}li{margin:.3rem 0}</style></head>
 <body><h1>fastr is running</h1>
-<p>The embedded shop: every service (auth, user, product) in this one process, on PGlite, an in-memory cache
-and an in-process event bus. The storefront comes later; the API is live now.</p>
+<p>The embedded shop: all seven services (auth, user, product, cart, order, payment, notification) in this
+one process, on PGlite, an in-memory cache and an in-process event bus. The storefront comes later; the API
+is live now, and e-mails the shop would send are at <a href="/dev/mailbox">/dev/mailbox</a>.</p>
 <h2>Health</h2><ul><li><a href="/healthz">/healthz</a> — the process answers</li>
 <li><a href="/readyz">/readyz</a> — database and cache answer</li></ul>
 <h2>API (tRPC over HTTP, superjson)</h2><ul>

@@ -118,6 +118,25 @@ describe("bun run staff:create and bun run reset", () => {
     }, 20_000);
   }
 
+  it("bun run reset refuses to wipe the project, a folder above it, or a folder that is not a data directory", async () => {
+    for (const target of ["..", ".", "test"]) {
+      const run = await runBun(["run", "reset"], { FASTR_DATA_DIR: target });
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain("refusing to wipe");
+    }
+    expect(existsSync(join(import.meta.dir, "scripts.test.ts"))).toBe(true);
+  });
+
+  it("a script with a bad setting says which one, without a stack trace", async () => {
+    const run = await runBun(
+      ["run", "staff:create", "--", "--email", "a@b.co", "--password", "long enough"],
+      { PORT: "abc" },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('PORT: expected a whole number, got "abc"');
+    expect(run.stderr).not.toMatch(/at .+\.ts:\d+/);
+  });
+
   it("bun run reset wipes the data directory, and the next start seeds a fresh shop", async () => {
     // The directory the tests above filled: a seeded catalog, staff categories and two staff accounts.
     expect(existsSync(join(dataDir, "pgdata"))).toBe(true);

@@ -197,16 +197,6 @@ export async function startShop(options: {
   };
 }
 
-/** Starts and stops the shop once on a new directory: the first start seeds the demo catalog. */
-export async function seededDataDir(label = "seeded") {
-  const dir = tempDir(label);
-  const shop = await startShop({ dataDir: dir });
-  const stopped = await shop.stop();
-  if (stopped.exitCode !== 0)
-    throw new Error(`seeding shop exited ${JSON.stringify(stopped)}\n${shop.stderr}`);
-  return { dir, readyMs: shop.readyMs, stdout: shop.stdout };
-}
-
 /**
  * `bun <args>` from the repository root (e.g. `run staff:create -- …`), with a bounded wait.
  * @example const { exitCode, stdout } = await runBun(["run", "reset"], { FASTR_DATA_DIR: dir });
