@@ -42,6 +42,26 @@ describe("auth over HTTP", () => {
     expect(await shop.client().auth.me.query()).toBeNull();
   });
 
+  it("marks the cookie Secure when the shop is reached over https (behind a trusted proxy)", async () => {
+    const proxied = await startTestShop({ env: { TRUST_PROXY: "true" } });
+    try {
+      const res = await proxied.fetch("/api/auth/trpc/signup", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-proto": "https" },
+        body: mutationBody({ email: uniqueEmail(), password: "long enough pw", name: "Sec" }),
+      });
+      expect(res.headers.get("set-cookie")).toEndWith("; Secure");
+      const plain = await shop.fetch("/api/auth/trpc/signup", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-proto": "https" },
+        body: mutationBody({ email: uniqueEmail(), password: "long enough pw", name: "Plain" }),
+      });
+      expect(plain.headers.get("set-cookie")).not.toContain("Secure"); // an untrusted header changes nothing
+    } finally {
+      await proxied.stop();
+    }
+  });
+
   it("refuses a second account with the same email, whatever its case", async () => {
     const { email } = await shop.customer();
     const error = await codeOf(

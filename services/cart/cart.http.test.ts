@@ -135,6 +135,28 @@ describe("cart over HTTP", () => {
     expect((await guest(guestCart.token!).cart.get.query()).lines).toEqual([]);
   });
 
+  it("keeps carts apart: a signed-in customer holding someone's guest token still sees only their own cart", async () => {
+    const { variantIds } = await stockedProduct(shop, [5, 5]);
+    const someone = await guest().cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 2 });
+    const { token } = await shop.customer();
+    const nosy = createFastrClient({
+      baseUrl: shop.url,
+      headers: { authorization: `Bearer ${token}`, "x-cart-token": someone.token! },
+    });
+    expect((await nosy.cart.get.query()).lines).toEqual([]);
+    await nosy.cart.addItem.mutate({ variantId: variantIds[1]!, quantity: 1 });
+    expect((await failure(nosy.cart.removeItem.mutate({ variantId: variantIds[0]! }))).code).toBe(
+      "NOT_FOUND",
+    );
+    await nosy.cart.clear.mutate();
+    expect(
+      (await guest(someone.token!).cart.get.query()).lines.map((l) => [l.variantId, l.quantity]),
+    ).toEqual([[variantIds[0]!, 2]]);
+    expect(
+      (await failure(guest("a".repeat(32)).cart.removeItem.mutate({ variantId: variantIds[0]! }))).code,
+    ).toBe("NOT_FOUND");
+  });
+
   it("shows prices and stock as they are now, not as they were when the item was added", async () => {
     const { product, variantIds, staff } = await stockedProduct(shop, [5], 1000);
     const { client } = await shop.customer();
