@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { TRPCClientError } from "@trpc/client";
 import { createFastrClient } from "../../routers/client.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
+import { failure } from "../../test/support/failure.ts";
 import { mutationBody, startTestShop, type TestShop, uniqueEmail } from "../../test/support/shop.ts";
-
-const failure = async (call: Promise<unknown>) => {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCClientError) return { code: error.data?.code as string, message: error.message };
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-};
 
 describe("cart over HTTP", () => {
   let shop: TestShop;

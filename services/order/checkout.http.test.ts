@@ -1,22 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { TRPCClientError } from "@trpc/client";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../../platform/db/port.ts";
 import { address, emailKinds, readyBuyer, stockLedger } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
+import { failure } from "../../test/support/failure.ts";
 import { mutationBody, startTestShop, type TestShop } from "../../test/support/shop.ts";
 import { simulatedLedger } from "../payment/index.ts";
-
-const failure = async (call: Promise<unknown>) => {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCClientError)
-      return { code: error.data?.code as string, message: error.message, data: error.data };
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-};
 
 const key = () => `checkout-${crypto.randomUUID()}`;
 

@@ -7,16 +7,17 @@ import type { CheckoutInput, Customer, Order, OrderApi, ShippingAddress } from "
 import type { PaymentApi } from "../../contracts/payment.ts";
 import type { ProductApi } from "../../contracts/product.ts";
 import type { UserApi } from "../../contracts/user.ts";
-import { event } from "../../platform/bus/outbox.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { orderLines, orders } from "./db/schema.ts";
 import { inFlight } from "./domain/order.ts";
+import { orderEvent } from "./events.ts";
 import { type FaultHook, placeOrderSaga } from "./saga/place-order.ts";
 import {
   findOrder,
   type LineRow,
   leaseFromNow,
+  linesOf,
   type OrderRow,
   setStatus,
   toOrder,
@@ -256,31 +257,10 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
         );
       }
       const reason = "cancelled by the customer";
-      const lines = await withLines(db.primary, [row]);
       const cancelled = await setStatus(db, row, "cancelled", {
         reason,
         refundDue: true,
-        events: [
-          event(
-            "order.cancelled@1",
-            row.id,
-            {
-              orderId: row.id,
-              number: row.number,
-              userId: row.userId,
-              email: row.email,
-              name: row.customerName,
-              total: { amount: row.total, currency: row.currency },
-              lines: lines[0]!.lines.map((l) => ({
-                title: l.title,
-                quantity: l.quantity,
-                lineTotal: l.lineTotal,
-              })),
-              reason,
-            },
-            clock,
-          ),
-        ],
+        events: [orderEvent(clock, row, await linesOf(db.primary, row.id), "order.cancelled@1", { reason })],
       });
       ports.eventsCommitted();
       return view(await saga.refundCancelled(cancelled));
@@ -289,28 +269,8 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     async fulfil(orderId) {
       const row = await findOrder(db.primary, orderId);
       if (!row) throw orderNotFound();
-      const [withItems] = await withLines(db.primary, [row]);
       const fulfilled = await setStatus(db, row, "fulfilled", {
-        events: [
-          event(
-            "order.fulfilled@1",
-            row.id,
-            {
-              orderId: row.id,
-              number: row.number,
-              userId: row.userId,
-              email: row.email,
-              name: row.customerName,
-              total: { amount: row.total, currency: row.currency },
-              lines: withItems!.lines.map((l) => ({
-                title: l.title,
-                quantity: l.quantity,
-                lineTotal: l.lineTotal,
-              })),
-            },
-            clock,
-          ),
-        ],
+        events: [orderEvent(clock, row, await linesOf(db.primary, row.id), "order.fulfilled@1")],
       });
       ports.eventsCommitted();
       return view(fulfilled);

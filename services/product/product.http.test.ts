@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { TRPCClientError } from "@trpc/client";
 import type { CreateProductInput } from "../../contracts/product.ts";
 import type { FastrClient } from "../../routers/client.ts";
+import { failure } from "../../test/support/failure.ts";
 import { queryString, startTestShop, type TestShop } from "../../test/support/shop.ts";
-
-const failure = async (call: Promise<unknown>) => {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCClientError) return { code: error.data?.code as string, message: error.message };
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-};
 
 let n = 0;
 const eur = (amount: number) => ({ amount, currency: "EUR" as const });

@@ -1,12 +1,11 @@
 import type { CartApi } from "../../../contracts/cart.ts";
 import { DomainError } from "../../../contracts/errors.ts";
-import type { EventName } from "../../../contracts/events.ts";
 import type { PaymentApi } from "../../../contracts/payment.ts";
 import type { ProductApi } from "../../../contracts/product.ts";
-import { event } from "../../../platform/bus/outbox.ts";
 import type { Clock } from "../../../platform/clock.ts";
 import type { Database } from "../../../platform/db/port.ts";
 import type { Logger } from "../../../platform/log.ts";
+import { orderEvent as buildEvent } from "../events.ts";
 import { type LineRow, linesOf, type OrderRow, setStatus } from "../store.ts";
 
 /** The gaps between saga steps, where a crash is most interesting. */
@@ -46,32 +45,12 @@ const isOutOfStock = (error: unknown) =>
 export function placeOrderSaga(deps: SagaDeps) {
   const { db, clock } = deps;
 
-  function orderEvent(
+  const orderEvent = (
     order: OrderRow,
     lines: readonly LineRow[],
-    name: EventName,
-    extra: Record<string, unknown> = {},
-  ) {
-    return event(
-      name,
-      order.id,
-      {
-        orderId: order.id,
-        number: order.number,
-        userId: order.userId,
-        email: order.email,
-        name: order.customerName,
-        total: { amount: order.total, currency: order.currency },
-        lines: lines.map((l) => ({
-          title: l.variantTitle === "Default" ? l.title : `${l.title} (${l.variantTitle})`,
-          quantity: l.quantity,
-          lineTotal: { amount: l.lineTotal, currency: order.currency },
-        })),
-        ...extra,
-      } as never,
-      clock,
-    );
-  }
+    name: Parameters<typeof buildEvent>[3],
+    extra = {},
+  ) => buildEvent(clock, order, lines, name, extra);
 
   const moved = async (...args: Parameters<typeof setStatus>) => {
     const row = await setStatus(...args);

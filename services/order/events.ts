@@ -1,0 +1,38 @@
+import type { EventName } from "../../contracts/events.ts";
+import { event } from "../../platform/bus/outbox.ts";
+import type { Clock } from "../../platform/clock.ts";
+import type { LineRow, OrderRow } from "./store.ts";
+
+type OrderEventName = Extract<
+  EventName,
+  "order.paid@1" | "order.payment_failed@1" | "order.cancelled@1" | "order.fulfilled@1"
+>;
+
+/** An order event carrying what an e-mail needs (number, customer, lines, total), so consumers need not call back. */
+export function orderEvent(
+  clock: Clock,
+  order: OrderRow,
+  lines: readonly LineRow[],
+  name: OrderEventName,
+  extra: { reason?: string } = {},
+) {
+  return event(
+    name,
+    order.id,
+    {
+      orderId: order.id,
+      number: order.number,
+      userId: order.userId,
+      email: order.email,
+      name: order.customerName,
+      total: { amount: order.total, currency: order.currency },
+      lines: lines.map((l) => ({
+        title: l.variantTitle === "Default" ? l.title : `${l.title} (${l.variantTitle})`,
+        quantity: l.quantity,
+        lineTotal: { amount: l.lineTotal, currency: order.currency },
+      })),
+      ...extra,
+    } as never,
+    clock,
+  );
+}
