@@ -1,3 +1,4 @@
+import type { OutboxTable } from "./bus/outbox.ts";
 import type { Cache } from "./cache/port.ts";
 import type { Clock } from "./clock.ts";
 import type { Database, Migrations } from "./db/port.ts";
@@ -9,8 +10,8 @@ export type ServicePorts = {
   cache: Cache;
   clock: Clock;
   log: Logger;
-  /** Tells the outbox relay that a transaction with events just committed. */
-  eventsCommitted: () => void;
+  /** Tells the outbox relay that a transaction just committed events to this outbox. */
+  eventsCommitted: (outbox: OutboxTable) => void;
 };
 
 /** How a service plugs into a host: its name (the URL segment and Postgres schema) and migrations. */

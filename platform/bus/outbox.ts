@@ -96,19 +96,27 @@ export function outboxRelay({
       return rows.length;
     });
 
+  /** Outboxes that may hold unpublished rows: the ones a commit named, or all of them on a poll. */
+  const dirty = new Set<OutboxTable>();
+
   const pass = async () => {
+    const tables = [...dirty];
+    dirty.clear();
     let total = 0;
-    for (const table of outboxes) {
-      for (let n = await relayOne(table); n > 0; n = await relayOne(table)) total += n;
+    for (const table of tables) {
+      // A short batch means the table is drained; a full one may have more behind it.
+      for (let n = batch; n === batch; total += n) n = await relayOne(table);
     }
     return total;
   };
 
   /**
-   * Publishes everything pending; returns how many events went out. A call during a pass queues one
-   * more pass after it (shared by every such caller), so no commit waits for the next poll.
+   * Publishes what is pending in `tables` (all by default); returns how many events went out. A call
+   * during a pass queues one more pass after it (shared by every such caller), so no commit waits
+   * for the next poll.
    */
-  const flush = (): Promise<number> => {
+  const flush = (tables: readonly OutboxTable[] = outboxes): Promise<number> => {
+    for (const table of tables) dirty.add(table);
     if (!running) {
       running = pass().finally(() => {
         running = null;
@@ -119,20 +127,21 @@ export function outboxRelay({
       .catch(() => 0)
       .then(() => {
         queued = null;
-        return flush();
+        return flush([]);
       });
     return queued;
   };
 
-  const kick = () => {
-    flush().catch(onError);
+  /** Wakes the relay: for the outbox a transaction just committed events to, or for all of them. */
+  const kick = (table?: OutboxTable) => {
+    flush(table ? [table] : outboxes).catch(onError);
   };
 
   return {
     flush,
     kick,
     start() {
-      timer ??= setInterval(kick, pollMs);
+      timer ??= setInterval(() => kick(), pollMs);
       kick();
     },
     async stop() {

@@ -83,7 +83,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
           ]);
           return startSession(tx, user);
         });
-        ports.eventsCommitted();
+        ports.eventsCommitted(outbox);
         return grant;
       } catch (error) {
         if (isUniqueViolation(error)) throw emailTaken();
@@ -172,7 +172,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
           return ended;
         })
         .then((ended) => cached.forget(ended.map((s) => s.id)));
-      ports.eventsCommitted();
+      ports.eventsCommitted(outbox);
     },
 
     async upsertStaff({ email, password, name }) {

@@ -9,7 +9,7 @@ import type { ProductApi } from "../../contracts/product.ts";
 import type { UserApi } from "../../contracts/user.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
-import { orderLines, orders } from "./db/schema.ts";
+import { orderLines, orders, outbox } from "./db/schema.ts";
 import { inFlight } from "./domain/order.ts";
 import { orderEvent } from "./events.ts";
 import { type FaultHook, placeOrderSaga } from "./saga/place-order.ts";
@@ -68,7 +68,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     cart: deps.cart,
     faults: deps.faults ?? (() => {}),
     reservationTtlMs: options.reservationTtlMs,
-    eventsCommitted: ports.eventsCommitted,
+    eventsCommitted: () => ports.eventsCommitted(outbox),
   });
 
   const view = async (row: OrderRow) => (await withLines(db.primary, [row]))[0]!;
@@ -262,7 +262,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
         refundDue: true,
         events: [orderEvent(clock, row, await linesOf(db.primary, row.id), "order.cancelled@1", { reason })],
       });
-      ports.eventsCommitted();
+      ports.eventsCommitted(outbox);
       return view(await saga.refundCancelled(cancelled));
     },
 
@@ -272,7 +272,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
       const fulfilled = await setStatus(db, row, "fulfilled", {
         events: [orderEvent(clock, row, await linesOf(db.primary, row.id), "order.fulfilled@1")],
       });
-      ports.eventsCommitted();
+      ports.eventsCommitted(outbox);
       return view(fulfilled);
     },
   };

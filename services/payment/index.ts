@@ -211,7 +211,7 @@ export function createPaymentService(
         ]);
         return { row: inserted, fresh: true };
       });
-      if (fresh) ports.eventsCommitted();
+      if (fresh) ports.eventsCommitted(outbox);
       return { refundId: row.id, amount: money(row.amount, row.currency) };
     },
 

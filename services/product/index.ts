@@ -134,7 +134,7 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
     try {
       const result = await db.primary.transaction(work);
       await cache.invalidate();
-      ports.eventsCommitted();
+      ports.eventsCommitted(outbox);
       return result;
     } catch (error) {
       const constraint = violatedConstraint(error);
