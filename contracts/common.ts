@@ -38,8 +38,5 @@ export const Cursor = z
   .max(512)
   .regex(/^[A-Za-z0-9_-]+$/, { message: "not a cursor this API issued" });
 
-export const Page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-
 export const Role = z.enum(["customer", "staff"]);
 export type Role = z.infer<typeof Role>;

@@ -25,6 +25,3 @@ export class DomainError extends Error {
     super(message);
   }
 }
-
-export const notFound = (what: string, code: `${string}.${string}`) =>
-  new DomainError("NOT_FOUND", code, `${what} not found`);

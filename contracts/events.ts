@@ -24,6 +24,18 @@ const OrderEventPayload = z.object({
   name: z.string(),
   total: MoneyPayload,
   lines: z.array(z.object({ title: z.string(), quantity: z.int(), lineTotal: MoneyPayload })),
+  /** How the total is made up; the total includes the tax. */
+  breakdown: z.object({ subtotal: MoneyPayload, shipping: MoneyPayload, tax: MoneyPayload }).optional(),
+  shipTo: z
+    .object({
+      name: z.string(),
+      line1: z.string(),
+      line2: z.string().optional(),
+      postalCode: z.string(),
+      city: z.string(),
+      country: z.string(),
+    })
+    .optional(),
 });
 
 /** Payload schemas by `type@version`: a consumer parses with these before it acts. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Money } from "./common.ts";
+import type { Money } from "./common.ts";
 
 /**
  * A payment method id from the client (Stripe-style `pm_…`). Raw card numbers are never accepted:
@@ -46,8 +46,6 @@ export type PaymentRecord = {
   declineCode: DeclineCode | null;
   refundedAmount: number;
 };
-
-export const PaymentSummary = z.object({ id: Id, orderId: Id, status: z.string(), amount: Money });
 
 /** The payment service as the order saga sees it. Every call is idempotent per order. */
 export interface PaymentApi {

@@ -17,7 +17,6 @@ export const serviceRouters = {
   payment: paymentRouter,
   notification: notificationRouter,
 };
-export type ServiceName = keyof typeof serviceRouters;
 
 /** The type clients import: `createFastrClient` turns `product.list` into `/api/product/trpc/list`. */
 export const appRouter = router(serviceRouters);

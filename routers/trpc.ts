@@ -36,8 +36,13 @@ const t = initTRPC.context<Context>().create({
     if (error.code === "INTERNAL_SERVER_ERROR") {
       return { ...shape, message: `internal error (request id ${requestId})`, data: { ...data, requestId } };
     }
-    const reason = cause instanceof DomainError ? cause.code : undefined;
-    return { ...shape, data: { ...data, requestId, ...(reason && { reason }) } };
+    // A domain error's string code, and the facts it chose to share (the declined order's id, the
+    // variant that sold out), so a client can act on it without parsing the message.
+    const domain =
+      cause instanceof DomainError
+        ? { reason: cause.code, ...(cause.details && { details: cause.details }) }
+        : {};
+    return { ...shape, data: { ...data, requestId, ...domain } };
   },
 });
 

@@ -175,3 +175,33 @@ describe("templates", () => {
     expect(html).not.toMatch(/<img|<link|<script|@import|url\(|https?:\/\//i);
   });
 });
+
+describe("order confirmation details", () => {
+  it("breaks the total down and says where the parcel goes, escaping the address", () => {
+    const email = orderConfirmed({
+      ...order,
+      total: { amount: 5390, currency: "EUR" },
+      breakdown: {
+        subtotal: { amount: 4900, currency: "EUR" },
+        shipping: { amount: 490, currency: "EUR" },
+        tax: { amount: 861, currency: "EUR" },
+      },
+      shipTo: {
+        name: "Ada <b>Lovelace</b>",
+        line1: "12 St James's Square",
+        postalCode: "SW1Y 4JH",
+        city: "London",
+        country: "GB",
+      },
+    });
+    for (const part of [email.text, email.html]) {
+      expect(part).toContain("€49.00");
+      expect(part).toContain("€4.90");
+      expect(part).toContain("€8.61");
+      expect(part).toContain("SW1Y 4JH London");
+    }
+    expect(email.text).toContain("Total: €53.90 (including €8.61 tax)");
+    expect(email.html).toContain("Ada &lt;b&gt;Lovelace&lt;/b&gt;");
+    expect(email.html).not.toContain("<b>Lovelace</b>");
+  });
+});

@@ -94,7 +94,26 @@ const callout = (content: unknown, tone: "info" | "warn" = "info") =>
 
 type Line = { title: string; quantity: number; lineTotal: MoneyLike };
 
-function linesTable(lines: readonly Line[], total: MoneyLike) {
+type Breakdown = { subtotal: MoneyLike; shipping: MoneyLike; tax: MoneyLike } | undefined;
+type Address = {
+  name: string;
+  line1: string;
+  line2?: string | undefined;
+  postalCode: string;
+  city: string;
+  country: string;
+};
+
+const breakdownRow = (label: string, value: string) =>
+  html`<tr><td colspan="2" style="padding:6px 0 0;color:#6b7280;">${label}</td>
+<td align="right" style="padding:6px 0 0;color:#6b7280;white-space:nowrap;">${value}</td></tr>`;
+
+const addressLines = (a: Address) =>
+  [a.name, a.line1, a.line2, `${a.postalCode} ${a.city}`, a.country]
+    .filter((l): l is string => Boolean(l))
+    .map((l) => oneLine(l, 200));
+
+function linesTable(lines: readonly Line[], total: MoneyLike, breakdown?: Breakdown) {
   const rows = lines.map(
     (l) => html`<tr>
 <td style="padding:8px 0;border-bottom:1px solid #f0f1f4;">${oneLine(l.title)}</td>
@@ -104,15 +123,23 @@ function linesTable(lines: readonly Line[], total: MoneyLike) {
   );
   return html`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="margin:8px 0 18px;border-collapse:collapse;font-size:15px;">
 ${rows}
+${breakdown ? [breakdownRow("Subtotal", formatMoney(breakdown.subtotal)), breakdownRow("Shipping", breakdown.shipping.amount === 0 ? "free" : formatMoney(breakdown.shipping))] : ""}
 <tr><td colspan="2" style="padding:10px 0 0;font-weight:700;">Total</td>
 <td align="right" style="padding:10px 0 0;font-weight:700;white-space:nowrap;">${formatMoney(total)}</td></tr>
+${breakdown ? breakdownRow("Including tax", formatMoney(breakdown.tax)) : ""}
 </table>`;
 }
 
-const linesText = (lines: readonly Line[], total: MoneyLike) =>
+const linesText = (lines: readonly Line[], total: MoneyLike, breakdown?: Breakdown) =>
   [
     ...lines.map((l) => `  ${l.quantity} × ${oneLine(l.title)} — ${formatMoney(l.lineTotal)}`),
-    `  Total: ${formatMoney(total)}`,
+    ...(breakdown
+      ? [
+          `  Subtotal: ${formatMoney(breakdown.subtotal)}`,
+          `  Shipping: ${breakdown.shipping.amount === 0 ? "free" : formatMoney(breakdown.shipping)}`,
+        ]
+      : []),
+    `  Total: ${formatMoney(total)}${breakdown ? ` (including ${formatMoney(breakdown.tax)} tax)` : ""}`,
   ].join("\n");
 
 const greeting = (name: string | undefined) => {
@@ -163,7 +190,11 @@ export function orderConfirmed(p: OrderPayload): RenderedEmail {
     text: textOf(
       greeting(p.name),
       `Thank you for your order! We have received your payment of ${total} and are getting order #${p.number} ready.`,
-      `Your order:\n${linesText(p.lines, p.total)}`,
+      `Your order:\n${linesText(p.lines, p.total, p.breakdown)}`,
+      p.shipTo !== undefined &&
+        `Shipping to:\n${addressLines(p.shipTo)
+          .map((l) => `  ${l}`)
+          .join("\n")}`,
       "We will email you again as soon as it ships.",
     ),
     html: layout({
@@ -172,7 +203,8 @@ export function orderConfirmed(p: OrderPayload): RenderedEmail {
       body: html`${heading("Thank you for your order!")}
 ${para(greeting(p.name))}
 ${para(html`We have received your payment of <strong>${total}</strong> and are getting your order ready.`)}
-${linesTable(p.lines, p.total)}
+${linesTable(p.lines, p.total, p.breakdown)}
+${p.shipTo ? para(html`<strong>Shipping to</strong><br>${addressLines(p.shipTo).map((l) => html`${l}<br>`)}`) : ""}
 ${muted(html`Order ${orderRef(`#${p.number}`)}`)}
 ${para("We will email you again as soon as it ships.")}
 ${para(signOff)}`,

@@ -117,6 +117,10 @@ describe("checkout over HTTP", () => {
       }),
     );
     expect(declined.code).toBe("PAYMENT_REQUIRED");
+    expect(declined.data).toMatchObject({
+      reason: "ORDER.PAYMENT_DECLINED",
+      details: { orderId: expect.any(String) },
+    });
     expect(declined.message).toMatch(/insufficient funds/i);
     const [order] = (await buyer.client.order.list.query()).items;
     expect(order).toMatchObject({

@@ -26,6 +26,19 @@ export function orderEvent(
       email: order.email,
       name: order.customerName,
       total: { amount: order.total, currency: order.currency },
+      breakdown: {
+        subtotal: { amount: order.subtotal, currency: order.currency },
+        shipping: { amount: order.shipping, currency: order.currency },
+        tax: { amount: order.tax, currency: order.currency },
+      },
+      shipTo: {
+        name: order.shippingAddress.name,
+        line1: order.shippingAddress.line1,
+        ...(order.shippingAddress.line2 && { line2: order.shippingAddress.line2 }),
+        postalCode: order.shippingAddress.postalCode,
+        city: order.shippingAddress.city,
+        country: order.shippingAddress.country,
+      },
       lines: lines.map((l) => ({
         title: l.variantTitle === "Default" ? l.title : `${l.title} (${l.variantTitle})`,
         quantity: l.quantity,
