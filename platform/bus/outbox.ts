@@ -3,6 +3,7 @@ import { bigserial, index, integer, jsonb, type PgSchema, text, timestamp, uuid 
 import type { EventEnvelope, EventName, PayloadOf } from "../../contracts/events.ts";
 import { EventPayloads } from "../../contracts/events.ts";
 import type { Clock } from "../clock.ts";
+import { coalesced } from "../coalesced.ts";
 import type { Database, Executor } from "../db/port.ts";
 import { newId } from "../ids.ts";
 import type { Bus } from "./port.ts";
@@ -70,8 +71,6 @@ export function outboxRelay({
   onError?: (error: unknown) => void;
 }) {
   let timer: ReturnType<typeof setInterval> | undefined;
-  let running: Promise<number> | null = null;
-  let queued: Promise<number> | null = null;
 
   const relayOne = (table: OutboxTable) =>
     db.primary.transaction(async (tx) => {
@@ -110,26 +109,15 @@ export function outboxRelay({
     return total;
   };
 
+  const runPasses = coalesced(pass);
+
   /**
    * Publishes what is pending in `tables` (all by default); returns how many events went out. A call
-   * during a pass queues one more pass after it (shared by every such caller), so no commit waits
-   * for the next poll.
+   * during a pass queues one more pass after it, so no commit waits for the next poll.
    */
   const flush = (tables: readonly OutboxTable[] = outboxes): Promise<number> => {
     for (const table of tables) dirty.add(table);
-    if (!running) {
-      running = pass().finally(() => {
-        running = null;
-      });
-      return running;
-    }
-    queued ??= running
-      .catch(() => 0)
-      .then(() => {
-        queued = null;
-        return flush([]);
-      });
-    return queued;
+    return runPasses();
   };
 
   /** Wakes the relay: for the outbox a transaction just committed events to, or for all of them. */
@@ -147,7 +135,7 @@ export function outboxRelay({
     async stop() {
       clearInterval(timer);
       timer = undefined;
-      await Promise.allSettled([running, queued]);
+      await runPasses.settled();
     },
   };
 }

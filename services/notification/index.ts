@@ -6,6 +6,7 @@ import { type EventEnvelope, EventPayloads, type PayloadOf } from "../../contrac
 import type { Email, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
 import { handleOnce } from "../../platform/bus/inbox.ts";
 import type { Bus, PoisonHandler } from "../../platform/bus/port.ts";
+import { coalesced } from "../../platform/coalesced.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { deadLetters, emails, inbox } from "./db/schema.ts";
@@ -126,8 +127,6 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
   let active = false;
   let halt = false;
   let timer: ReturnType<typeof setInterval> | undefined;
-  let running: Promise<number> | null = null;
-  let queued: Promise<number> | null = null;
 
   // --- consuming events ---------------------------------------------------------------------------
 
@@ -291,21 +290,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
   };
 
   /** One pass at a time; a call during a pass queues one more after it (shared by such callers). */
-  const deliverDue = (): Promise<number> => {
-    if (!running) {
-      running = pass().finally(() => {
-        running = null;
-      });
-      return running;
-    }
-    queued ??= running
-      .catch(() => 0)
-      .then(() => {
-        queued = null;
-        return deliverDue();
-      });
-    return queued;
-  };
+  const deliverDue = coalesced(pass);
 
   const kick = () => {
     if (!active) return;
@@ -363,7 +348,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
       clearInterval(timer);
       timer = undefined;
       halt = true;
-      await Promise.allSettled([running, queued]);
+      await deliverDue.settled();
       halt = false;
     },
   };
