@@ -100,6 +100,9 @@ const EnvSchema = z
 
 export type Config = z.infer<typeof EnvSchema>;
 
+/** The names of every variable fastr reads. */
+export const configVariables: readonly string[] = Object.keys(EnvSchema.shape);
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }

@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { configVariables } from "../../platform/config.ts";
 import { createFastrClient } from "../../routers/client.ts";
 import { freePort, waitFor } from "../support/binaries.ts";
 
@@ -16,41 +17,11 @@ export const ROOT = resolve(import.meta.dir, "../..");
 /** The Bun running the tests (the same 1.4.5 a user runs). */
 const BUN = process.execPath;
 
-/** Every variable platform/config.ts reads: never inherited from the test runner's environment. */
-const CONFIG_VARS = [
-  "PORT",
-  "HOST",
-  "FASTR_DATA_DIR",
-  "DATABASE_URL",
-  "DATABASE_REPLICA_URL",
-  "REDIS_URL",
-  "PUBLIC_URL",
-  "ALLOWED_ORIGINS",
-  "TRUST_PROXY",
-  "LOG_LEVEL",
-  "MAX_BODY_BYTES",
-  "SESSION_TTL_DAYS",
-  "SESSION_MAX_AGE_DAYS",
-  "CACHE_TTL_SECONDS",
-  "SEED_CATALOG",
-  "SHUTDOWN_GRACE_MS",
-  "PAYMENT_PROVIDER",
-  "STRIPE_SECRET_KEY",
-  "STRIPE_WEBHOOK_SECRET",
-  "SMTP_URL",
-  "MAIL_FROM",
-  "TAX_RATES",
-  "RESERVATION_TTL_MINUTES",
-  "FASTR_KILL_AT",
-  "DEV_MAILBOX",
-  "DEFAULT_COUNTRY",
-];
-
 /** The runner's environment without any fastr configuration, plus `extra`. */
 export function childEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !CONFIG_VARS.includes(key)) env[key] = value;
+    if (value !== undefined && !configVariables.includes(key)) env[key] = value;
   }
   return { ...env, LOG_LEVEL: "warn", ...extra };
 }
