@@ -124,6 +124,19 @@ export function createHost(options: HostOptions) {
         router,
         allowMethodOverride: true,
         createContext: ({ resHeaders }) => options.createContext(c.req.raw, resHeaders, meta),
+        // A throttled caller learns when to come back, in the header every HTTP client understands.
+        responseMeta: ({ errors }) => {
+          const retryAfter = errors
+            .map(
+              (e) =>
+                (e.cause as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details
+                  ?.retryAfterSeconds,
+            )
+            .find((s): s is number => typeof s === "number");
+          return retryAfter === undefined
+            ? {}
+            : { headers: new Headers({ "retry-after": String(retryAfter) }) };
+        },
         onError: ({ error, path }) => {
           if (error.code === "INTERNAL_SERVER_ERROR") {
             options.log.error("procedure failed", {

@@ -155,6 +155,14 @@ describe("login throttling", () => {
     expect(verify).not.toHaveBeenCalled();
     verify.mockRestore();
 
+    const raw = await shop.fetch("/api/auth/trpc/login", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": "10.0.1.2" },
+      body: mutationBody({ email, password }),
+    });
+    expect(raw.status).toBe(429);
+    expect(Number(raw.headers.get("retry-after"))).toBeGreaterThan(0);
+
     clock.advance(5 * MINUTE + 1);
     expect((await loginFrom("10.0.1.1", email, password)).user.email).toBe(email);
   });
