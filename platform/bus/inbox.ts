@@ -38,3 +38,15 @@ export async function handleOnce(
     return true;
   });
 }
+
+/**
+ * Forgets events handled longer ago than `olderThanMs` (by database time). Choose a window longer
+ * than any redelivery can lag: an event redelivered after it would be handled again.
+ */
+export async function pruneInbox(db: Database, table: InboxTable, olderThanMs: number): Promise<number> {
+  const pruned = await db.primary
+    .delete(table)
+    .where(sql`${table.handledAt} < now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .returning({ eventId: table.eventId });
+  return pruned.length;
+}

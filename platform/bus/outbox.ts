@@ -140,3 +140,12 @@ export function outboxRelay({
   };
 }
 export type OutboxRelay = ReturnType<typeof outboxRelay>;
+
+/** Deletes events published longer ago than `olderThanMs` (by database time); unpublished rows stay. */
+export async function pruneOutbox(db: Database, table: OutboxTable, olderThanMs: number): Promise<number> {
+  const pruned = await db.primary
+    .delete(table)
+    .where(sql`${table.publishedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .returning({ seq: table.seq });
+  return pruned.length;
+}

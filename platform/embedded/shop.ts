@@ -5,6 +5,7 @@ import { cartModule, createCartService } from "../../services/cart/index.ts";
 import {
   createNotificationService,
   mountMailbox,
+  notificationInbox,
   notificationModule,
   smtpTransport,
 } from "../../services/notification/index.ts";
@@ -24,10 +25,11 @@ import {
   productOutbox,
 } from "../../services/product/index.ts";
 import { createUserService, userModule } from "../../services/user/index.ts";
-import { outboxRelay } from "../bus/outbox.ts";
+import { pruneInbox } from "../bus/inbox.ts";
+import { outboxRelay, pruneOutbox } from "../bus/outbox.ts";
 import type { Bus } from "../bus/port.ts";
 import type { Cache } from "../cache/port.ts";
-import { type Clock, MINUTE, SECOND } from "../clock.ts";
+import { type Clock, DAY, HOUR, MINUTE, SECOND } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/port.ts";
 import { createHost } from "../http/host.ts";
@@ -41,6 +43,11 @@ const killHook =
   (at) => {
     if (at === point) process.kill(process.pid, "SIGKILL");
   };
+
+/** Published events are kept a week (debugging, replays); the inbox remembers handled events a month. */
+const OUTBOX_RETENTION_MS = 7 * DAY;
+const INBOX_RETENTION_MS = 30 * DAY;
+const GUEST_CART_RETENTION_MS = 30 * DAY;
 
 export const modules = [
   authModule,
@@ -73,10 +80,11 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
   const { db, cache, bus, clock, log } = ports;
   for (const module of modules) await db.migrate(module.migrations);
 
+  const outboxes = [authOutbox, productOutbox, orderOutbox, paymentOutbox];
   const relay = outboxRelay({
     db,
     bus,
-    outboxes: [authOutbox, productOutbox, orderOutbox, paymentOutbox],
+    outboxes,
     onError: (error) => log.error("outbox relay failed", { error: String(error) }),
   });
   const servicePorts: ServicePorts = { db, cache, clock, log, eventsCommitted: relay.kick };
@@ -144,6 +152,19 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     if (released || recovered)
       log.info("swept", { releasedReservations: released, recoveredOrders: recovered });
   };
+  /** Keeps the bookkeeping tables from growing forever; runs hourly. */
+  const housekeeping = async () => {
+    const pruned = { outbox: 0, inbox: 0, guestCarts: await cart.sweepAbandoned(GUEST_CART_RETENTION_MS) };
+    for (const table of outboxes) pruned.outbox += await pruneOutbox(db, table, OUTBOX_RETENTION_MS);
+    pruned.inbox += await pruneInbox(db, notificationInbox, INBOX_RETENTION_MS);
+    if (pruned.outbox || pruned.inbox || pruned.guestCarts) log.info("housekeeping", pruned);
+    return pruned;
+  };
+  const housekeeper = setInterval(
+    () => housekeeping().catch((e) => log.error("housekeeping failed", { error: String(e) })),
+    HOUR,
+  );
+
   // One process owns this database in the embedded shape: every unfinished saga at start-up is ours.
   await sweep(true);
   const sweeper =
@@ -161,9 +182,11 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     relay,
     notifications,
     sweep,
+    housekeeping,
     /** Stops the background work and the bus; the caller owns (and closes) the database and cache. */
     async close() {
       clearInterval(sweeper);
+      clearInterval(housekeeper);
       await relay.stop();
       await notifications.stop();
       await bus.close();

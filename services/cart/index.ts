@@ -1,6 +1,6 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Cart, CartApi, CartOwner } from "../../contracts/cart.ts";
 import type { Currency } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
@@ -29,11 +29,16 @@ const displayName = (v: VariantInfo) =>
   v.variantTitle === "Default" ? v.title : `${v.title} (${v.variantTitle})`;
 
 /** Prices come from the product service on every read; the client never sends one. */
+export interface CartService extends CartApi {
+  /** Deletes guest carts untouched for longer than `olderThanMs` (by database time); returns how many. */
+  sweepAbandoned(olderThanMs: number): Promise<number>;
+}
+
 export function createCartService(
   ports: ServicePorts,
   deps: { product: ProductApi },
   options: CartOptions,
-): CartApi {
+): CartService {
   const { db, clock } = ports;
 
   async function findCartId(ex: Executor, owner: CartOwner): Promise<string | null> {
@@ -221,6 +226,19 @@ export function createCartService(
       const cartId = await findCartId(db.primary, owner);
       if (cartId) await db.primary.delete(lines).where(eq(lines.cartId, cartId));
       return view(owner, cartId);
+    },
+
+    async sweepAbandoned(olderThanMs) {
+      const swept = await db.primary
+        .delete(carts)
+        .where(
+          and(
+            isNull(carts.userId),
+            sql`${carts.updatedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`,
+          ),
+        )
+        .returning({ id: carts.id });
+      return swept.length;
     },
 
     async merge(guestToken, userId) {

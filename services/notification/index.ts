@@ -14,6 +14,7 @@ import { type EmailEvent, emailEventTypes, render, templates } from "./templates
 import type { MailTransport } from "./transport.ts";
 
 export const notificationModule = migrationsOf("notification", import.meta.dir);
+export { inbox as notificationInbox } from "./db/schema.ts";
 export { mountMailbox } from "./mailbox-page.ts";
 export { type MailTransport, smtpTransport } from "./transport.ts";
 
