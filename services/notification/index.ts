@@ -9,7 +9,7 @@ import type { Bus, PoisonHandler } from "../../platform/bus/port.ts";
 import { coalesced } from "../../platform/coalesced.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
-import { deadLetters, emails, inbox } from "./db/schema.ts";
+import { deadLetters, emailColumns, emails, inbox } from "./db/schema.ts";
 import { type EmailEvent, emailEventTypes, render, templates } from "./templates.ts";
 import type { MailTransport } from "./transport.ts";
 
@@ -304,16 +304,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
     async list(userId: string, input: ListEmailsInput) {
       const cursor = input.cursor ? decodeCursor(input.cursor) : null;
       const rows = await db.replica
-        .select({
-          id: emails.id,
-          to: emails.to,
-          subject: emails.subject,
-          text: emails.text,
-          html: emails.html,
-          kind: emails.kind,
-          status: emails.status,
-          createdAt: emails.createdAt,
-        })
+        .select(emailColumns)
         .from(emails)
         .where(
           and(

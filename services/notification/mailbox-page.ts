@@ -2,7 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import type { Hono } from "hono";
 import type { Database } from "../../platform/db/port.ts";
 import type { HostEnv } from "../../platform/http/host.ts";
-import { emails } from "./db/schema.ts";
+import { emailColumns, emails } from "./db/schema.ts";
 import { escapeHtml as e } from "./templates.ts";
 
 type Row = Pick<
@@ -70,18 +70,7 @@ ${list}
 export function mountMailbox(app: Hono<HostEnv>, db: Database) {
   app.get("/dev/mailbox", async (c) => {
     const rows = await db.primary
-      .select({
-        id: emails.id,
-        to: emails.to,
-        subject: emails.subject,
-        text: emails.text,
-        html: emails.html,
-        kind: emails.kind,
-        status: emails.status,
-        attempts: emails.attempts,
-        lastError: emails.lastError,
-        createdAt: emails.createdAt,
-      })
+      .select({ ...emailColumns, attempts: emails.attempts, lastError: emails.lastError })
       .from(emails)
       .orderBy(desc(emails.createdAt), desc(emails.id))
       .limit(50);

@@ -72,3 +72,15 @@ export const deadLetters = notificationSchema.table(
 );
 
 export const inbox = inboxTable(notificationSchema);
+
+/** The columns an e-mail is shown with (notification.list, the dev mailbox). */
+export const emailColumns = {
+  id: emails.id,
+  to: emails.to,
+  subject: emails.subject,
+  text: emails.text,
+  html: emails.html,
+  kind: emails.kind,
+  status: emails.status,
+  createdAt: emails.createdAt,
+};
