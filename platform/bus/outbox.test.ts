@@ -2,7 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test"
 import { count, eq, isNull, sql } from "drizzle-orm";
 import { pgSchema, serial, uuid } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../contracts/events.ts";
+import { describeWith } from "../../test/support/binaries.ts";
+import { postgresBinary, startPostgres, type ThrowawayPostgres } from "../../test/support/postgres.ts";
 import { systemClock } from "../clock.ts";
+import { openPostgres } from "../db/pg.ts";
 import { openPglite } from "../db/pglite.ts";
 import type { Database, Tx } from "../db/port.ts";
 import { newId } from "../ids.ts";
@@ -170,3 +173,42 @@ describe("handleOnce", () => {
     expect(await effectRuns(e.id)).toBe(1);
   });
 });
+
+describeWith(
+  { postgres: postgresBinary },
+  "outbox relay on PostgreSQL, one per outbox across processes",
+  () => {
+    let pg: ThrowawayPostgres;
+    let dbs: Database[];
+    beforeAll(async () => {
+      pg = await startPostgres();
+      // Two pools stand for two instances of the service, each with its own relay.
+      dbs = await Promise.all([0, 1].map(() => openPostgres({ url: pg.url, onError: () => {} })));
+      for (const statement of ddl) await dbs[0]!.primary.execute(sql.raw(statement));
+    });
+    afterAll(async () => {
+      for (const d of dbs ?? []) await d.close();
+      await pg?.stop();
+    });
+
+    it("publishes every event once and in append order while two relays race", async () => {
+      const bus = memoryBus();
+      const published: string[] = [];
+      await bus.subscribe("recorder", async (e) => void published.push(e.id));
+      const relays = dbs.map((d) => outboxRelay({ db: d, bus, outboxes: [outbox], batch: 7 }));
+      const appended: string[] = [];
+
+      for (let round = 0; round < 20; round++) {
+        const events = [created(), created(), created()];
+        await dbs[round % 2]!.primary.transaction((tx) => appendToOutbox(tx, outbox, events));
+        appended.push(...events.map((e) => e.id));
+        await Promise.all(relays.map((r) => r.flush()));
+      }
+      await Promise.all(relays.map((r) => r.flush()));
+      await bus.drain();
+
+      expect(published).toEqual(appended);
+      await bus.close();
+    });
+  },
+);

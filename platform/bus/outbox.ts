@@ -1,10 +1,20 @@
 import { asc, inArray, isNull, sql } from "drizzle-orm";
-import { bigserial, index, integer, jsonb, type PgSchema, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigserial,
+  getTableConfig,
+  index,
+  integer,
+  jsonb,
+  type PgSchema,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 import type { EventEnvelope, EventName, PayloadOf } from "../../contracts/events.ts";
 import { EventPayloads } from "../../contracts/events.ts";
 import type { Clock } from "../clock.ts";
 import { coalesced } from "../coalesced.ts";
-import type { Database, Executor } from "../db/port.ts";
+import { type Database, type Executor, rowsOf } from "../db/port.ts";
 import { newId } from "../ids.ts";
 import type { Bus } from "./port.ts";
 
@@ -72,15 +82,26 @@ export function outboxRelay({
 }) {
   let timer: ReturnType<typeof setInterval> | undefined;
 
+  /**
+   * One relay per outbox across every process: a transaction-scoped advisory lock (it works through
+   * PgBouncer in transaction mode, unlike a session lock). Whoever holds it publishes the oldest
+   * batch, so events leave in append order; the others find the lock taken and skip the pass.
+   */
   const relayOne = (table: OutboxTable) =>
     db.primary.transaction(async (tx) => {
+      const { schema, name } = getTableConfig(table);
+      const [lock] = rowsOf<{ leader: boolean }>(
+        await tx.execute(
+          sql`select pg_try_advisory_xact_lock(hashtext(${`fastr:relay:${schema}.${name}`})) as leader`,
+        ),
+      );
+      if (!lock?.leader) return 0;
       const rows = await tx
         .select()
         .from(table)
         .where(isNull(table.publishedAt))
         .orderBy(asc(table.seq))
-        .limit(batch)
-        .for("update", { skipLocked: true });
+        .limit(batch);
       if (rows.length === 0) return 0;
       await bus.publish(rows.map(({ seq: _, publishedAt: __, ...e }) => e));
       await tx
