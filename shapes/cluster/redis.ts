@@ -32,7 +32,11 @@ export async function pong(port: number): Promise<boolean> {
  * A redis-server on a free 127.0.0.1 port. With `dir` it keeps an append-only file there (the event
  * streams survive a restart); without, it is memory-only. `port` pins it (a restart on the same port).
  */
-export async function startRedis(options: { dir: string; persistent: boolean; port?: number }): Promise<RedisNode> {
+export async function startRedis(options: {
+  dir: string;
+  persistent: boolean;
+  port?: number;
+}): Promise<RedisNode> {
   const { "redis-server": binary } = requirePrograms("redis-server");
   mkdirSync(options.dir, { recursive: true });
   const port = options.port ?? freePort();
@@ -45,6 +49,9 @@ export async function startRedis(options: { dir: string; persistent: boolean; po
     ],
     { logFile: join(options.dir, "redis.log") },
   );
-  await readyOrDied(child, waitFor(`redis-server on port ${port}`, () => pong(port)));
+  await readyOrDied(
+    child,
+    waitFor(`redis-server on port ${port}`, () => pong(port)),
+  );
   return { ...child, port, url: `redis://127.0.0.1:${port}` };
 }
