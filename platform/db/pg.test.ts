@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import {
+  type ClusterPostgres,
+  startPostgres as startClusterPostgres,
+} from "../../shapes/cluster/postgres.ts";
 import { notes } from "../../test/fixtures/schema.ts";
 import { describeWith, waitFor } from "../../test/support/binaries.ts";
 import { postgresBinary, startPostgres, type ThrowawayPostgres } from "../../test/support/postgres.ts";
+import { withRequestScope } from "../request-context.ts";
 import { dbContract, fixtureMigrations } from "./db.contract.ts";
 import { openPostgres } from "./pg.ts";
 import { type Database, rowsOf } from "./port.ts";
@@ -54,5 +62,59 @@ describeWith({ postgres: postgresBinary }, "pg adapter", () => {
         5_000,
       );
     });
+  });
+});
+
+describeWith({ postgres: postgresBinary }, "pg adapter: read-your-writes on a lagging replica", () => {
+  let dir: string;
+  let pg: ClusterPostgres;
+  let db: Database;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "fastr-ryw-"));
+    pg = await startClusterPostgres({ dir, replica: true, durable: false });
+    db = await openPostgres({
+      url: pg.primary.url(),
+      replicaUrl: pg.replica!.url(),
+      replicaPollMs: 20,
+      onError: () => {},
+    });
+    await db.migrate(fixtureMigrations);
+    await waitFor("the replica to replay the migration", async () => Array.isArray(await bodies()));
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+    await pg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const bodies = async () => (await db.replica.select({ body: notes.body }).from(notes)).map((n) => n.body);
+
+  it("reads a caller's own write back at once although the replica replays a second late", async () => {
+    await pg.delayReplica(1_000);
+    await db.primary.insert(notes).values({ body: "price changed" });
+    const lsn = await db.currentLsn!();
+
+    expect(await withRequestScope({ requestId: "r1", minLsn: lsn }, bodies)).toContain("price changed");
+    expect(await bodies()).not.toContain("price changed"); // anyone else may read the lagging replica
+    await waitFor(
+      "the replica to replay the write",
+      async () => (await bodies()).includes("price changed"),
+      5_000,
+    );
+    await pg.delayReplica(0);
+  });
+
+  it("reads from the primary while the replica is down, and from the replica again once it is back", async () => {
+    const standby = async () =>
+      rowsOf<{ standby: boolean }>(await db.replica.execute(sql`select pg_is_in_recovery() as standby`))[0]
+        ?.standby;
+    expect(await standby()).toBe(true);
+
+    await pg.stopReplica();
+    await waitFor("reads to move to the primary", async () => (await standby()) === false, 5_000);
+    expect(await bodies()).toContain("price changed");
+
+    await pg.startReplica();
+    await waitFor("reads to return to the replica", async () => (await standby()) === true, 10_000);
   });
 });

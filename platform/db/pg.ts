@@ -2,14 +2,17 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Client, Pool } from "pg";
-import type { Database, Sql } from "./port.ts";
+import { lsnValue, requestScope } from "../request-context.ts";
+import { type Database, rowsOf, type Sql } from "./port.ts";
 
 /** One lock for every service's migrations: they share the `drizzle` bookkeeping schema. */
 const migrationLock = sql`hashtext('fastr:migrate')`;
 
 /**
  * PostgreSQL over `pg` pools: the distributed shape's database. Reads through `replica` go to the
- * streaming standby when `replicaUrl` is given, else to the primary.
+ * streaming standby when `replicaUrl` is given and it is fit for the current request: up, and (when
+ * the caller carries the LSN of its last write, see request-context.ts) replayed at least that far.
+ * Otherwise they go to the primary, so a caller always reads its own writes.
  * @example
  * const db = await openPostgres({ url: env.DATABASE_URL, replicaUrl: env.DATABASE_REPLICA_URL });
  * await db.migrate({ schema: "auth", folder: "services/auth/db/migrations" });
@@ -18,6 +21,7 @@ export async function openPostgres({
   url,
   replicaUrl,
   poolSize = 10,
+  replicaPollMs = 50,
   onError = (error) =>
     console.error(
       JSON.stringify({ level: "error", msg: "idle database connection failed", error: String(error) }),
@@ -26,6 +30,8 @@ export async function openPostgres({
   url: string;
   replicaUrl?: string;
   poolSize?: number;
+  /** How often the replica's replay position (and so its health) is read. */
+  replicaPollMs?: number;
   /** An idle pooled connection broke (server restart, failover); the pool replaces it. */
   onError?: (error: Error) => void;
 }): Promise<Database> {
@@ -35,11 +41,39 @@ export async function openPostgres({
   primaryPool.on("error", onError);
   replicaPool?.on("error", onError);
   const primary = drizzle({ client: primaryPool }) as Sql;
-  const replica = replicaPool ? (drizzle({ client: replicaPool }) as Sql) : primary;
+  const standby = replicaPool ? (drizzle({ client: replicaPool }) as Sql) : null;
+
+  /** The standby's replay position, or null while it does not answer. */
+  let replayed: bigint | null = null;
+  const poll = async () => {
+    try {
+      const [row] = rowsOf<{ lsn: string | null }>(
+        await standby!.execute(sql`select pg_last_wal_replay_lsn()::text as lsn`),
+      );
+      replayed = row?.lsn ? lsnValue(row.lsn) : null;
+    } catch {
+      replayed = null;
+    }
+  };
+  const poller = standby ? setInterval(poll, replicaPollMs) : undefined;
+  if (standby) await poll();
+
   return {
     kind: "pg",
     primary,
-    replica,
+    get replica() {
+      if (!standby || replayed === null) return primary;
+      const needed = requestScope()?.minLsn;
+      return needed && lsnValue(needed) > replayed ? primary : standby;
+    },
+    // The insert position, not the write position: with synchronous_commit off a commit record can
+    // still sit in WAL buffers, and a replica "replayed up to the write position" would miss it.
+    async currentLsn() {
+      const [row] = rowsOf<{ lsn: string }>(
+        await primary.execute(sql`select pg_current_wal_insert_lsn()::text as lsn`),
+      );
+      return row!.lsn;
+    },
     async migrate({ schema, folder }) {
       // A dedicated session: an advisory lock belongs to the connection that took it, so several
       // processes starting at once queue here and the later ones find nothing left to apply.
@@ -68,6 +102,7 @@ export async function openPostgres({
       await primary.execute(sql`select 1`);
     },
     async close() {
+      clearInterval(poller);
       await Promise.all([primaryPool.end(), replicaPool?.end()]);
     },
   };

@@ -15,8 +15,13 @@ export interface Database {
   readonly kind: "pglite" | "pg";
   /** Writes, transactions, and reads that must see the latest commit. */
   readonly primary: Sql;
-  /** Reads that may lag a moment: a streaming replica when one is configured, else the primary. */
+  /**
+   * Reads that may lag a moment: a streaming replica when one is configured and has replayed the
+   * caller's last write (read-your-writes), else the primary.
+   */
   readonly replica: Sql;
+  /** The primary's current WAL position, for callers that must read their writes back later. */
+  currentLsn?(): Promise<string>;
   /** Applies a service's pending migrations; safe to call on every start and from several processes. */
   migrate(migrations: Migrations): Promise<void>;
   /** Round-trips to the primary; used by /readyz. */

@@ -49,9 +49,9 @@ function startNode(
   data: string,
   socketDir: string,
   settings: Record<string, string>,
+  port = freePort(),
 ): PostgresNode {
   const { postgres } = requirePrograms("postgres");
-  const port = freePort();
   const args = Object.entries({ listen_addresses: "127.0.0.1", ...settings }).flatMap(([k, v]) => [
     "-c",
     `${k}=${v}`,
@@ -110,6 +110,8 @@ export async function startPostgres(options: PostgresOptions) {
   if (fresh) await query(primary.url("postgres"), "create database fastr");
 
   let replica: PostgresNode | null = null;
+  // A restarted replica comes back on the port it had, where PgBouncer and the services look for it.
+  const replicaPort = freePort();
   const startReplica = async () => {
     if (!existsSync(join(replicaData, "PG_VERSION"))) {
       await run([
@@ -119,11 +121,17 @@ export async function startPostgres(options: PostgresOptions) {
       ]);
     }
     // The primary's port changes between runs: tell the standby where it is now.
-    const node = startNode("postgres-replica", replicaData, dir, {
-      ...common,
-      hot_standby: "on",
-      primary_conninfo: `host=127.0.0.1 port=${primary.port} user=postgres application_name=replica`,
-    });
+    const node = startNode(
+      "postgres-replica",
+      replicaData,
+      dir,
+      {
+        ...common,
+        hot_standby: "on",
+        primary_conninfo: `host=127.0.0.1 port=${primary.port} user=postgres application_name=replica`,
+      },
+      replicaPort,
+    );
     await ready(
       node,
       async (url) =>
