@@ -194,7 +194,7 @@ async function freePort() {
 async function measureStart(dataDir: string) {
   const port = await freePort();
   const started = performance.now();
-  const proc = spawn([process.execPath, "platform/embedded/main.ts"], {
+  const proc = spawn([process.execPath, "shapes/embedded/main.ts"], {
     ...process.env,
     PORT: String(port),
     FASTR_DATA_DIR: dataDir,

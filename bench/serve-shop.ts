@@ -5,15 +5,14 @@
 import { memoryBus } from "../platform/bus/memory.ts";
 import { memoryCache } from "../platform/cache/memory.ts";
 import { systemClock } from "../platform/clock.ts";
-import { loadConfig } from "../platform/config.ts";
 import { openPglite } from "../platform/db/pglite.ts";
-import { createShop } from "../platform/embedded/shop.ts";
 import { serve } from "../platform/http/serve.ts";
 import { silentLogger } from "../platform/log.ts";
 import { seedCatalog } from "../services/product/seed/index.ts";
+import { createShop, readShopConfig } from "../shapes/embedded/shop.ts";
 
 const port = Number(process.argv[2] ?? 0);
-const config = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
+const config = readShopConfig({ ...process.env, LOG_LEVEL: "silent" });
 const db = await openPglite();
 const cache = memoryCache({ maxEntries: 20_000 });
 const bus = memoryBus();

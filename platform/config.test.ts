@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import { ConfigError, loadConfig } from "./config.ts";
+import { readShopConfig as loadConfig } from "../shapes/embedded/shop.ts";
+import { ConfigError } from "./config.ts";
 
 describe("configuration", () => {
   it("runs on defaults alone", () => {

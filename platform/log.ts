@@ -1,4 +1,4 @@
-import type { Config } from "./config.ts";
+import type { LogLevel } from "./config.ts";
 
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
 type Level = Exclude<keyof typeof levels, "silent">;
@@ -9,7 +9,7 @@ export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown
  * One JSON object per line on stdout (stderr for warn and error): easy to grep, easy to ship.
  * @example log.info("request", { requestId, status: 200, ms: 1.2 })
  */
-export function createLogger(level: Config["LOG_LEVEL"]): Logger {
+export function createLogger(level: LogLevel): Logger {
   const threshold = levels[level];
   const emit = (lvl: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (levels[lvl] < threshold) return;

@@ -19,11 +19,15 @@ export type EventConsumer = {
   onPoison?: PoisonHandler;
 };
 
-/** Background work: run every `everyMs`, and once at start when `atStart` says so. */
+/**
+ * Background work: run every `everyMs`, and once at start when `atStart` says so. `sole` tells the
+ * run whether this process is the only one on its database (the embedded shape), so that it may take
+ * over work that another live process could otherwise still hold.
+ */
 export type Job = {
   name: string;
   everyMs: number;
-  run: (options: { atStart: boolean }) => Promise<unknown>;
+  run: (context: { atStart: boolean; sole: boolean }) => Promise<unknown>;
   atStart?: boolean;
 };
 
@@ -32,19 +36,24 @@ export type ServiceInstance<Api> = {
   api: Api;
   consumers?: readonly EventConsumer[];
   jobs?: readonly Job[];
+  /** Public queries whose answers the host may store and serve by URL (see response-cache.ts). */
+  cachedQueries?: { paths: readonly string[]; ttlMs: number; generation: () => Promise<string> };
   /** Routes besides the tRPC routers (webhooks, media, dev pages). */
   mount?: (app: Hono<HostEnv>) => void;
   /** Called once the host serves; background senders start here. */
   start?: () => Promise<void>;
+  /** Does now what the background work would do soon (send due e-mails): tests and shutdown. */
+  flush?: () => Promise<unknown>;
   /** Called on shutdown, before the ports close. */
   stop?: () => Promise<void>;
 };
 
+// biome-ignore-start lint/suspicious/noExplicitAny: shapes handle every module alike
 /**
  * A service, described for the shapes that run it: the embedded shop iterates every module in one
  * process; `services/<name>/main.ts` runs one module per process. Nothing here knows the shape.
  */
-export type ServiceModule<Name extends ServiceName, Api, Deps, Config> = {
+export type ServiceModule<Name extends ServiceName = ServiceName, Api = any, Deps = any, Config = any> = {
   name: Name;
   migrations: Migrations;
   /** Outbox tables the relay publishes from. */
@@ -52,7 +61,9 @@ export type ServiceModule<Name extends ServiceName, Api, Deps, Config> = {
   /** Inbox tables housekeeping prunes. */
   inboxes: readonly InboxTable[];
   /** The environment variables this service reads (validated per service). */
-  config: z.ZodType<Config, Record<string, string | undefined>>;
+  config: z.ZodType<Config>;
+  /** The services this one calls (in the cluster, over their internal routers). */
+  calls: readonly ServiceName[];
   /** Served at `/api/<name>/trpc`. */
   router: AnyRouter;
   /** Served at `/internal/<name>/trpc` to other services, behind the internal credential. */
@@ -63,3 +74,4 @@ export type ServiceModule<Name extends ServiceName, Api, Deps, Config> = {
     config: Config,
   ): Promise<ServiceInstance<Api>> | ServiceInstance<Api>;
 };
+// biome-ignore-end lint/suspicious/noExplicitAny: shapes handle every module alike

@@ -3,9 +3,10 @@ import { existsSync, readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { loadConfigOrExit } from "../platform/config.ts";
+import { readConfigOrExit } from "../platform/config.ts";
+import { embeddedSettings } from "../shapes/embedded/shop.ts";
 
-const dir = resolve(loadConfigOrExit().FASTR_DATA_DIR);
+const dir = resolve(readConfigOrExit([embeddedSettings]).FASTR_DATA_DIR);
 const here = resolve(".");
 const containsHere = !relative(dir, here).startsWith("..");
 // Only ever a data directory: never this project, a folder above it, home or root, nor a folder with other things in it.

@@ -11,11 +11,13 @@ import { Email, Password } from "../contracts/common.ts";
 import { memoryCache } from "../platform/cache/memory.ts";
 import { redisCache } from "../platform/cache/redis.ts";
 import { systemClock } from "../platform/clock.ts";
-import { loadConfigOrExit } from "../platform/config.ts";
+import { readConfigOrExit, storeSettings } from "../platform/config.ts";
 import { openPostgres } from "../platform/db/pg.ts";
 import { openPglite } from "../platform/db/pglite.ts";
 import { silentLogger } from "../platform/log.ts";
-import { authModule, createAuthService } from "../services/auth/index.ts";
+import { createAuthService } from "../services/auth/index.ts";
+import { authConfig, authModule } from "../services/auth/module.ts";
+import { embeddedSettings } from "../shapes/embedded/shop.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -30,7 +32,7 @@ ${input.error.issues.map((i) => `  --${i.path.join(".")}: ${i.message}`).join("\
   process.exit(2);
 }
 
-const config = loadConfigOrExit();
+const config = readConfigOrExit([storeSettings, embeddedSettings, authConfig]);
 const db = config.DATABASE_URL
   ? await openPostgres({ url: config.DATABASE_URL })
   : await openPglite(join(config.FASTR_DATA_DIR, "pgdata"));

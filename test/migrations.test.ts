@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
 import { openPglite } from "../platform/db/pglite.ts";
 import { type Database, rowsOf } from "../platform/db/port.ts";
-import { modules } from "../platform/embedded/shop.ts";
+import { modules } from "../shapes/modules.ts";
 
 const tablesBySchema = async (db: Database) =>
   rowsOf<{ schema: string; tables: string[] }>(

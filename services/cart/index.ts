@@ -36,7 +36,7 @@ export interface CartService extends CartApi {
 
 export function createCartService(
   ports: ServicePorts,
-  deps: { product: ProductApi },
+  deps: { product: Pick<ProductApi, "variants"> },
   options: CartOptions,
 ): CartService {
   const { db, clock } = ports;

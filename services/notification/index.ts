@@ -5,9 +5,10 @@ import { DomainError } from "../../contracts/errors.ts";
 import { type EventEnvelope, EventPayloads, type PayloadOf } from "../../contracts/events.ts";
 import type { Email, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
 import { handleOnce } from "../../platform/bus/inbox.ts";
-import type { Bus, PoisonHandler } from "../../platform/bus/port.ts";
+import type { PoisonHandler } from "../../platform/bus/port.ts";
 import { coalesced } from "../../platform/coalesced.ts";
 import { newId } from "../../platform/ids.ts";
+import type { EventConsumer } from "../../platform/module.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { deadLetters, emailColumns, emails, inbox } from "./db/schema.ts";
 import { type EmailEvent, emailEventTypes, render, templates } from "./templates.ts";
@@ -28,7 +29,6 @@ export type SendRetry = { attempts: number; baseDelayMs: number; maxDelayMs: num
 export const defaultSendRetry: SendRetry = { attempts: 8, baseDelayMs: 30_000, maxDelayMs: 30 * 60_000 };
 
 export type NotificationDeps = {
-  bus: Bus;
   /** null: nothing is sent, emails are `stored` (the embedded shape without SMTP_URL). */
   transport: MailTransport | null;
   /** The From header, e.g. `fastr shop <shop@fastr.localhost>`; its domain also names Message-IDs. */
@@ -44,7 +44,9 @@ export type NotificationDeps = {
 
 export type NotificationService = {
   api: NotificationApi;
-  /** Subscribes to the bus and starts the sender loop. */
+  /** What the shape subscribes to the bus: every event that may become an e-mail. */
+  consumer: EventConsumer;
+  /** Starts the sender loop. */
   start(): Promise<void>;
   /** Stops the sender loop and waits for a send in progress; does not close the bus or the transport. */
   stop(): Promise<void>;
@@ -116,14 +118,13 @@ function compose<N extends EmailEvent>(name: N, raw: unknown) {
  */
 export function createNotificationService(ports: ServicePorts, deps: NotificationDeps): NotificationService {
   const { db, clock, log } = ports;
-  const { bus, transport, from } = deps;
+  const { transport, from } = deps;
   const retry = deps.retry ?? defaultSendRetry;
   const pollMs = deps.pollMs ?? 5_000;
   const batch = deps.batch ?? 10;
   const leaseMs = deps.leaseMs ?? 5 * 60_000;
   const domain = messageIdDomain(from);
 
-  let subscribed = false;
   /** Between start() and stop(): the poll timer runs and new emails are sent at once. */
   let active = false;
   let halt = false;
@@ -325,12 +326,9 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
   return {
     api,
     deliverDue,
+    consumer: { consumer: CONSUMER, handle, onPoison },
     async start() {
       if (active) return;
-      if (!subscribed) {
-        await bus.subscribe(CONSUMER, handle, { onPoison });
-        subscribed = true;
-      }
       active = true;
       if (transport) timer = setInterval(kick, pollMs);
       kick(); // whatever an earlier run left due

@@ -96,8 +96,10 @@ export async function startNotification(db: Database, deps: Partial<Notification
   };
   const service = createNotificationService(
     { db, cache: memoryCache(), clock: systemClock, log: silentLogger, eventsCommitted: () => {} },
-    { bus, transport: null, from: FROM, ...deps },
+    { transport: null, from: FROM, ...deps },
   );
+  const { consumer, handle, onPoison } = service.consumer;
+  await bus.subscribe(consumer, handle, onPoison ? { onPoison } : {});
   await service.start();
   return {
     bus,

@@ -27,11 +27,12 @@ import {
 export const orderModule = migrationsOf("order", import.meta.dir);
 export { outbox as orderOutbox } from "./db/schema.ts";
 
+/** The calls the order service makes on others; in the cluster each one crosses a process. */
 export type OrderDeps = {
-  cart: CartApi;
-  product: ProductApi;
-  payment: PaymentApi;
-  user: UserApi;
+  cart: Pick<CartApi, "get" | "clear">;
+  product: Pick<ProductApi, "reserve" | "commitReservation" | "releaseReservation" | "reservationState">;
+  payment: Pick<PaymentApi, "charge" | "refund" | "find">;
+  user: Pick<UserApi, "getAddress">;
   faults?: FaultHook;
 };
 export type OrderOptions = { reservationTtlMs: number };

@@ -9,7 +9,6 @@ import {
   type PaymentRecord,
 } from "../../contracts/payment.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
-import type { Config } from "../../platform/config.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { outbox, payments, refunds } from "./db/schema.ts";
@@ -47,7 +46,7 @@ export const refundKey = (orderId: string) => `refund:${orderId}`;
  * @example const provider = paymentProviderFrom(config, ports);
  */
 export function paymentProviderFrom(
-  config: Pick<Config, "PAYMENT_PROVIDER" | "STRIPE_SECRET_KEY">,
+  config: { PAYMENT_PROVIDER: "simulated" | "stripe"; STRIPE_SECRET_KEY?: string | undefined },
   ports: Pick<ServicePorts, "db">,
 ): PaymentProvider {
   if (config.PAYMENT_PROVIDER === "simulated") return simulatedProvider(ports.db);

@@ -16,7 +16,10 @@ const addressNotFound = () => new DomainError("NOT_FOUND", "USER.ADDRESS_NOT_FOU
 const toAddress = ({ userId: _, createdAt: __, ...row }: typeof addresses.$inferSelect): Address => row;
 
 /** Profile calls go to the auth service (it owns the identity); addresses live here. */
-export function createUserService(ports: ServicePorts, deps: { auth: AuthApi }): UserApi {
+export function createUserService(
+  ports: ServicePorts,
+  deps: { auth: Pick<AuthApi, "getUser" | "updateProfile" | "changePassword"> },
+): UserApi {
   const { db, clock } = ports;
   const owned = (userId: string, id: string) => and(eq(addresses.userId, userId), eq(addresses.id, id));
   const clearDefault = (tx: Tx, userId: string, except: string) =>

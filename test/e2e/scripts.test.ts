@@ -130,10 +130,10 @@ describe("bun run staff:create and bun run reset", () => {
   it("a script with a bad setting says which one, without a stack trace", async () => {
     const run = await runBun(
       ["run", "staff:create", "--", "--email", "a@b.co", "--password", "long enough"],
-      { PORT: "abc" },
+      { SESSION_TTL_DAYS: "abc" },
     );
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain('PORT: expected a whole number, got "abc"');
+    expect(run.stderr).toContain('SESSION_TTL_DAYS: expected a whole number, got "abc"');
     expect(run.stderr).not.toMatch(/at .+\.ts:\d+/);
   });
 

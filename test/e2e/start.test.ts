@@ -146,7 +146,7 @@ describe("bun start", () => {
 
   it("refuses a bad configuration with a message naming the variable and what was expected", async () => {
     const badDir = tempDir("badconfig");
-    const run = await runBun(["platform/embedded/main.ts"], { PORT: "abc", FASTR_DATA_DIR: badDir }, 15_000);
+    const run = await runBun(["shapes/embedded/main.ts"], { PORT: "abc", FASTR_DATA_DIR: badDir }, 15_000);
     expect(run.exitCode).not.toBe(0);
     expect(run.signalCode).toBeNull();
     expect(run.stderr).toContain("PORT");

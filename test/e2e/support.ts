@@ -1,5 +1,5 @@
 /**
- * The e2e suites drive fastr the way a user runs it: `bun platform/embedded/main.ts` and the package
+ * The e2e suites drive fastr the way a user runs it: `bun shapes/embedded/main.ts` and the package
  * scripts as real child processes on 127.0.0.1, talked to over real HTTP. Every process started here
  * is tracked and stopped by its PID (`stopAll` in each file's afterAll); every wait is bounded.
  */
@@ -8,8 +8,9 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { configVariables } from "../../platform/config.ts";
+import { variablesOf } from "../../platform/config.ts";
 import { createFastrClient } from "../../routers/client.ts";
+import { shopConfigFragments } from "../../shapes/embedded/shop.ts";
 import { freePort, waitFor } from "../support/binaries.ts";
 
 /** The repository root: where `bun start` and `bun run …` are run from. */
@@ -17,11 +18,13 @@ export const ROOT = resolve(import.meta.dir, "../..");
 /** The Bun running the tests (the same 1.4.5 a user runs). */
 const BUN = process.execPath;
 
+const configVariables = new Set(shopConfigFragments.flatMap(variablesOf));
+
 /** The runner's environment without any fastr configuration, plus `extra`. */
 export function childEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !configVariables.includes(key)) env[key] = value;
+    if (value !== undefined && !configVariables.has(key)) env[key] = value;
   }
   return { ...env, LOG_LEVEL: "warn", ...extra };
 }
@@ -113,7 +116,7 @@ export async function startShop(options: {
 }) {
   const port = freePort();
   const started = performance.now();
-  const proc = Bun.spawn([BUN, "platform/embedded/main.ts"], {
+  const proc = Bun.spawn([BUN, "shapes/embedded/main.ts"], {
     cwd: ROOT,
     env: childEnv({ PORT: String(port), HOST: "127.0.0.1", FASTR_DATA_DIR: options.dataDir, ...options.env }),
     stdin: "ignore",

@@ -1,12 +1,12 @@
 import { memoryBus } from "../../platform/bus/memory.ts";
 import { memoryCache } from "../../platform/cache/memory.ts";
 import { type Clock, systemClock } from "../../platform/clock.ts";
-import { loadConfig } from "../../platform/config.ts";
+
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
-import { createShop, type ShopOverrides } from "../../platform/embedded/shop.ts";
 import { silentLogger } from "../../platform/log.ts";
 import { createFastrClient } from "../../routers/client.ts";
+import { createShop, readShopConfig, type ShopOverrides } from "../../shapes/embedded/shop.ts";
 
 let emailCounter = 0;
 /** A unique address per call, so tests sharing a shop never collide. */
@@ -29,7 +29,7 @@ export type TestShopOptions = {
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
 export async function startTestShop(options: TestShopOptions = {}) {
-  const config = loadConfig({ LOG_LEVEL: "silent", ...options.env });
+  const config = readShopConfig({ LOG_LEVEL: "silent", ...options.env });
   const db = options.db ?? (await openPglite(undefined, options.onQuery ? { onQuery: options.onQuery } : {}));
   const cache = memoryCache(options.clock ? { clock: options.clock } : {});
   const bus = memoryBus({ retry: fastRetry });
@@ -39,7 +39,7 @@ export async function startTestShop(options: TestShopOptions = {}) {
     {
       loginLimits: { ipAttempts: 10_000, ipWindowMs: 60_000, accountFailures: 10, accountWindowMs: 300_000 },
       sendRetry: fastRetry,
-      sweepMs: 0,
+      periodicJobs: false,
       ...options.overrides,
     },
   );
@@ -79,9 +79,7 @@ export async function startTestShop(options: TestShopOptions = {}) {
     },
     /** Lets queued events reach their consumers and due e-mails go out (stored, without SMTP). */
     async settle() {
-      await shop.relay.flush();
-      await bus.drain();
-      await shop.notifications.deliverDue();
+      await shop.settle();
     },
     /** Stops this shop as a crash would leave it (nothing finished) and starts a new one on the same database. */
     async restart(overrides: ShopOverrides = {}) {

@@ -1,11 +1,9 @@
-import type { CartApi } from "../../../contracts/cart.ts";
 import { DomainError } from "../../../contracts/errors.ts";
-import type { PaymentApi } from "../../../contracts/payment.ts";
-import type { ProductApi } from "../../../contracts/product.ts";
 import type { Clock } from "../../../platform/clock.ts";
 import type { Database } from "../../../platform/db/port.ts";
 import type { Logger } from "../../../platform/log.ts";
 import { orderEvent as buildEvent } from "../events.ts";
+import type { OrderDeps } from "../index.ts";
 import { type LineRow, linesOf, type OrderRow, setStatus } from "../store.ts";
 
 /** The gaps between saga steps, where a crash is most interesting. */
@@ -24,9 +22,9 @@ export type SagaDeps = {
   db: Database;
   clock: Clock;
   log: Logger;
-  product: ProductApi;
-  payment: PaymentApi;
-  cart: CartApi;
+  product: OrderDeps["product"];
+  payment: OrderDeps["payment"];
+  cart: OrderDeps["cart"];
   faults: FaultHook;
   reservationTtlMs: number;
   eventsCommitted: () => void;

@@ -1,19 +1,18 @@
 /** `bun start`: the whole shop in one process on embedded defaults. */
 import { join } from "node:path";
+import { memoryBus } from "../../platform/bus/memory.ts";
+import { memoryCache } from "../../platform/cache/memory.ts";
+import { systemClock } from "../../platform/clock.ts";
+import { openPglite } from "../../platform/db/pglite.ts";
+import { serve } from "../../platform/http/serve.ts";
+import { createLogger } from "../../platform/log.ts";
 import { seedCatalog } from "../../services/product/seed/index.ts";
-import { memoryBus } from "../bus/memory.ts";
-import { memoryCache } from "../cache/memory.ts";
-import { systemClock } from "../clock.ts";
-import { loadConfigOrExit } from "../config.ts";
-import { openPglite } from "../db/pglite.ts";
-import { serve } from "../http/serve.ts";
-import { createLogger } from "../log.ts";
-import { createShop } from "./shop.ts";
+import { createShop, readShopConfigOrExit } from "./shop.ts";
 
 const started = performance.now();
 const elapsed = () => `${Math.round(performance.now() - started)} ms`;
 
-const config = loadConfigOrExit();
+const config = readShopConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
 const dataDir = join(config.FASTR_DATA_DIR, "pgdata");

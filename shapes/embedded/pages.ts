@@ -1,8 +1,5 @@
-import type { Context, Hono } from "hono";
-import { productImageSvg } from "../../services/product/seed/images.ts";
-import type { HostEnv } from "../http/host.ts";
-
-const placeholder = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 800"><rect width="800" height="800" fill="#eef0f3"/><path d="M300 470l80-100 60 70 40-45 80 75z" fill="#c5cad3"/><circle cx="470" cy="330" r="30" fill="#c5cad3"/></svg>`;
+import type { Hono } from "hono";
+import type { HostEnv } from "../../platform/http/host.ts";
 
 const home = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -23,15 +20,7 @@ is live now, and e-mails the shop would send are at <a href="/dev/mailbox">/dev/
 <p>Typed client: <code>createFastrClient</code> from <code>routers/client.ts</code>; see the README.</p>
 </body></html>`;
 
-/** The placeholder home page and the generated product images. */
+/** The home page of the embedded shop. */
 export function mountPages(app: Hono<HostEnv>) {
   app.get("/", (c) => c.html(home));
-  app.get("/media/placeholder.svg", (c) => svg(c, placeholder));
-  app.get("/media/products/:file{[a-z0-9-]+\\.svg}", (c) => {
-    const image = productImageSvg(c.req.param("file").replace(/\.svg$/, ""));
-    return image ? svg(c, image) : c.notFound();
-  });
 }
-
-const svg = (c: Context<HostEnv>, body: string) =>
-  c.body(body, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400" });

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { type CartApi, CartLine, CartToken, ShippingOption } from "./cart.ts";
+import { Id, Money } from "./common.ts";
+import { type InternalContract, internal } from "./internal.ts";
+
+export const CartOwner = z.union([z.object({ userId: Id }), z.object({ token: CartToken.nullable() })]);
+
+export const Cart = z.object({
+  subtotal: Money,
+  shipping: Money,
+  tax: Money,
+  total: Money,
+  taxRate: z.number(),
+  taxIncluded: z.literal(true),
+  token: z.string().nullable(),
+  lines: z.array(CartLine),
+  itemCount: z.int(),
+  shippingOptions: z.array(ShippingOption),
+  shippingOptionId: z.string(),
+  country: z.string(),
+});
+
+/** What other services call on the cart: the checkout reads and clears it; sign-in merges a guest cart. */
+export const cartInternal = {
+  get: internal(
+    z.tuple([
+      CartOwner,
+      z.object({ country: z.string().optional(), shippingOptionId: z.string().optional() }).optional(),
+    ]),
+    Cart,
+    { idempotent: true },
+  ),
+  clear: internal(z.tuple([CartOwner]), Cart, { idempotent: true }),
+  merge: internal(z.tuple([CartToken, Id]), z.void(), { idempotent: true }),
+} satisfies InternalContract<CartApi, "get" | "clear" | "merge">;

@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { cartInternal } from "../../contracts/cart.internal.ts";
+import type { ProductApi } from "../../contracts/product.ts";
+import { DAY, HOUR } from "../../platform/clock.ts";
+import type { ServiceModule } from "../../platform/module.ts";
+import { cartRouter } from "../../routers/cart.ts";
+import { internalRouter } from "../../routers/internal.ts";
+import { createCartService, cartModule as migrations } from "./index.ts";
+
+export const cartConfig = z.object({
+  /** VAT/sales-tax rate per destination country in percent; `*` is every other country. */
+  TAX_RATES: z
+    .string()
+    .default("DE:19,FR:20,NL:21,AT:20,IT:22,ES:21,GB:20,US:0,*:19")
+    .transform((s, ctx) => {
+      const rates: Record<string, number> = {};
+      for (const pair of s
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const m = /^([A-Z]{2}|\*):(\d{1,2}(?:\.\d{1,2})?)$/.exec(pair);
+        if (!m) {
+          ctx.addIssue({
+            code: "custom",
+            message: `expected COUNTRY:PERCENT pairs like "DE:19,*:20" (bad pair "${pair}")`,
+          });
+          return z.NEVER;
+        }
+        rates[m[1]!] = Number(m[2]);
+      }
+      return rates;
+    }),
+  DEFAULT_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { message: "expected a two-letter country code like DE" })
+    .default("DE"),
+});
+
+/** A guest cart nobody touched for this long is deleted. */
+export const GUEST_CART_RETENTION_MS = 30 * DAY;
+
+type CartDeps = { product: Pick<ProductApi, "variants"> };
+
+/** Carts for guests (by token) and customers, priced on every read. */
+export const cartModule = {
+  name: "cart",
+  migrations: migrations.migrations,
+  outboxes: [],
+  inboxes: [],
+  config: cartConfig,
+  calls: ["product"],
+  router: cartRouter,
+  internalRouter: (api) => internalRouter(cartInternal, api),
+  create(ports, deps: CartDeps, config) {
+    const cart = createCartService(ports, deps, {
+      taxRates: config.TAX_RATES,
+      defaultCountry: config.DEFAULT_COUNTRY,
+    });
+    return {
+      api: cart,
+      jobs: [
+        {
+          name: "delete abandoned guest carts",
+          everyMs: HOUR,
+          run: () => cart.sweepAbandoned(GUEST_CART_RETENTION_MS),
+        },
+      ],
+    };
+  },
+} satisfies ServiceModule<"cart", ReturnType<typeof createCartService>, CartDeps, z.infer<typeof cartConfig>>;

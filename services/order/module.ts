@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { MINUTE, SECOND } from "../../platform/clock.ts";
+import { env } from "../../platform/config.ts";
+import type { ServiceModule } from "../../platform/module.ts";
+import { orderRouter } from "../../routers/order.ts";
+import { outbox } from "./db/schema.ts";
+import { createOrderService, orderModule as migrations, type OrderDeps } from "./index.ts";
+import { type FaultHook, sagaPoints } from "./saga/place-order.ts";
+
+export const orderConfig = z.object({
+  /** How long a checkout may hold stock before paying. */
+  RESERVATION_TTL_MINUTES: env.int(1, 24 * 60).default(15),
+  /**
+   * Test hook: the process SIGKILLs itself when a checkout reaches this saga gap (e.g. after-charge),
+   * so a test can prove that a restart resolves the interrupted checkout. Never set it in production.
+   */
+  FASTR_KILL_AT: z.enum(sagaPoints).optional(),
+});
+
+/** FASTR_KILL_AT: die without any cleanup at that saga gap, as a power cut would. */
+const killAt =
+  (point: z.infer<typeof orderConfig>["FASTR_KILL_AT"]): FaultHook =>
+  (at) => {
+    if (at === point) process.kill(process.pid, "SIGKILL");
+  };
+
+/** Orders and the checkout saga that places them. */
+export const orderModule = {
+  name: "order",
+  migrations: migrations.migrations,
+  outboxes: [outbox],
+  inboxes: [],
+  config: orderConfig,
+  calls: ["cart", "product", "payment", "user"],
+  router: orderRouter,
+  create(ports, deps: OrderDeps, config) {
+    const orders = createOrderService(
+      ports,
+      { ...deps, faults: deps.faults ?? killAt(config.FASTR_KILL_AT) },
+      { reservationTtlMs: config.RESERVATION_TTL_MINUTES * MINUTE },
+    );
+    return {
+      api: orders.api,
+      jobs: [
+        {
+          name: "recover interrupted checkouts",
+          everyMs: 30 * SECOND,
+          atStart: true,
+          // Alone on its database at start-up, every unfinished saga is ours; otherwise only expired leases.
+          run: ({ atStart, sole }) => orders.recover({ everything: atStart && sole }),
+        },
+      ],
+    };
+  },
+} satisfies ServiceModule<
+  "order",
+  ReturnType<typeof createOrderService>["api"],
+  OrderDeps,
+  z.infer<typeof orderConfig>
+>;

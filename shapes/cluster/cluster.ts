@@ -1,0 +1,204 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type ServiceName, serviceNames } from "../../platform/module.ts";
+import { requirePrograms } from "./binaries.ts";
+import { type Child, freePort, readyOrDied, spawnChild, waitFor } from "./child.ts";
+import { startNginx } from "./nginx.ts";
+import { startPgBouncer } from "./pgbouncer.ts";
+import { startPostgres } from "./postgres.ts";
+import { startRedis } from "./redis.ts";
+import { callees } from "./topology.ts";
+
+const root = resolve(import.meta.dir, "../..");
+
+export type ClusterOptions = {
+  /** Everything the cluster keeps: data, logs, rendered configs (FASTR_CLUSTER_DIR). */
+  dir: string;
+  /** NGINX's public port. */
+  port: number;
+  instancesPerService?: number;
+  /** fsync and synchronous commit on (the default); tests turn them off. */
+  durable?: boolean;
+  /** Extra environment for every instance (e.g. SMTP_URL, short leases in tests). */
+  env?: Record<string, string>;
+  /** Progress lines while starting. */
+  say?: (line: string) => void;
+};
+
+export type Instance = Child & { service: ServiceName; index: number; port: number; url: string };
+
+/** The secret services sign their calls to each other with: made once, kept with the data. */
+function internalSecret(dir: string) {
+  const file = join(dir, "internal-secret");
+  if (!existsSync(file)) writeFileSync(file, crypto.randomUUID() + crypto.randomUUID(), { mode: 0o600 });
+  return readFileSync(file, "utf8").trim();
+}
+
+/**
+ * The distributed shape on one machine, from system binaries, on loopback: Postgres primary and
+ * streaming replica, PgBouncer, Redis, every service as `instancesPerService` processes, and NGINX
+ * in front. Resolves once every instance is ready and NGINX answers.
+ * @example const cluster = await startCluster({ dir: ".fastr/cluster", port: 8080 }); ... await cluster.stop();
+ */
+export async function startCluster(options: ClusterOptions) {
+  const say = options.say ?? (() => {});
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  requirePrograms("postgres", "initdb", "pg_basebackup", "pgbouncer", "redis-server", "nginx");
+  const dir = resolve(options.dir);
+  mkdirSync(join(dir, "logs"), { recursive: true });
+  const perService = options.instancesPerService ?? 2;
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.splice(0).reverse()) await stop().catch(() => {});
+  };
+
+  try {
+    say("starting PostgreSQL (primary and streaming replica)…");
+    const postgres = await startPostgres({
+      dir: join(dir, "postgres"),
+      replica: true,
+      durable: options.durable ?? true,
+    });
+    stoppers.push(() => postgres.stop());
+    const pgbouncer = await startPgBouncer({
+      dir: join(dir, "pgbouncer"),
+      primaryPort: postgres.primary.port,
+      replicaPort: postgres.replica?.port ?? null,
+    });
+    stoppers.push(() => pgbouncer.stop());
+    say(`PostgreSQL and PgBouncer are up (${elapsed()})`);
+
+    const redisDir = join(dir, "redis");
+    let redis = await startRedis({ dir: redisDir, persistent: true });
+    stoppers.push(() => redis.stop());
+    say(`Redis is up (${elapsed()})`);
+
+    const migrate = Bun.spawn(["bun", join(root, "scripts/migrate.ts")], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: postgres.primary.url(), LOG_LEVEL: "warn" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    if ((await migrate.exited) !== 0)
+      throw new Error(`migrations failed:\n${await new Response(migrate.stderr).text()}`);
+    say(`migrations applied (${elapsed()})`);
+
+    const secret = internalSecret(dir);
+    const ports = Object.fromEntries(
+      serviceNames.map((name) => [name, Array.from({ length: perService }, () => freePort())]),
+    ) as Record<ServiceName, number[]>;
+    const urlsOf = (service: ServiceName) => ports[service].map((p) => `http://127.0.0.1:${p}`).join(",");
+
+    const instances: Instance[] = [];
+    const spawnInstance = (service: ServiceName, index: number) => {
+      const port = ports[service][index]!;
+      const env: Record<string, string> = {
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATABASE_URL: pgbouncer.primaryUrl,
+        DATABASE_REPLICA_URL: pgbouncer.replicaUrl,
+        REDIS_URL: redis.url,
+        BUS: "redis-streams",
+        INTERNAL_SECRET: secret,
+        TRUST_PROXY: "1",
+        INSTANCE: `${service}-${index + 1}`,
+        ...Object.fromEntries(callees[service].map((c) => [`${c.toUpperCase()}_URLS`, urlsOf(c)])),
+        ...options.env,
+      };
+      const child = spawnChild(
+        `${service}-${index + 1}`,
+        ["bun", join(root, `services/${service}/main.ts`)],
+        {
+          cwd: root,
+          env,
+          logFile: join(dir, "logs", `${service}-${index + 1}.log`),
+        },
+      );
+      const instance: Instance = { ...child, service, index, port, url: `http://127.0.0.1:${port}` };
+      instances.push(instance);
+      return instance;
+    };
+    say(`starting ${serviceNames.length * perService} service instances…`);
+    const all = serviceNames.flatMap((service) => ports[service].map((_, i) => spawnInstance(service, i)));
+    stoppers.push(async () => {
+      await Promise.all(instances.map((i) => i.stop("SIGTERM", 15_000)));
+    });
+    await Promise.all(
+      all.map((i) =>
+        readyOrDied(
+          i,
+          waitFor(`${i.name} to be ready`, async () => (await fetch(`${i.url}/readyz`)).ok, 60_000),
+        ),
+      ),
+    );
+    say(`every instance is ready (${elapsed()})`);
+
+    const webRoot = join(root, "clients/web/dist");
+    const nginx = await startNginx({
+      dir: join(dir, "nginx"),
+      port: options.port,
+      pools: Object.fromEntries(serviceNames.map((s) => [s, ports[s].map((p) => `127.0.0.1:${p}`)])),
+      webRoot,
+    });
+    stoppers.push(() => nginx.stop());
+
+    const describeProcesses = () => ({
+      instances: instances.map((i) => ({ service: i.service, name: i.name, pid: i.pid, url: i.url })),
+      postgres: { primary: postgres.primary.pid, replica: postgres.replica?.pid ?? null },
+      pgbouncer: pgbouncer.pid,
+      redis: redis.pid,
+      nginx: nginx.pid,
+    });
+    // Prometheus file_sd: one target group per instance, labelled with its service.
+    writeFileSync(
+      join(dir, "instances.json"),
+      JSON.stringify(
+        instances.map((i) => ({
+          targets: [`127.0.0.1:${i.port}`],
+          labels: { service: i.service, instance: i.name, pid: String(i.pid) },
+        })),
+        null,
+        2,
+      ),
+    );
+    writeFileSync(join(dir, "processes.json"), JSON.stringify(describeProcesses(), null, 2));
+
+    return {
+      url: nginx.url,
+      dir,
+      startupMs: performance.now() - started,
+      databaseUrl: postgres.primary.url(),
+      pooledDatabaseUrl: pgbouncer.primaryUrl,
+      get redisUrl() {
+        return redis.url;
+      },
+      secret,
+      instances,
+      postgres,
+      /** Stops Redis (tests of running without it). */
+      async stopRedis() {
+        await redis.stop();
+      },
+      /** Starts Redis again on the same port, with the data it kept. */
+      async startRedis() {
+        redis = await startRedis({ dir: redisDir, persistent: true, port: redis.port });
+      },
+      /** Starts an instance again (on its old port) after it was killed. */
+      async restartInstance(instance: Instance) {
+        const fresh = spawnInstance(instance.service, instance.index);
+        instances.splice(instances.indexOf(instance), 1);
+        await readyOrDied(
+          fresh,
+          waitFor(`${fresh.name} to be ready`, async () => (await fetch(`${fresh.url}/readyz`)).ok, 60_000),
+        );
+        return fresh;
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+export type Cluster = Awaited<ReturnType<typeof startCluster>>;

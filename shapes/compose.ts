@@ -1,0 +1,159 @@
+import type { AnyRouter } from "@trpc/server";
+import { pruneInbox } from "../platform/bus/inbox.ts";
+import { outboxRelay, pruneOutbox } from "../platform/bus/outbox.ts";
+import type { Bus } from "../platform/bus/port.ts";
+import type { Cache } from "../platform/cache/port.ts";
+import { type Clock, DAY, HOUR } from "../platform/clock.ts";
+import type { HostSettings } from "../platform/config.ts";
+import type { Database } from "../platform/db/port.ts";
+import { createHost } from "../platform/http/host.ts";
+import { scheduleJobs } from "../platform/jobs.ts";
+import type { Logger } from "../platform/log.ts";
+import type { ServiceInstance, ServiceModule, ServiceName } from "../platform/module.ts";
+import type { ServicePorts } from "../platform/service.ts";
+import { createContextFactory, type Services } from "../routers/context.ts";
+
+/** Published events are kept a week (debugging, replays); the inbox remembers handled events a month. */
+const OUTBOX_RETENTION_MS = 7 * DAY;
+const INBOX_RETENTION_MS = 30 * DAY;
+
+export type ComposePorts = { db: Database; cache: Cache; bus: Bus; clock: Clock; log: Logger };
+
+export type ComposeOptions = {
+  /** Host settings plus every variable the modules read. */
+  config: HostSettings & Record<string, unknown>;
+  /** Services these modules call that run elsewhere (the cluster's remote adapters). */
+  remote?: Partial<Record<ServiceName, unknown>>;
+  /** Extra dependencies per module (test knobs: fault hooks, login limits, retry policies). */
+  extras?: Partial<Record<ServiceName, Record<string, unknown>>>;
+  /** True when no other process uses this database (the embedded shape): start-up may take over all work. */
+  sole: boolean;
+  /** Run jobs on their intervals (off in tests, which run them by hand). */
+  periodicJobs?: boolean;
+  ready?: () => Promise<void>;
+};
+
+/** A stand-in for a service this process neither hosts nor calls: a clear error if a router reaches for it. */
+const notHere = (name: string) =>
+  new Proxy(
+    {},
+    {
+      get: (_t, method) => {
+        if (method === "then") return undefined;
+        throw new Error(`${name}.${String(method)} is not available in this process`);
+      },
+    },
+  );
+
+/**
+ * Builds `modules` on the given ports and serves them from one Hono host: migrations, each service
+ * created with its dependencies (local, or remote when given), the outbox relay, event consumers,
+ * jobs (sweeps, recovery, housekeeping), extra routes, and each public router at `/api/<name>/trpc`.
+ * The embedded shape passes every module; a cluster instance passes one.
+ * @example const shop = await composeServices(modules, ports, { config, sole: true }); await shop.start();
+ */
+export async function composeServices(
+  modules: readonly ServiceModule[],
+  ports: ComposePorts,
+  options: ComposeOptions,
+) {
+  const { db, cache, bus, clock, log } = ports;
+  for (const module of modules) await db.migrate(module.migrations);
+
+  const outboxes = modules.flatMap((m) => m.outboxes);
+  const inboxes = modules.flatMap((m) => m.inboxes);
+  const relay = outboxRelay({
+    db,
+    bus,
+    outboxes,
+    onError: (error) => log.error("outbox relay failed", { error: String(error) }),
+  });
+  const servicePorts: ServicePorts = { db, cache, clock, log, eventsCommitted: relay.kick };
+
+  const instances = new Map<ServiceName, ServiceInstance<unknown>>();
+  const apiOf = (name: ServiceName) => instances.get(name)?.api ?? options.remote?.[name];
+  for (const module of modules) {
+    const deps: Record<string, unknown> = { ...options.extras?.[module.name] };
+    for (const callee of module.calls) {
+      const api = apiOf(callee);
+      if (!api) throw new Error(`${module.name} calls ${callee}, which is neither hosted here nor reachable`);
+      deps[callee] = api;
+    }
+    instances.set(module.name, await module.create(servicePorts, deps, options.config));
+  }
+
+  const names: ServiceName[] = ["auth", "user", "product", "cart", "order", "payment", "notification"];
+  const services = Object.fromEntries(
+    names.map((name) => [name, apiOf(name) ?? notHere(name)]),
+  ) as unknown as Services;
+
+  const cached = [...instances.values()].find((i) => i.cachedQueries)?.cachedQueries;
+  const config = options.config;
+  const host = createHost({
+    routers: Object.fromEntries(modules.map((m) => [m.name, m.router])) as Record<string, AnyRouter>,
+    createContext: createContextFactory({
+      services,
+      allowedOrigins: [...config.ALLOWED_ORIGINS, ...(config.PUBLIC_URL ? [config.PUBLIC_URL] : [])],
+      trustProxy: config.TRUST_PROXY,
+    }),
+    log,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    ready: options.ready ?? (async () => void (await Promise.all([db.ping(), cache.ping()]))),
+    ...(cached && { responseCache: { cache, ...cached } }),
+  });
+  for (const instance of instances.values()) instance.mount?.(host.app);
+
+  for (const instance of instances.values()) {
+    for (const { consumer, handle, onPoison } of instance.consumers ?? []) {
+      await bus.subscribe(consumer, handle, onPoison ? { onPoison } : {});
+    }
+  }
+
+  /** Keeps the bookkeeping tables from growing forever. */
+  const housekeeping = async () => {
+    const pruned = { outbox: 0, inbox: 0 };
+    for (const table of outboxes) pruned.outbox += await pruneOutbox(db, table, OUTBOX_RETENTION_MS);
+    for (const table of inboxes) pruned.inbox += await pruneInbox(db, table, INBOX_RETENTION_MS);
+    return pruned.outbox + pruned.inbox;
+  };
+  const jobs = [
+    ...[...instances.values()].flatMap((i) => i.jobs ?? []),
+    { name: "prune published events and handled inbox entries", everyMs: HOUR, run: housekeeping },
+  ];
+  let scheduled: Awaited<ReturnType<typeof scheduleJobs>> | undefined;
+
+  return {
+    host,
+    app: host.app,
+    services,
+    relay,
+    jobs,
+    /** Serves: background work starts, start-up jobs (sweeps, recovery) run once. */
+    async start() {
+      for (const instance of instances.values()) await instance.start?.();
+      relay.start();
+      scheduled = await scheduleJobs(jobs, {
+        sole: options.sole,
+        periodic: options.periodicJobs ?? true,
+        log,
+      });
+    },
+    /** Publishes pending events, waits for consumers, and does background work that is due. */
+    async settle() {
+      await relay.flush();
+      await bus.drain();
+      for (const instance of instances.values()) await instance.flush?.();
+    },
+    /** Runs every job once (tests). */
+    runJobs: () => Promise.all(jobs.map((job) => job.run({ atStart: false, sole: options.sole }))),
+    /** Stops background work and the bus; the caller owns (and closes) the database and cache. */
+    async close() {
+      scheduled?.stop();
+      await relay.stop();
+      for (const instance of instances.values()) await instance.stop?.();
+      await bus.close();
+    },
+  };
+}
+export type ComposedServices = Awaited<ReturnType<typeof composeServices>>;

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import type { RetryPolicy } from "../../platform/bus/port.ts";
+import { env, hostSettings, readConfig, readConfigOrExit, storeSettings } from "../../platform/config.ts";
+import type { loginLimits } from "../../services/auth/domain/throttle.ts";
+import type { FaultHook } from "../../services/order/saga/place-order.ts";
+import { type ComposePorts, composeServices } from "../compose.ts";
+import { modules } from "../modules.ts";
+import { mountPages } from "./pages.ts";
+
+/** What only the embedded shape reads. */
+export const embeddedSettings = z.object({
+  FASTR_DATA_DIR: z.string().min(1).default(".fastr"),
+  SEED_CATALOG: env.bool().default(true),
+});
+
+/** Everything `bun start` reads: the host, the embedded shape, and every service's variables. */
+export const shopConfigFragments = [
+  hostSettings,
+  embeddedSettings,
+  storeSettings,
+  ...modules.map((m) => m.config),
+] as const;
+export const readShopConfig = (environment: Record<string, string | undefined> = process.env) =>
+  readConfig(shopConfigFragments, environment);
+export const readShopConfigOrExit = () => readConfigOrExit(shopConfigFragments);
+export type ShopConfig = ReturnType<typeof readShopConfig>;
+
+/** Knobs tests turn; production leaves them alone. */
+export type ShopOverrides = {
+  loginLimits?: typeof loginLimits;
+  faults?: FaultHook;
+  sendRetry?: RetryPolicy;
+  /** Run sweeps, recovery and housekeeping on their intervals (off: only once at start-up). */
+  periodicJobs?: boolean;
+};
+
+/**
+ * Every service in one process, wired to the given ports: the embedded shape (`bun start`) and the
+ * HTTP tests. One process owns the database, so start-up finishes every saga a crash left behind.
+ * @example const shop = await createShop(config, { db: await openPglite(), cache: memoryCache(), bus: memoryBus(), clock: systemClock, log });
+ */
+export async function createShop(config: ShopConfig, ports: ComposePorts, overrides: ShopOverrides = {}) {
+  const shop = await composeServices(modules, ports, {
+    config,
+    sole: true,
+    periodicJobs: overrides.periodicJobs ?? true,
+    extras: {
+      ...(overrides.loginLimits && { auth: { limits: overrides.loginLimits } }),
+      ...(overrides.faults && { order: { faults: overrides.faults } }),
+      ...(overrides.sendRetry && { notification: { sendRetry: overrides.sendRetry } }),
+    },
+  });
+  mountPages(shop.app);
+  await shop.start();
+  return shop;
+}
+export type Shop = Awaited<ReturnType<typeof createShop>>;
