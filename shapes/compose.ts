@@ -28,6 +28,8 @@ export type ComposeOptions = {
   extras?: Partial<Record<ServiceName, Record<string, unknown>>>;
   /** True when no other process uses this database (the embedded shape): start-up may take over all work. */
   sole: boolean;
+  /** Apply each module's migrations first (the cluster runs `bun run migrate` once instead). */
+  migrate?: boolean;
   /** Run jobs on their intervals (off in tests, which run them by hand). */
   periodicJobs?: boolean;
   ready?: () => Promise<void>;
@@ -58,7 +60,7 @@ export async function composeServices(
   options: ComposeOptions,
 ) {
   const { db, cache, bus, clock, log } = ports;
-  for (const module of modules) await db.migrate(module.migrations);
+  if (options.migrate ?? true) for (const module of modules) await db.migrate(module.migrations);
 
   const outboxes = modules.flatMap((m) => m.outboxes);
   const inboxes = modules.flatMap((m) => m.inboxes);

@@ -13,7 +13,7 @@ describeWith({ "redis-server": redisBinary }, "Redis Streams bus", () => {
   let server: RedisServer;
   let redis: Redis;
   beforeAll(async () => {
-    server = await startRedis(redisBinary!);
+    server = await startRedis();
     redis = new Redis(server.url);
   });
   afterAll(async () => {

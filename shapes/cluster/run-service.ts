@@ -1,0 +1,174 @@
+import Redis from "ioredis";
+import { z } from "zod";
+import { authInternal } from "../../contracts/auth.internal.ts";
+import { cartInternal } from "../../contracts/cart.internal.ts";
+import { paymentInternal } from "../../contracts/payment.internal.ts";
+import { productInternal } from "../../contracts/product.internal.ts";
+import { userInternal } from "../../contracts/user.internal.ts";
+import { redisStreamsBus } from "../../platform/bus/redis-streams.ts";
+import { redisCache } from "../../platform/cache/redis.ts";
+import { resilientCache } from "../../platform/cache/resilient.ts";
+import { systemClock } from "../../platform/clock.ts";
+import { env, hostSettings, postgresUrl, readConfigOrExit, redisUrl } from "../../platform/config.ts";
+import { openPostgres } from "../../platform/db/pg.ts";
+import { mountInternalRoutes } from "../../platform/http/internal-routes.ts";
+import { serve } from "../../platform/http/serve.ts";
+import { createLogger, type Logger } from "../../platform/log.ts";
+import type { ServiceModule, ServiceName } from "../../platform/module.ts";
+import { remoteService } from "../../routers/internal.ts";
+import { composeServices } from "../compose.ts";
+
+/** What a service instance of the distributed shape reads besides its own service's variables. */
+export const instanceSettings = z.object({
+  /** The primary, through PgBouncer (transaction mode). */
+  DATABASE_URL: postgresUrl(),
+  /** The streaming replica, through PgBouncer; lag-tolerant reads go there. */
+  DATABASE_REPLICA_URL: postgresUrl("postgres://user:pass@127.0.0.1:6432/fastr_replica").optional(),
+  DATABASE_POOL_SIZE: env.int(1, 200).default(10),
+  REDIS_URL: redisUrl(),
+  BUS: z
+    .enum(["redis-streams", "kafka"], { message: "expected redis-streams or kafka" })
+    .default("redis-streams"),
+  /** The secret every service signs its calls to the others with. */
+  INTERNAL_SECRET: z.string().min(32, { message: "expected a secret of at least 32 characters" }),
+  /** This process's name in logs and consumer groups, e.g. `order-2`. */
+  INSTANCE: z.string().min(1).optional(),
+});
+
+/** The internal API of every service others may call. */
+const internalContracts = {
+  auth: authInternal,
+  cart: cartInternal,
+  product: productInternal,
+  payment: paymentInternal,
+  user: userInternal,
+} as const;
+type Callable = keyof typeof internalContracts;
+const callable = (name: ServiceName): name is Callable => name in internalContracts;
+
+/** The services an instance of `module` talks to: the ones it calls, and auth for every session check. */
+export const calleesOf = (module: ServiceModule): Callable[] =>
+  [...new Set<ServiceName>([...module.calls, "auth"])].filter((n) => n !== module.name).filter(callable);
+
+/** `<SERVICE>_URLS` for every callee: base URLs of its instances, comma-separated. */
+const calleeSettings = (callees: readonly Callable[]) =>
+  z.object(
+    Object.fromEntries(
+      callees.map((name) => [
+        `${name.toUpperCase()}_URLS`,
+        env
+          .list(env.url(/^https?$/, `http://127.0.0.1:3001`))
+          .pipe(z.array(z.string()).min(1, { message: "expected at least one URL" })),
+      ]),
+    ),
+  );
+
+/** Remembers internal-call nonces in Redis (shared by every instance); in memory while Redis is away. */
+function nonceGuard(url: string, log: Logger) {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, keyPrefix: "nonce:" });
+  redis.on("error", () => {});
+  const local = new Map<string, number>();
+  return {
+    async firstUse(nonce: string, ttlMs: number) {
+      try {
+        return (await redis.set(nonce, "1", "PX", ttlMs, "NX")) === "OK";
+      } catch (error) {
+        log.warn("nonce store unavailable; remembering nonces in this process", { error: String(error) });
+        const now = Date.now();
+        for (const [n, until] of local) if (until < now) local.delete(n);
+        if (local.has(nonce)) return false;
+        local.set(nonce, now + ttlMs);
+        return true;
+      }
+    },
+    close: () => redis.quit().catch(() => redis.disconnect()),
+  };
+}
+
+/**
+ * One process of one service in the distributed shape: Postgres through PgBouncer (and the replica),
+ * Redis for the cache and the event streams, remote adapters for the services it calls, its public
+ * router for NGINX and its internal router for the other services. `bun services/<name>/main.ts`.
+ * @example await runService(orderModule);
+ */
+export async function runService(module: ServiceModule) {
+  const callees = calleesOf(module);
+  const config = readConfigOrExit([
+    hostSettings,
+    instanceSettings,
+    calleeSettings(callees),
+    module.config,
+  ]) as z.infer<typeof hostSettings> & z.infer<typeof instanceSettings> & Record<string, unknown>;
+  const instance = config.INSTANCE ?? `${module.name}-${process.pid}`;
+  const log = createLogger(config.LOG_LEVEL, { service: module.name, instance });
+
+  const db = await openPostgres({
+    url: config.DATABASE_URL,
+    ...(config.DATABASE_REPLICA_URL && { replicaUrl: config.DATABASE_REPLICA_URL }),
+    poolSize: config.DATABASE_POOL_SIZE,
+    onError: (error) => log.warn("idle database connection failed", { error: String(error) }),
+  });
+  const cache = resilientCache(redisCache(config.REDIS_URL), log);
+  if (config.BUS === "kafka")
+    throw new Error("BUS=kafka: the Kafka transport is not wired into services yet");
+  const bus = redisStreamsBus({
+    url: config.REDIS_URL,
+    instance,
+    onPoison: (consumer, event, error) =>
+      log.error("event dead-lettered", {
+        consumer,
+        eventId: event.id,
+        type: event.type,
+        error: String(error),
+      }),
+  });
+  const nonces = nonceGuard(config.REDIS_URL, log);
+  const remote = Object.fromEntries(
+    callees.map((name) => [
+      name,
+      remoteService(name, internalContracts[name], {
+        urls: config[`${name.toUpperCase()}_URLS`] as string[],
+        secret: config.INTERNAL_SECRET,
+      }),
+    ]),
+  );
+
+  const composed = await composeServices(
+    [module],
+    { db, cache, bus, clock: systemClock, log },
+    {
+      config,
+      remote,
+      sole: false,
+      migrate: false,
+      ready: async () => void (await db.ping()),
+    },
+  );
+  if (module.internalRouter) {
+    mountInternalRoutes(composed.app, {
+      routers: {
+        [module.name]: module.internalRouter(
+          composed.services[module.name as keyof typeof composed.services],
+        ),
+      },
+      secret: config.INTERNAL_SECRET,
+      firstUse: nonces.firstUse,
+      log,
+    });
+  }
+  await composed.start();
+
+  const { url } = serve(composed.host, {
+    hostname: config.HOST,
+    port: config.PORT,
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    log,
+    close: async () => {
+      await composed.close();
+      await nonces.close();
+      await cache.close();
+      await db.close();
+    },
+  });
+  log.info("listening", { url: String(url) });
+}
