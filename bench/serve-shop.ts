@@ -9,6 +9,7 @@ import { loadConfig } from "../platform/config.ts";
 import { openPglite } from "../platform/db/pglite.ts";
 import { createShop } from "../platform/embedded/shop.ts";
 import { serve } from "../platform/http/serve.ts";
+import { memoryLimits } from "../platform/limits/memory.ts";
 import { silentLogger } from "../platform/log.ts";
 import { seedCatalog } from "../services/product/seed/index.ts";
 
@@ -16,8 +17,9 @@ const port = Number(process.argv[2] ?? 0);
 const config = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
 const db = await openPglite();
 const cache = memoryCache({ maxEntries: 20_000 });
+const limits = memoryLimits();
 const bus = memoryBus();
-const shop = await createShop(config, { db, cache, bus, clock: systemClock, log: silentLogger });
+const shop = await createShop(config, { db, cache, limits, bus, clock: systemClock, log: silentLogger });
 await seedCatalog(shop.services.product);
 // The checkout scenario signs in as this staff account to stock its product.
 if (process.env.BENCH_STAFF_EMAIL && process.env.BENCH_STAFF_PASSWORD) {
@@ -36,6 +38,7 @@ const { server } = serve(shop.host, {
   close: async () => {
     await shop.close();
     await cache.close();
+    await limits.close();
     await db.close();
   },
 });

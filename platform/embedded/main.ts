@@ -7,6 +7,7 @@ import { systemClock } from "../clock.ts";
 import { loadConfigOrExit } from "../config.ts";
 import { openPglite } from "../db/pglite.ts";
 import { serve } from "../http/serve.ts";
+import { memoryLimits } from "../limits/memory.ts";
 import { createLogger } from "../log.ts";
 import { createShop } from "./shop.ts";
 
@@ -22,11 +23,12 @@ console.log(
 );
 const db = await openPglite(dataDir);
 const cache = memoryCache({ maxEntries: 20_000 });
+const limits = memoryLimits();
 const bus = memoryBus({
   onPoison: (consumer, event, error) =>
     log.error("event gave up", { consumer, eventId: event.id, type: event.type, error: String(error) }),
 });
-const shop = await createShop(config, { db, cache, bus, clock: systemClock, log });
+const shop = await createShop(config, { db, cache, limits, bus, clock: systemClock, log });
 
 if (config.SEED_CATALOG) {
   const seeded = await seedCatalog(shop.services.product);
@@ -44,6 +46,7 @@ const { url } = serve(shop.host, {
   close: async () => {
     await shop.close();
     await cache.close();
+    await limits.close();
     await db.close();
   },
 });

@@ -1,6 +1,12 @@
 import { createContextFactory } from "../../routers/context.ts";
 import { serviceRouters } from "../../routers/index.ts";
-import { authModule, authOutbox, createAuthService } from "../../services/auth/index.ts";
+import {
+  type AuthOptions,
+  authModule,
+  authOptionsFrom,
+  authOutbox,
+  createAuthService,
+} from "../../services/auth/index.ts";
 import { cartModule, createCartService } from "../../services/cart/index.ts";
 import {
   createNotificationService,
@@ -33,6 +39,7 @@ import { type Clock, DAY, HOUR, MINUTE, SECOND } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/port.ts";
 import { createHost } from "../http/host.ts";
+import type { Limits } from "../limits/port.ts";
 import type { Logger } from "../log.ts";
 import type { ServicePorts } from "../service.ts";
 import { mountPages } from "./pages.ts";
@@ -59,11 +66,11 @@ export const modules = [
   notificationModule,
 ];
 
-export type ShopPorts = { db: Database; cache: Cache; bus: Bus; clock: Clock; log: Logger };
+export type ShopPorts = { db: Database; cache: Cache; limits: Limits; bus: Bus; clock: Clock; log: Logger };
 
 /** Knobs tests turn; production leaves them alone. */
 export type ShopOverrides = {
-  loginLimits?: Parameters<typeof createAuthService>[1]["limits"];
+  loginLimits?: AuthOptions["loginLimits"];
   faults?: FaultHook;
   sendRetry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** How often expired reservations and stuck sagas are swept (0: only at start-up). */
@@ -74,10 +81,10 @@ export type ShopOverrides = {
  * Every service in one process, wired to the given ports: migrations applied, stuck checkouts
  * recovered, outbox relay and e-mail sender running, one Hono app serving every router and the pages.
  * The embedded shape and the HTTP tests use this.
- * @example const shop = await createShop(config, { db: await openPglite(), cache: memoryCache(), bus: memoryBus(), clock: systemClock, log });
+ * @example const shop = await createShop(config, { db: await openPglite(), cache: memoryCache(), limits: memoryLimits(), bus: memoryBus(), clock: systemClock, log });
  */
 export async function createShop(config: Config, ports: ShopPorts, overrides: ShopOverrides = {}) {
-  const { db, cache, bus, clock, log } = ports;
+  const { db, cache, limits, bus, clock, log } = ports;
   for (const module of modules) await db.migrate(module.migrations);
 
   const outboxes = [authOutbox, productOutbox, orderOutbox, paymentOutbox];
@@ -87,12 +94,11 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     outboxes,
     onError: (error) => log.error("outbox relay failed", { error: String(error) }),
   });
-  const servicePorts: ServicePorts = { db, cache, clock, log, eventsCommitted: relay.kick };
+  const servicePorts: ServicePorts = { db, cache, limits, clock, log, eventsCommitted: relay.kick };
 
   const auth = createAuthService(servicePorts, {
-    sessionTtlDays: config.SESSION_TTL_DAYS,
-    sessionMaxAgeDays: config.SESSION_MAX_AGE_DAYS,
-    ...(overrides.loginLimits && { limits: overrides.loginLimits }),
+    ...authOptionsFrom(config),
+    ...(overrides.loginLimits && { loginLimits: overrides.loginLimits }),
   });
   const user = createUserService(servicePorts, { auth });
   const product = createProductService(servicePorts, { cacheTtlMs: config.CACHE_TTL_SECONDS * SECOND });
@@ -127,7 +133,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     maxBodyBytes: config.MAX_BODY_BYTES,
     trustProxy: config.TRUST_PROXY,
     ready: async () => {
-      await Promise.all([db.ping(), cache.ping()]);
+      await Promise.all([db.ping(), cache.ping(), limits.ping()]);
     },
     responseCache: {
       cache,
@@ -183,7 +189,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     notifications,
     sweep,
     housekeeping,
-    /** Stops the background work and the bus; the caller owns (and closes) the database and cache. */
+    /** Stops the background work and the bus; the caller owns (and closes) the database, cache and limits. */
     async close() {
       clearInterval(sweeper);
       clearInterval(housekeeper);

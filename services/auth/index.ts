@@ -3,6 +3,7 @@ import type { AuthApi, LoginInput, Session, SignupInput, User } from "../../cont
 import { DomainError } from "../../contracts/errors.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
 import { DAY } from "../../platform/clock.ts";
+import type { Config } from "../../platform/config.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { outbox, sessions, users } from "./db/schema.ts";
@@ -14,8 +15,9 @@ import {
   type SessionPolicy,
   secretMatches,
 } from "./domain/session.ts";
-import { type loginLimits, loginThrottle } from "./domain/throttle.ts";
+import { type LoginLimits, loginLimits } from "./domain/throttle.ts";
 import { type CachedSession, sessionCache } from "./session-cache.ts";
+import { loginThrottle } from "./throttle.ts";
 
 export const authModule = migrationsOf("auth", import.meta.dir);
 export { outbox as authOutbox } from "./db/schema.ts";
@@ -25,7 +27,18 @@ export interface AuthService extends AuthApi {
   sweepExpiredSessions(): Promise<number>;
 }
 
-export type AuthOptions = { sessionTtlDays: number; sessionMaxAgeDays: number; limits?: typeof loginLimits };
+export type AuthOptions = {
+  sessionTtlDays: number;
+  sessionMaxAgeDays: number;
+  /** Sign-in limits; the defaults in `domain/throttle.ts` fill what is not given. */
+  loginLimits?: Partial<LoginLimits>;
+};
+
+/** The auth options a composition root reads from configuration. */
+export const authOptionsFrom = (config: Config): AuthOptions => ({
+  sessionTtlDays: config.SESSION_TTL_DAYS,
+  sessionMaxAgeDays: config.SESSION_MAX_AGE_DAYS,
+});
 
 const hashPassword = (password: string) =>
   Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 });
@@ -53,7 +66,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
     ttlMs: options.sessionTtlDays * DAY,
     maxAgeMs: options.sessionMaxAgeDays * DAY,
   };
-  const throttle = loginThrottle(ports.cache, options.limits);
+  const logins = loginThrottle(ports.limits, { ...loginLimits, ...options.loginLimits });
   // Verifying against a real hash when the account does not exist keeps both answers equally slow.
   const decoyHash = hashPassword(crypto.randomUUID());
 
@@ -92,14 +105,14 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
     },
 
     async login(input: LoginInput, attempt) {
-      await throttle.admit(input.email, attempt.ip);
+      await logins.admit(input.email, attempt.ip);
       const [row] = await db.primary.select().from(users).where(eq(users.email, input.email));
       const valid = await Bun.password.verify(input.password, row?.passwordHash ?? (await decoyHash));
       if (!row || !valid) {
-        await throttle.failed(input.email);
+        await logins.failed(input.email, attempt.ip);
         throw badCredentials();
       }
-      await throttle.succeeded(input.email);
+      await logins.succeeded(input.email, attempt.ip);
       return db.primary.transaction((tx) => startSession(tx, toUser(row)));
     },
 
