@@ -30,12 +30,12 @@ export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;
 export const UpdateProfileInput = z.strictObject({ name: PersonName.optional() });
 export type UpdateProfileInput = z.infer<typeof UpdateProfileInput>;
 
-/** Who is knocking: sign-in throttling keys on the client address. */
+/** Who is knocking: sign-in and sign-up throttling key on the client address. */
 export type ClientAttempt = { ip: string };
 
 /** The auth service as routers and other services see it. */
 export interface AuthApi {
-  signup(input: SignupInput): Promise<SessionGrant>;
+  signup(input: SignupInput, attempt: ClientAttempt): Promise<SessionGrant>;
   login(input: LoginInput, attempt: ClientAttempt): Promise<SessionGrant>;
   logout(sessionId: string): Promise<void>;
   /** Resolves a token to its session, sliding the expiry; null when missing, expired or revoked. */

@@ -36,6 +36,9 @@ const EnvSchema = z
     MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
     SESSION_TTL_DAYS: int(1, 365).default(30),
     SESSION_MAX_AGE_DAYS: int(1, 3650).default(90),
+    /** Sign-ups allowed per client address (IPv6: per /64) in each SIGNUP_WINDOW_MINUTES (ADR 012). */
+    SIGNUP_LIMIT: int(1, 1_000_000).default(20),
+    SIGNUP_WINDOW_MINUTES: int(1, 24 * 60).default(10),
     CACHE_TTL_SECONDS: int(1, 86_400).default(300),
     SEED_CATALOG: bool.default(true),
     SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),

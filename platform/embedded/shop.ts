@@ -71,6 +71,7 @@ export type ShopPorts = { db: Database; cache: Cache; limits: Limits; bus: Bus; 
 /** Knobs tests turn; production leaves them alone. */
 export type ShopOverrides = {
   loginLimits?: AuthOptions["loginLimits"];
+  signupLimits?: AuthOptions["signupLimits"];
   faults?: FaultHook;
   sendRetry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** How often expired reservations and stuck sagas are swept (0: only at start-up). */
@@ -99,6 +100,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
   const auth = createAuthService(servicePorts, {
     ...authOptionsFrom(config),
     ...(overrides.loginLimits && { loginLimits: overrides.loginLimits }),
+    ...(overrides.signupLimits && { signupLimits: overrides.signupLimits }),
   });
   const user = createUserService(servicePorts, { auth });
   const product = createProductService(servicePorts, { cacheTtlMs: config.CACHE_TTL_SECONDS * SECOND });

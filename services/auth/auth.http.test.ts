@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, spyOn } from "bun:test";
+import { sql } from "drizzle-orm";
 import { DAY, MINUTE, manualClock } from "../../platform/clock.ts";
+import { rowsOf } from "../../platform/db/port.ts";
 import { createFastrClient } from "../../routers/client.ts";
 import { failure } from "../../test/support/failure.ts";
 import {
@@ -237,6 +239,79 @@ describe("login throttling", () => {
 
     expect((await failure(loginFrom("10.5.0.1", email, password))).code).toBe("TOO_MANY_REQUESTS");
     expect((await failure(loginFrom("10.5.0.2", email, password))).code).toBe("TOO_MANY_REQUESTS");
+  }, 30_000);
+});
+
+describe("sign-up throttling", () => {
+  const clock = manualClock();
+  let shop: TestShop;
+  beforeAll(async () => {
+    shop = await startTestShop({
+      clock,
+      env: { TRUST_PROXY: "true", SIGNUP_LIMIT: "20", SIGNUP_WINDOW_MINUTES: "10" },
+    });
+  }, 30_000);
+  afterAll(() => shop.stop());
+
+  const signupBatch = (ip: string, count: number, prefix: string) => {
+    const inputs = Array.from({ length: count }, (_, i) => ({
+      json: { email: uniqueEmail(`${prefix}-${i}`), password: "long enough pw", name: `Batch ${i}` },
+    }));
+    return shop.fetch(`/api/auth/trpc/${Array(count).fill("signup").join(",")}?batch=1`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": ip },
+      body: JSON.stringify(Object.fromEntries(inputs.map((input, i) => [i, input]))),
+    });
+  };
+  const accountsNamed = async (prefix: string) =>
+    rowsOf<{ n: number }>(
+      await shop.db.primary.execute(
+        sql`select count(*)::int as n from auth.users where email like ${`${prefix}-%`}`,
+      ),
+    )[0]!.n;
+
+  it("creates at most the limit from one batched POST of 48 sign-ups, hashing no more passwords, and refuses the rest with 429", async () => {
+    const hash = spyOn(Bun.password, "hash");
+    const res = await signupBatch("10.20.0.1", 48, "batch");
+    const hashed = hash.mock.calls.length;
+    hash.mockRestore();
+
+    const answers = (await res.json()) as {
+      result?: unknown;
+      error?: { json: { data: { code: string; reason: string } } };
+    }[];
+    expect(answers).toHaveLength(48);
+    expect(answers.filter((a) => a.result)).toHaveLength(20);
+    const refused = answers.filter((a) => a.error).map((a) => a.error!.json.data);
+    expect(refused).toHaveLength(28);
+    for (const data of refused)
+      expect(data).toMatchObject({ code: "TOO_MANY_REQUESTS", reason: "AUTH.SIGNUP_THROTTLED" });
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(9 * 60);
+    expect(await accountsNamed("batch")).toBe(20);
+    expect(hashed).toBe(20);
+  }, 30_000);
+
+  it("counts each client address on its own, and lets an address sign up again after the window", async () => {
+    await signupBatch("10.20.1.1", 21, "own");
+    expect(await accountsNamed("own")).toBe(20);
+    const elsewhere = await signupBatch("10.20.1.2", 1, "elsewhere");
+    expect(elsewhere.status).toBe(200);
+
+    const single = () =>
+      failure(
+        createFastrClient({
+          baseUrl: shop.url,
+          headers: { "x-forwarded-for": "10.20.1.1" },
+        }).auth.signup.mutate({
+          email: uniqueEmail("later"),
+          password: "long enough pw",
+          name: "Later",
+        }),
+      );
+    expect((await single()).code).toBe("TOO_MANY_REQUESTS");
+    clock.advance(10 * MINUTE + 1);
+    const again = await signupBatch("10.20.1.1", 1, "again");
+    expect(again.status).toBe(200);
   }, 30_000);
 });
 

@@ -2,7 +2,7 @@ import { and, eq, lt, ne } from "drizzle-orm";
 import type { AuthApi, LoginInput, Session, SignupInput, User } from "../../contracts/auth.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
-import { DAY } from "../../platform/clock.ts";
+import { DAY, MINUTE } from "../../platform/clock.ts";
 import type { Config } from "../../platform/config.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
@@ -15,9 +15,9 @@ import {
   type SessionPolicy,
   secretMatches,
 } from "./domain/session.ts";
-import { type LoginLimits, loginLimits } from "./domain/throttle.ts";
+import { type LoginLimits, loginLimits, type SignupLimits } from "./domain/throttle.ts";
 import { type CachedSession, sessionCache } from "./session-cache.ts";
-import { loginThrottle } from "./throttle.ts";
+import { loginThrottle, signupThrottle } from "./throttle.ts";
 
 export const authModule = migrationsOf("auth", import.meta.dir);
 export { outbox as authOutbox } from "./db/schema.ts";
@@ -30,6 +30,7 @@ export interface AuthService extends AuthApi {
 export type AuthOptions = {
   sessionTtlDays: number;
   sessionMaxAgeDays: number;
+  signupLimits: SignupLimits;
   /** Sign-in limits; the defaults in `domain/throttle.ts` fill what is not given. */
   loginLimits?: Partial<LoginLimits>;
 };
@@ -38,6 +39,7 @@ export type AuthOptions = {
 export const authOptionsFrom = (config: Config): AuthOptions => ({
   sessionTtlDays: config.SESSION_TTL_DAYS,
   sessionMaxAgeDays: config.SESSION_MAX_AGE_DAYS,
+  signupLimits: { attempts: config.SIGNUP_LIMIT, windowMs: config.SIGNUP_WINDOW_MINUTES * MINUTE },
 });
 
 const hashPassword = (password: string) =>
@@ -67,6 +69,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
     maxAgeMs: options.sessionMaxAgeDays * DAY,
   };
   const logins = loginThrottle(ports.limits, { ...loginLimits, ...options.loginLimits });
+  const signups = signupThrottle(ports.limits, options.signupLimits);
   // Verifying against a real hash when the account does not exist keeps both answers equally slow.
   const decoyHash = hashPassword(crypto.randomUUID());
 
@@ -79,7 +82,8 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
   }
 
   return {
-    async signup(input: SignupInput) {
+    async signup(input: SignupInput, attempt) {
+      await signups.admit(attempt.ip);
       const passwordHash = await hashPassword(input.password);
       const now = clock.now();
       const user: User = { id: newId(), email: input.email, name: input.name, role: "customer" };

@@ -1,5 +1,12 @@
 import type { Limits } from "../../platform/limits/port.ts";
-import { addressBucket, type LoginLimits, loginVerdict, throttled } from "./domain/throttle.ts";
+import {
+  addressBucket,
+  type LoginLimits,
+  loginVerdict,
+  type SignupLimits,
+  signupVerdict,
+  throttled,
+} from "./domain/throttle.ts";
 
 // The address bucket never contains "|", so the first one splits a pair key unambiguously.
 const keys = (email: string, ip: string) => {
@@ -47,6 +54,18 @@ export function loginThrottle(limits: Limits, policy: LoginLimits) {
       const k = keys(email, ip);
       await limits.reset(k.pair, k.familiar);
       await limits.hit(k.familiar, policy.familiarForMs);
+    },
+  };
+}
+
+/** Sign-up throttling per client address, checked before the password is hashed. */
+export function signupThrottle(limits: Limits, policy: SignupLimits) {
+  return {
+    async admit(ip: string) {
+      const attempts = await limits.hit(`auth:signup:ip:${addressBucket(ip)}`, policy.windowMs);
+      const verdict = signupVerdict(attempts, policy);
+      if (!verdict.admit)
+        throw throttled("AUTH.SIGNUP_THROTTLED", "sign-ups from your network", verdict.retryAfterMs);
     },
   };
 }

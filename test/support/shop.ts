@@ -32,7 +32,8 @@ export type TestShopOptions = {
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
 export async function startTestShop(options: TestShopOptions = {}) {
-  const config = loadConfig({ LOG_LEVEL: "silent", ...options.env });
+  // Tests sign up and sign in from one address; throttling tests set their own limits.
+  const config = loadConfig({ LOG_LEVEL: "silent", SIGNUP_LIMIT: "1000000", ...options.env });
   const db = options.db ?? (await openPglite(undefined, options.onQuery ? { onQuery: options.onQuery } : {}));
   const cache = memoryCache({ ...options.cacheSize, ...(options.clock && { clock: options.clock }) });
   const limits = memoryLimits(options.clock ? { clock: options.clock } : {});
@@ -41,7 +42,6 @@ export async function startTestShop(options: TestShopOptions = {}) {
     config,
     { db, cache, limits, bus, clock: options.clock ?? systemClock, log: silentLogger },
     {
-      // Tests sign in from one address; throttling tests set their own limits.
       loginLimits: { ipAttempts: 10_000 },
       sendRetry: fastRetry,
       sweepMs: 0,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "bun:test";
-import { addressBucket, type LoginCounts, loginLimits, loginVerdict, throttled } from "./throttle.ts";
+import {
+  addressBucket,
+  type LoginCounts,
+  loginLimits,
+  loginVerdict,
+  signupVerdict,
+  throttled,
+} from "./throttle.ts";
 
 const limits = { ...loginLimits, ipAttempts: 30, pairFailures: 10, accountFailures: 100 };
 const counts = (overrides: Partial<LoginCounts> = {}): LoginCounts => ({
@@ -59,6 +66,17 @@ describe("login verdict", () => {
       limits,
     );
     expect(verdict).toEqual({ admit: false, retryAfterMs: 700_000 });
+  });
+});
+
+describe("signup verdict", () => {
+  it("admits up to the limit and refuses the next until the window resets", () => {
+    const policy = { attempts: 20, windowMs: 600_000 };
+    expect(signupVerdict({ count: 20, resetInMs: 1_000 }, policy)).toEqual({ admit: true });
+    expect(signupVerdict({ count: 21, resetInMs: 1_000 }, policy)).toEqual({
+      admit: false,
+      retryAfterMs: 1_000,
+    });
   });
 });
 

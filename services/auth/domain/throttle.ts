@@ -36,6 +36,9 @@ export const loginLimits: LoginLimits = {
   familiarForMs: 30 * DAY,
 };
 
+/** Sign-ups per client address and window; the defaults come from configuration. */
+export type SignupLimits = { attempts: number; windowMs: number };
+
 /** What the counters say about one sign-in attempt, read before any password is verified. */
 export type LoginCounts = {
   /** Attempts from this address, this one included. */
@@ -58,6 +61,11 @@ export function loginVerdict(counts: LoginCounts, limits: LoginLimits): Verdict 
     !counts.familiar && counts.account.count >= limits.accountFailures && counts.account,
   ].filter((c): c is Count => c !== false);
   return refusedUntilAllReset(spent);
+}
+
+/** Admits a sign-up, or refuses it until the address's window resets. */
+export function signupVerdict(attempts: Count, limits: SignupLimits): Verdict {
+  return refusedUntilAllReset(attempts.count > limits.attempts ? [attempts] : []);
 }
 
 function refusedUntilAllReset(spent: readonly Count[]): Verdict {
