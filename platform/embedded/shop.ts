@@ -76,6 +76,8 @@ export type ShopOverrides = {
   sendRetry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** How often expired reservations and stuck sagas are swept (0: only at start-up). */
   sweepMs?: number;
+  /** How often housekeeping runs (default hourly). */
+  housekeepingMs?: number;
 };
 
 /**
@@ -162,15 +164,21 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
   };
   /** Keeps the bookkeeping tables from growing forever; runs hourly. */
   const housekeeping = async () => {
-    const pruned = { outbox: 0, inbox: 0, guestCarts: await cart.sweepAbandoned(GUEST_CART_RETENTION_MS) };
+    const pruned = {
+      outbox: 0,
+      inbox: 0,
+      guestCarts: await cart.sweepAbandoned(GUEST_CART_RETENTION_MS),
+      expiredSessions: await auth.sweepExpiredSessions(),
+    };
     for (const table of outboxes) pruned.outbox += await pruneOutbox(db, table, OUTBOX_RETENTION_MS);
     pruned.inbox += await pruneInbox(db, notificationInbox, INBOX_RETENTION_MS);
-    if (pruned.outbox || pruned.inbox || pruned.guestCarts) log.info("housekeeping", pruned);
+    if (pruned.outbox || pruned.inbox || pruned.guestCarts || pruned.expiredSessions)
+      log.info("housekeeping", pruned);
     return pruned;
   };
   const housekeeper = setInterval(
     () => housekeeping().catch((e) => log.error("housekeeping failed", { error: String(e) })),
-    HOUR,
+    overrides.housekeepingMs ?? HOUR,
   );
 
   // One process owns this database in the embedded shape: every unfinished saga at start-up is ours.
