@@ -30,13 +30,13 @@ export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;
 export const UpdateProfileInput = z.strictObject({ name: PersonName.optional() });
 export type UpdateProfileInput = z.infer<typeof UpdateProfileInput>;
 
-/** Who is knocking: throttling keys on both the account and the client address. */
-export type LoginAttempt = { ip: string };
+/** Who is knocking: sign-in and sign-up throttling key on the client address. */
+export type ClientAttempt = { ip: string };
 
 /** The auth service as routers and other services see it. */
 export interface AuthApi {
-  signup(input: SignupInput): Promise<SessionGrant>;
-  login(input: LoginInput, attempt: LoginAttempt): Promise<SessionGrant>;
+  signup(input: SignupInput, attempt: ClientAttempt): Promise<SessionGrant>;
+  login(input: LoginInput, attempt: ClientAttempt): Promise<SessionGrant>;
   logout(sessionId: string): Promise<void>;
   /** Resolves a token to its session, sliding the expiry; null when missing, expired or revoked. */
   validateSession(token: string): Promise<Session | null>;

@@ -2,12 +2,15 @@ import type { OutboxTable } from "./bus/outbox.ts";
 import type { Cache } from "./cache/port.ts";
 import type { Clock } from "./clock.ts";
 import type { Database, Migrations } from "./db/port.ts";
+import type { Limits } from "./limits/port.ts";
 import type { Logger } from "./log.ts";
 
 /** The ports every service is built from; the shape (embedded or distributed) picks the adapters. */
 export type ServicePorts = {
   db: Database;
   cache: Cache;
+  /** Rate-limit and lockout counters: never the cache, whose eviction must not free a throttled caller. */
+  limits: Limits;
   clock: Clock;
   log: Logger;
   /** Tells the outbox relay that a transaction just committed events to this outbox. */

@@ -19,7 +19,7 @@ async function startSession(ctx: Context, grant: SessionGrant) {
 
 export const authRouter = router({
   signup: publicProcedure.input(SignupInput).mutation(async ({ ctx, input }) => {
-    return startSession(ctx, await ctx.services.auth.signup(input));
+    return startSession(ctx, await ctx.services.auth.signup(input, { ip: ctx.ip }));
   }),
 
   login: publicProcedure.input(LoginInput).mutation(async ({ ctx, input }) => {

@@ -14,8 +14,9 @@ import { systemClock } from "../platform/clock.ts";
 import { readConfigOrExit, storeSettings } from "../platform/config.ts";
 import { openPostgres } from "../platform/db/pg.ts";
 import { openPglite } from "../platform/db/pglite.ts";
+import { memoryLimits } from "../platform/limits/memory.ts";
 import { silentLogger } from "../platform/log.ts";
-import { createAuthService } from "../services/auth/index.ts";
+import { authOptionsFrom, createAuthService } from "../services/auth/index.ts";
 import { authConfig, authModule } from "../services/auth/module.ts";
 import { embeddedSettings } from "../shapes/embedded/shop.ts";
 
@@ -41,8 +42,9 @@ const cache = config.REDIS_URL ? redisCache(config.REDIS_URL) : memoryCache();
 try {
   await db.migrate(authModule.migrations);
   const auth = createAuthService(
-    { db, cache, clock: systemClock, log: silentLogger, eventsCommitted: () => {} },
-    { sessionTtlDays: config.SESSION_TTL_DAYS, sessionMaxAgeDays: config.SESSION_MAX_AGE_DAYS },
+    // Promoting an account throttles nothing: an in-process limits store is enough here.
+    { db, cache, limits: memoryLimits(), clock: systemClock, log: silentLogger, eventsCommitted: () => {} },
+    authOptionsFrom(config),
   );
   const user = await auth.upsertStaff(input.data);
   console.log(`fastr: ${user.email} is staff (user id ${user.id})`);

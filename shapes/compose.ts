@@ -8,6 +8,7 @@ import type { HostSettings } from "../platform/config.ts";
 import type { Database } from "../platform/db/port.ts";
 import { createHost } from "../platform/http/host.ts";
 import { scheduleJobs } from "../platform/jobs.ts";
+import type { Limits } from "../platform/limits/port.ts";
 import type { Logger } from "../platform/log.ts";
 import type { ServiceInstance, ServiceModule, ServiceName } from "../platform/module.ts";
 import type { ServicePorts } from "../platform/service.ts";
@@ -17,7 +18,14 @@ import { createContextFactory, type Services } from "../routers/context.ts";
 const OUTBOX_RETENTION_MS = 7 * DAY;
 const INBOX_RETENTION_MS = 30 * DAY;
 
-export type ComposePorts = { db: Database; cache: Cache; bus: Bus; clock: Clock; log: Logger };
+export type ComposePorts = {
+  db: Database;
+  cache: Cache;
+  limits: Limits;
+  bus: Bus;
+  clock: Clock;
+  log: Logger;
+};
 
 export type ComposeOptions = {
   /** Host settings plus every variable the modules read. */
@@ -32,6 +40,8 @@ export type ComposeOptions = {
   migrate?: boolean;
   /** Run jobs on their intervals (off in tests, which run them by hand). */
   periodicJobs?: boolean;
+  /** Run every periodic job this often instead of its own interval (tests of the schedule itself). */
+  jobEveryMs?: number;
   ready?: () => Promise<void>;
 };
 
@@ -59,7 +69,7 @@ export async function composeServices(
   ports: ComposePorts,
   options: ComposeOptions,
 ) {
-  const { db, cache, bus, clock, log } = ports;
+  const { db, cache, limits, bus, clock, log } = ports;
   if (options.migrate ?? true) for (const module of modules) await db.migrate(module.migrations);
 
   const outboxes = modules.flatMap((m) => m.outboxes);
@@ -70,7 +80,7 @@ export async function composeServices(
     outboxes,
     onError: (error) => log.error("outbox relay failed", { error: String(error) }),
   });
-  const servicePorts: ServicePorts = { db, cache, clock, log, eventsCommitted: relay.kick };
+  const servicePorts: ServicePorts = { db, cache, limits, clock, log, eventsCommitted: relay.kick };
 
   const instances = new Map<ServiceName, ServiceInstance<unknown>>();
   const apiOf = (name: ServiceName) => instances.get(name)?.api ?? options.remote?.[name];
@@ -101,7 +111,7 @@ export async function composeServices(
     log,
     maxBodyBytes: config.MAX_BODY_BYTES,
     trustProxy: config.TRUST_PROXY,
-    ready: options.ready ?? (async () => void (await Promise.all([db.ping(), cache.ping()]))),
+    ready: options.ready ?? (async () => void (await Promise.all([db.ping(), cache.ping(), limits.ping()]))),
     ...(cached && { responseCache: { cache, ...cached } }),
   });
   for (const instance of instances.values()) instance.mount?.(host.app);
@@ -135,7 +145,8 @@ export async function composeServices(
     async start() {
       for (const instance of instances.values()) await instance.start?.();
       relay.start();
-      scheduled = await scheduleJobs(jobs, {
+      const every = options.jobEveryMs;
+      scheduled = await scheduleJobs(every ? jobs.map((job) => ({ ...job, everyMs: every })) : jobs, {
         sole: options.sole,
         periodic: options.periodicJobs ?? true,
         log,

@@ -64,15 +64,6 @@ export function memoryCache({
     async del(...keys) {
       for (const key of keys) remove(key);
     },
-    async hit(key, windowMs, by = 1) {
-      const current = live(key);
-      // A peek must not open a window: the window starts at the first real hit.
-      if (!current && by === 0) return { count: 0, resetInMs: 0 };
-      const entry = current ?? { value: "0", expiresAt: now() + windowMs };
-      const count = Number(entry.value) + by;
-      put(key, { value: String(count), expiresAt: entry.expiresAt });
-      return { count, resetInMs: entry.expiresAt - now() };
-    },
     async ping() {},
     async close() {
       entries.clear();

@@ -1,24 +1,6 @@
 import Redis from "ioredis";
 import type { Cache } from "./port.ts";
 
-/**
- * One round trip, atomic: count, start the window on the first hit only (PEXPIRE NX, Redis ≥ 7),
- * and report the time left. A peek (`by = 0`) reads without creating the key, so it never opens a window.
- */
-const HIT = `
-local by = tonumber(ARGV[2])
-if by == 0 then
-  local current = redis.call('GET', KEYS[1])
-  if not current then return {0, 0} end
-  return {tonumber(current), redis.call('PTTL', KEYS[1])}
-end
-local count = redis.call('INCRBY', KEYS[1], by)
-redis.call('PEXPIRE', KEYS[1], ARGV[1], 'NX')
-return {count, redis.call('PTTL', KEYS[1])}
-`;
-
-type WithHit = Redis & { fastrHit(key: string, windowMs: number, by: number): Promise<[number, number]> };
-
 /** Redis takes whole milliseconds and rejects a zero or negative expiry. */
 const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
 
@@ -37,10 +19,8 @@ export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string
     commandTimeout: 500,
     keyPrefix: prefix,
     retryStrategy: (times) => Math.min(50 * times, 1_000),
-  }) as WithHit;
+  });
   redis.on("error", () => {}); // failures surface as rejected commands
-  // EVALSHA, falling back to EVAL once per connection when the server does not know the script yet.
-  redis.defineCommand("fastrHit", { numberOfKeys: 1, lua: HIT });
 
   const cache: Cache & { forgetAll(): Promise<void> } = {
     kind: "redis",
@@ -50,11 +30,6 @@ export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string
     },
     async del(...keys) {
       if (keys.length > 0) await redis.del(...keys);
-    },
-    async hit(key, windowMs, by = 1) {
-      const [count, ttl] = await redis.fastrHit(key, wholeMs(windowMs), by);
-      // PTTL is -1 for a key with no expiry (one made by `incr`): report no window rather than a negative.
-      return { count, resetInMs: Math.max(0, ttl) };
     },
     async ping() {
       await redis.ping();

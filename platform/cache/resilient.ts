@@ -54,7 +54,6 @@ export function resilientCache(inner: Cache & { forgetAll(): Promise<void> }, lo
     },
     set: (key, value, ttlMs) => write(() => inner.set(key, value, ttlMs)),
     del: (...keys) => write(() => inner.del(...keys)),
-    hit: (key, windowMs, by) => inner.hit(key, windowMs, by),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

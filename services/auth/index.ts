@@ -2,7 +2,7 @@ import { and, eq, lt, ne } from "drizzle-orm";
 import type { AuthApi, LoginInput, Session, SignupInput, User } from "../../contracts/auth.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
-import { DAY } from "../../platform/clock.ts";
+import { DAY, MINUTE } from "../../platform/clock.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { outbox, sessions, users } from "./db/schema.ts";
@@ -14,8 +14,9 @@ import {
   type SessionPolicy,
   secretMatches,
 } from "./domain/session.ts";
-import { type loginLimits, loginThrottle } from "./domain/throttle.ts";
+import { type LoginLimits, loginLimits, type SignupLimits } from "./domain/throttle.ts";
 import { type CachedSession, sessionCache } from "./session-cache.ts";
+import { loginThrottle, signupThrottle } from "./throttle.ts";
 
 export const authModule = migrationsOf("auth", import.meta.dir);
 export { outbox as authOutbox } from "./db/schema.ts";
@@ -25,7 +26,25 @@ export interface AuthService extends AuthApi {
   sweepExpiredSessions(): Promise<number>;
 }
 
-export type AuthOptions = { sessionTtlDays: number; sessionMaxAgeDays: number; limits?: typeof loginLimits };
+export type AuthOptions = {
+  sessionTtlDays: number;
+  sessionMaxAgeDays: number;
+  signupLimits: SignupLimits;
+  /** Sign-in limits; the defaults in `domain/throttle.ts` fill what is not given. */
+  loginLimits?: Partial<LoginLimits>;
+};
+
+/** The auth options a composition root reads from configuration. */
+export const authOptionsFrom = (config: {
+  SESSION_TTL_DAYS: number;
+  SESSION_MAX_AGE_DAYS: number;
+  SIGNUP_LIMIT: number;
+  SIGNUP_WINDOW_MINUTES: number;
+}): AuthOptions => ({
+  sessionTtlDays: config.SESSION_TTL_DAYS,
+  sessionMaxAgeDays: config.SESSION_MAX_AGE_DAYS,
+  signupLimits: { attempts: config.SIGNUP_LIMIT, windowMs: config.SIGNUP_WINDOW_MINUTES * MINUTE },
+});
 
 const hashPassword = (password: string) =>
   Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 });
@@ -53,7 +72,8 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
     ttlMs: options.sessionTtlDays * DAY,
     maxAgeMs: options.sessionMaxAgeDays * DAY,
   };
-  const throttle = loginThrottle(ports.cache, options.limits);
+  const logins = loginThrottle(ports.limits, { ...loginLimits, ...options.loginLimits });
+  const signups = signupThrottle(ports.limits, options.signupLimits);
   // Verifying against a real hash when the account does not exist keeps both answers equally slow.
   const decoyHash = hashPassword(crypto.randomUUID());
 
@@ -66,7 +86,8 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
   }
 
   return {
-    async signup(input: SignupInput) {
+    async signup(input: SignupInput, attempt) {
+      await signups.admit(attempt.ip);
       const passwordHash = await hashPassword(input.password);
       const now = clock.now();
       const user: User = { id: newId(), email: input.email, name: input.name, role: "customer" };
@@ -92,14 +113,14 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
     },
 
     async login(input: LoginInput, attempt) {
-      await throttle.admit(input.email, attempt.ip);
+      await logins.admit(input.email, attempt.ip);
       const [row] = await db.primary.select().from(users).where(eq(users.email, input.email));
       const valid = await Bun.password.verify(input.password, row?.passwordHash ?? (await decoyHash));
       if (!row || !valid) {
-        await throttle.failed(input.email);
+        await logins.failed(input.email, attempt.ip);
         throw badCredentials();
       }
-      await throttle.succeeded(input.email);
+      await logins.succeeded(input.email, attempt.ip);
       return db.primary.transaction((tx) => startSession(tx, toUser(row)));
     },
 

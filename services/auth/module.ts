@@ -1,20 +1,23 @@
 import { z } from "zod";
 import { authInternal } from "../../contracts/auth.internal.ts";
+import { HOUR } from "../../platform/clock.ts";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
 import { authRouter } from "../../routers/auth.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { outbox } from "./db/schema.ts";
-import type { loginLimits } from "./domain/throttle.ts";
-import { createAuthService, authModule as migrations } from "./index.ts";
+import { type AuthOptions, authOptionsFrom, createAuthService, authModule as migrations } from "./index.ts";
 
 export const authConfig = z.object({
   SESSION_TTL_DAYS: env.int(1, 365).default(30),
   SESSION_MAX_AGE_DAYS: env.int(1, 3650).default(90),
+  /** Sign-ups allowed per client address (IPv6: per /64) in each SIGNUP_WINDOW_MINUTES (ADR 012). */
+  SIGNUP_LIMIT: env.int(1, 1_000_000).default(20),
+  SIGNUP_WINDOW_MINUTES: env.int(1, 24 * 60).default(10),
 });
 
 /** Test knobs; production leaves them alone. */
-type AuthDeps = { limits?: typeof loginLimits };
+type AuthDeps = Partial<Pick<AuthOptions, "loginLimits" | "signupLimits">>;
 
 /** Accounts, sessions (Lucia's design) and sign-in throttling. */
 export const authModule = {
@@ -26,11 +29,11 @@ export const authModule = {
   calls: ["cart"],
   router: authRouter,
   internalRouter: (api) => internalRouter(authInternal, api),
-  create: (ports, deps: AuthDeps, config) => ({
-    api: createAuthService(ports, {
-      sessionTtlDays: config.SESSION_TTL_DAYS,
-      sessionMaxAgeDays: config.SESSION_MAX_AGE_DAYS,
-      ...(deps.limits && { limits: deps.limits }),
-    }),
-  }),
+  create(ports, deps: AuthDeps, config) {
+    const auth = createAuthService(ports, { ...authOptionsFrom(config), ...deps });
+    return {
+      api: auth,
+      jobs: [{ name: "delete expired sessions", everyMs: HOUR, run: () => auth.sweepExpiredSessions() }],
+    };
+  },
 } satisfies ServiceModule<"auth", ReturnType<typeof createAuthService>, AuthDeps, z.infer<typeof authConfig>>;

@@ -8,6 +8,7 @@ import { memoryCache } from "../../platform/cache/memory.ts";
 import { systemClock } from "../../platform/clock.ts";
 import { type Database, rowsOf } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
+import { memoryLimits } from "../../platform/limits/memory.ts";
 import { silentLogger } from "../../platform/log.ts";
 import { createNotificationService, type NotificationDeps } from "./index.ts";
 
@@ -95,7 +96,14 @@ export async function startNotification(db: Database, deps: Partial<Notification
       ),
   };
   const service = createNotificationService(
-    { db, cache: memoryCache(), clock: systemClock, log: silentLogger, eventsCommitted: () => {} },
+    {
+      db,
+      cache: memoryCache(),
+      limits: memoryLimits(),
+      clock: systemClock,
+      log: silentLogger,
+      eventsCommitted: () => {},
+    },
     { transport: null, from: FROM, ...deps },
   );
   const { consumer, handle, onPoison } = service.consumer;

@@ -7,6 +7,7 @@ import { systemClock } from "../../platform/clock.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
+import { memoryLimits } from "../../platform/limits/memory.ts";
 import { silentLogger } from "../../platform/log.ts";
 import type { ServicePorts } from "../../platform/service.ts";
 import { payments } from "./db/schema.ts";
@@ -53,6 +54,7 @@ describe("payment service (simulated provider, PGlite)", () => {
   const portsOf = (database: Database): ServicePorts => ({
     db: database,
     cache: memoryCache(),
+    limits: memoryLimits(),
     clock: systemClock,
     log: silentLogger,
     eventsCommitted: () => {

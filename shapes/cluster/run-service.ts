@@ -13,6 +13,7 @@ import { env, hostSettings, postgresUrl, readConfigOrExit, redisUrl } from "../.
 import { openPostgres } from "../../platform/db/pg.ts";
 import { mountInternalRoutes } from "../../platform/http/internal-routes.ts";
 import { serve } from "../../platform/http/serve.ts";
+import { redisLimits } from "../../platform/limits/redis.ts";
 import { createLogger, type Logger } from "../../platform/log.ts";
 import type { ServiceModule, ServiceName } from "../../platform/module.ts";
 import { remoteService } from "../../routers/internal.ts";
@@ -109,6 +110,7 @@ export async function runService(module: ServiceModule) {
     onError: (error) => log.warn("idle database connection failed", { error: String(error) }),
   });
   const cache = resilientCache(redisCache(config.REDIS_URL), log);
+  const limits = redisLimits(config.REDIS_URL);
   if (config.BUS === "kafka")
     throw new Error("BUS=kafka: the Kafka transport is not wired into services yet");
   const bus = redisStreamsBus({
@@ -135,7 +137,7 @@ export async function runService(module: ServiceModule) {
 
   const composed = await composeServices(
     [module],
-    { db, cache, bus, clock: systemClock, log },
+    { db, cache, limits, bus, clock: systemClock, log },
     {
       config,
       remote,
@@ -167,6 +169,7 @@ export async function runService(module: ServiceModule) {
       await composed.close();
       await nonces.close();
       await cache.close();
+      await limits.close();
       await db.close();
     },
   });

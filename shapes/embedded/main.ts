@@ -5,6 +5,7 @@ import { memoryCache } from "../../platform/cache/memory.ts";
 import { systemClock } from "../../platform/clock.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import { serve } from "../../platform/http/serve.ts";
+import { memoryLimits } from "../../platform/limits/memory.ts";
 import { createLogger } from "../../platform/log.ts";
 import { seedCatalog } from "../../services/product/seed/index.ts";
 import { createShop, readShopConfigOrExit } from "./shop.ts";
@@ -21,11 +22,12 @@ console.log(
 );
 const db = await openPglite(dataDir);
 const cache = memoryCache({ maxEntries: 20_000 });
+const limits = memoryLimits();
 const bus = memoryBus({
   onPoison: (consumer, event, error) =>
     log.error("event gave up", { consumer, eventId: event.id, type: event.type, error: String(error) }),
 });
-const shop = await createShop(config, { db, cache, bus, clock: systemClock, log });
+const shop = await createShop(config, { db, cache, limits, bus, clock: systemClock, log });
 
 if (config.SEED_CATALOG) {
   const seeded = await seedCatalog(shop.services.product);
@@ -43,6 +45,7 @@ const { url } = serve(shop.host, {
   close: async () => {
     await shop.close();
     await cache.close();
+    await limits.close();
     await db.close();
   },
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { RetryPolicy } from "../../platform/bus/port.ts";
 import { env, hostSettings, readConfig, readConfigOrExit, storeSettings } from "../../platform/config.ts";
-import type { loginLimits } from "../../services/auth/domain/throttle.ts";
+import type { AuthOptions } from "../../services/auth/index.ts";
 import type { FaultHook } from "../../services/order/saga/place-order.ts";
 import { type ComposePorts, composeServices } from "../compose.ts";
 import { modules } from "../modules.ts";
@@ -27,25 +27,32 @@ export type ShopConfig = ReturnType<typeof readShopConfig>;
 
 /** Knobs tests turn; production leaves them alone. */
 export type ShopOverrides = {
-  loginLimits?: typeof loginLimits;
+  loginLimits?: AuthOptions["loginLimits"];
+  signupLimits?: AuthOptions["signupLimits"];
   faults?: FaultHook;
   sendRetry?: RetryPolicy;
   /** Run sweeps, recovery and housekeeping on their intervals (off: only once at start-up). */
   periodicJobs?: boolean;
+  /** Every periodic job this often (tests of the schedule itself). */
+  jobEveryMs?: number;
 };
 
 /**
  * Every service in one process, wired to the given ports: the embedded shape (`bun start`) and the
  * HTTP tests. One process owns the database, so start-up finishes every saga a crash left behind.
- * @example const shop = await createShop(config, { db: await openPglite(), cache: memoryCache(), bus: memoryBus(), clock: systemClock, log });
+ * @example const shop = await createShop(config, { db: await openPglite(), cache: memoryCache(), limits: memoryLimits(), bus: memoryBus(), clock: systemClock, log });
  */
 export async function createShop(config: ShopConfig, ports: ComposePorts, overrides: ShopOverrides = {}) {
   const shop = await composeServices(modules, ports, {
     config,
     sole: true,
     periodicJobs: overrides.periodicJobs ?? true,
+    ...(overrides.jobEveryMs && { jobEveryMs: overrides.jobEveryMs }),
     extras: {
-      ...(overrides.loginLimits && { auth: { limits: overrides.loginLimits } }),
+      auth: {
+        ...(overrides.loginLimits && { loginLimits: overrides.loginLimits }),
+        ...(overrides.signupLimits && { signupLimits: overrides.signupLimits }),
+      },
       ...(overrides.faults && { order: { faults: overrides.faults } }),
       ...(overrides.sendRetry && { notification: { sendRetry: overrides.sendRetry } }),
     },

@@ -118,7 +118,14 @@ export async function startShop(options: {
   const started = performance.now();
   const proc = Bun.spawn([BUN, "shapes/embedded/main.ts"], {
     cwd: ROOT,
-    env: childEnv({ PORT: String(port), HOST: "127.0.0.1", FASTR_DATA_DIR: options.dataDir, ...options.env }),
+    env: childEnv({
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      FASTR_DATA_DIR: options.dataDir,
+      // Every test client signs up from 127.0.0.1 (the drain test sends 40 at once).
+      SIGNUP_LIMIT: "1000",
+      ...options.env,
+    }),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from "../../platform/clock.ts";
 
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
+import { memoryLimits } from "../../platform/limits/memory.ts";
 import { silentLogger } from "../../platform/log.ts";
 import { createFastrClient } from "../../routers/client.ts";
 import { createShop, readShopConfig, type ShopOverrides } from "../../shapes/embedded/shop.ts";
@@ -24,20 +25,24 @@ export type TestShopOptions = {
   /** Reuse a database (a "restart"); a fresh in-memory PGlite otherwise. */
   db?: Database;
   onQuery?: (sql: string) => void;
+  /** Bounds of the in-memory cache (a small one makes eviction cheap to provoke). */
+  cacheSize?: { maxEntries?: number; maxChars?: number };
 };
 
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
 export async function startTestShop(options: TestShopOptions = {}) {
-  const config = readShopConfig({ LOG_LEVEL: "silent", ...options.env });
+  // Tests sign up and sign in from one address; throttling tests set their own limits.
+  const config = readShopConfig({ LOG_LEVEL: "silent", SIGNUP_LIMIT: "1000000", ...options.env });
   const db = options.db ?? (await openPglite(undefined, options.onQuery ? { onQuery: options.onQuery } : {}));
-  const cache = memoryCache(options.clock ? { clock: options.clock } : {});
+  const cache = memoryCache({ ...options.cacheSize, ...(options.clock && { clock: options.clock }) });
+  const limits = memoryLimits(options.clock ? { clock: options.clock } : {});
   const bus = memoryBus({ retry: fastRetry });
   const shop = await createShop(
     config,
-    { db, cache, bus, clock: options.clock ?? systemClock, log: silentLogger },
+    { db, cache, limits, bus, clock: options.clock ?? systemClock, log: silentLogger },
     {
-      loginLimits: { ipAttempts: 10_000, ipWindowMs: 60_000, accountFailures: 10, accountWindowMs: 300_000 },
+      loginLimits: { ipAttempts: 10_000 },
       sendRetry: fastRetry,
       periodicJobs: false,
       ...options.overrides,
@@ -52,6 +57,7 @@ export async function startTestShop(options: TestShopOptions = {}) {
     services: shop.services,
     db,
     bus,
+    limits,
     /** A typed client; with a token it signs in by Bearer header. */
     client: (token?: string) =>
       createFastrClient({ baseUrl: url, headers: token ? { authorization: `Bearer ${token}` } : {} }),
@@ -94,6 +100,7 @@ export async function startTestShop(options: TestShopOptions = {}) {
     async stop() {
       await server.stop(true);
       await shop.close();
+      await limits.close();
       await db.close();
     },
   };
