@@ -79,8 +79,7 @@ describeWith({ kubectl }, "deploy/kubernetes", () => {
   }, 60_000);
 
   it("renders with kubectl kustomize, the top level and every overlay, each object valid against the Kubernetes API schema", async () => {
-    for (const [dir, objects] of Object.entries(renders)) {
-      expect({ dir, objects: objects.length }).toEqual({ dir, objects: expect.any(Number) });
+    for (const objects of Object.values(renders)) {
       expect(objects.length).toBeGreaterThan(40);
       for (const object of objects) await validateKubernetesObject(object);
     }
