@@ -136,7 +136,7 @@ describeWith({ "docker-compose": dockerCompose }, "compose.yaml", () => {
     }
   });
 
-  it("publishes NGINX alone, on 8080, with a pool of every service's instances", async () => {
+  it("publishes NGINX alone, on 8080, routing /api/<service>/ to a pool of that service's instances", async () => {
     const published = Object.entries(compose.services).filter(([, s]) => s.ports?.length);
     expect(published.map(([name]) => name)).toEqual(["nginx"]);
     expect(service("nginx").ports).toEqual([
@@ -145,7 +145,11 @@ describeWith({ "docker-compose": dockerCompose }, "compose.yaml", () => {
     expect(String(service("nginx").ports![0]!.published)).toBe("8080");
     const nginxEnv = env("nginx");
     expect(Object.keys(nginxEnv).sort()).toEqual(await nginxPlaceholders());
+    const template = await Bun.file(join(root, "nginx/nginx.conf.template")).text();
     for (const name of fastrServices) {
+      expect(template).toContain(`upstream ${name} { \${${name.toUpperCase()}_SERVERS} keepalive 32; }`);
+      const route = `location /api/${name}/ \\{(?:[^{}]|\\$\\{\\w+\\})*proxy_pass http://${name};`;
+      expect(template).toMatch(new RegExp(route));
       expect(nginxEnv[`${name.toUpperCase()}_SERVERS`]).toBe(
         `server ${name}:3000 max_fails=2 fail_timeout=5s;`,
       );
