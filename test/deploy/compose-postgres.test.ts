@@ -12,6 +12,7 @@ import { postgresBinary } from "../support/postgres.ts";
 const root = join(import.meta.dir, "../..");
 const scripts = join(root, "deploy/compose/postgres");
 const setpriv = findBinary("setpriv", ["/usr/bin/setpriv"]);
+const pgbouncer = findBinary("pgbouncer", ["/usr/sbin/pgbouncer"]);
 // The replica script chowns its data directory to `postgres`, as it does as root in the container.
 const asRoot = process.getuid?.() === 0 ? "root" : null;
 
@@ -45,10 +46,10 @@ async function query<T>(url: string, sql: string): Promise<T[]> {
 }
 
 describeWith(
-  { postgres: postgresBinary, setpriv, "root (the scripts chown as in the container)": asRoot },
-  "compose.yaml's dev Postgres primary and replica scripts",
+  { postgres: postgresBinary, setpriv, pgbouncer, "root (the scripts chown as in the container)": asRoot },
+  "compose.yaml's dev Postgres primary, replica and PgBouncer",
   () => {
-    it("the replica clones the primary with the role and slot the init script made, streams its writes, and is not cloned again on restart", async () => {
+    it("the replica clones the primary with the role and slot the init script made, streams its writes, is not cloned again on restart, and PgBouncer serves both", async () => {
       const owner = postgresUser();
       const bin = dirname(postgresBinary!);
       const shims = join(dir, "shims");
@@ -168,6 +169,32 @@ describeWith(
       startReplica("replica-2");
       await waitFor("the replica to start again", inRecovery, 30_000);
       expect(readFileSync(join(dir, "replica-2.out"), "utf8")).not.toContain("cloning");
+
+      // PgBouncer with compose's pgbouncer.ini; only the addresses are this host's. The userlist is
+      // what the image's entrypoint writes from DB_USER/DB_PASSWORD with AUTH_TYPE=scram-sha-256.
+      const bouncerPort = freePort();
+      const ini = readFileSync(join(root, "deploy/compose/pgbouncer/pgbouncer.ini"), "utf8")
+        .replace("host=postgres-replica port=5432", `host=127.0.0.1 port=${replicaPort}`)
+        .replace("host=postgres port=5432", `host=127.0.0.1 port=${primaryPort}`)
+        .replace("listen_addr = 0.0.0.0", "listen_addr = 127.0.0.1")
+        .replace("listen_port = 6432", `listen_port = ${bouncerPort}`)
+        .replace("/etc/pgbouncer/userlist.txt", join(dir, "userlist.txt"));
+      writeFileSync(join(dir, "pgbouncer.ini"), ini);
+      writeFileSync(join(dir, "userlist.txt"), '"fastr" "app-secret"\n');
+      running.push(
+        Bun.spawn([pgbouncer!, join(dir, "pgbouncer.ini")], {
+          ...owner,
+          stdout: "ignore",
+          stderr: Bun.file(join(dir, "pgbouncer.log")),
+        }),
+      );
+      const through = (database: string, password = "app-secret") =>
+        `postgres://fastr:${password}@127.0.0.1:${bouncerPort}/${database}`;
+      const standby = async (url: string) =>
+        (await query<{ standby: boolean }>(url, "select pg_is_in_recovery() as standby"))[0]?.standby;
+      await waitFor("PgBouncer", async () => (await standby(through("fastr"))) === false);
+      expect(await standby(through("fastr_replica"))).toBe(true);
+      await expect(standby(through("fastr", "wrong"))).rejects.toThrow("authentication failed");
     }, 90_000);
   },
 );
