@@ -210,6 +210,8 @@ it("Dockerfile: Bun pinned to packageManager's version; the default target insta
   expect(final.lines).toContain("USER bun");
   const nginx = stages.find((s) => s.name === "nginx")!;
   expect(nginx.lines).toContain("USER nginx");
+  // The base image's CMD (`nginx -g 'daemon off;'`) would reach the entrypoint as arguments.
+  expect(nginx.lines.slice(-2)).toEqual(['ENTRYPOINT ["/usr/local/bin/fastr-nginx"]', "CMD []"]);
   expect(nginx.lines).toContain("COPY --from=build /app/clients/web/dist /usr/share/fastr/web");
   const build = stages.find((s) => s.name === "build")!;
   expect(build.lines).toContain("RUN bun run build:web");
