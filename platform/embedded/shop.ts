@@ -140,7 +140,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
   if (config.DEV_MAILBOX ?? ["127.0.0.1", "localhost", "::1"].includes(config.HOST))
     mountMailbox(host.app, db);
   if (config.STRIPE_WEBHOOK_SECRET)
-    mountStripeWebhook(host.app, { secret: config.STRIPE_WEBHOOK_SECRET, db, clock });
+    mountStripeWebhook(host.app, { secret: config.STRIPE_WEBHOOK_SECRET, payments: payment, clock });
 
   await notifications.start();
   relay.start();
