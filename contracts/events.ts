@@ -65,6 +65,7 @@ export const EventPayloads = {
   "order.payment_failed@1": OrderEventPayload.extend({ reason: z.string() }),
   "order.cancelled@1": OrderEventPayload.extend({ reason: z.string() }),
   "order.fulfilled@1": OrderEventPayload,
+  "order.refunded@1": OrderEventPayload.extend({ reason: z.string() }),
   "payment.refunded@1": z.object({
     orderId: Id,
     userId: Id,

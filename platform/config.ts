@@ -80,7 +80,14 @@ const EnvSchema = z
      * so a test can prove that a restart resolves the interrupted checkout. Never set it in production.
      */
     FASTR_KILL_AT: z
-      .enum(["after-create", "after-reserve", "after-charge", "after-confirm-stock", "after-release"])
+      .enum([
+        "after-create",
+        "after-reserve",
+        "after-charge",
+        "after-confirm-stock",
+        "after-paid",
+        "after-release",
+      ])
       .optional(),
     /** The /dev/mailbox page (every stored e-mail, no sign-in): on by default only when bound to loopback. */
     DEV_MAILBOX: bool.optional(),

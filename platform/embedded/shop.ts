@@ -9,11 +9,12 @@ import {
   notificationModule,
   smtpTransport,
 } from "../../services/notification/index.ts";
-import { createOrderService, orderModule, orderOutbox } from "../../services/order/index.ts";
+import { createOrderService, orderInbox, orderModule, orderOutbox } from "../../services/order/index.ts";
 import type { FaultHook } from "../../services/order/saga/place-order.ts";
 import {
   createPaymentService,
   mountStripeWebhook,
+  type PaymentProvider,
   paymentModule,
   paymentOutbox,
   paymentProviderFrom,
@@ -65,6 +66,8 @@ export type ShopPorts = { db: Database; cache: Cache; bus: Bus; clock: Clock; lo
 export type ShopOverrides = {
   loginLimits?: Parameters<typeof createAuthService>[1]["limits"];
   faults?: FaultHook;
+  /** Wraps the configured payment provider (tests make it fail in ways the real ones rarely do). */
+  paymentProvider?: (configured: PaymentProvider) => PaymentProvider;
   sendRetry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** How often expired reservations and stuck sagas are swept (0: only at start-up). */
   sweepMs?: number;
@@ -101,10 +104,13 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     { product },
     { taxRates: config.TAX_RATES, defaultCountry: config.DEFAULT_COUNTRY },
   );
-  const payment = createPaymentService(servicePorts, { provider: paymentProviderFrom(config, servicePorts) });
+  const provider = paymentProviderFrom(config, servicePorts);
+  const payment = createPaymentService(servicePorts, {
+    provider: overrides.paymentProvider?.(provider) ?? provider,
+  });
   const orders = createOrderService(
     servicePorts,
-    { cart, product, payment, user, faults: overrides.faults ?? killHook(config.FASTR_KILL_AT) },
+    { cart, product, payment, user, bus, faults: overrides.faults ?? killHook(config.FASTR_KILL_AT) },
     { reservationTtlMs: config.RESERVATION_TTL_MINUTES * MINUTE },
   );
   const transport = config.SMTP_URL ? smtpTransport(config.SMTP_URL) : null;
@@ -143,6 +149,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     mountStripeWebhook(host.app, { secret: config.STRIPE_WEBHOOK_SECRET, payments: payment, clock });
 
   await notifications.start();
+  await orders.start();
   relay.start();
 
   /** Expired reservations go back on the shelf; sagas a crash left behind are finished or compensated. */
@@ -154,10 +161,16 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
   };
   /** Keeps the bookkeeping tables from growing forever; runs hourly. */
   const housekeeping = async () => {
-    const pruned = { outbox: 0, inbox: 0, guestCarts: await cart.sweepAbandoned(GUEST_CART_RETENTION_MS) };
+    const pruned = {
+      outbox: 0,
+      inbox: 0,
+      guestCarts: await cart.sweepAbandoned(GUEST_CART_RETENTION_MS),
+      removedPurchases: await cart.pruneRemovedPurchases(INBOX_RETENTION_MS),
+    };
     for (const table of outboxes) pruned.outbox += await pruneOutbox(db, table, OUTBOX_RETENTION_MS);
-    pruned.inbox += await pruneInbox(db, notificationInbox, INBOX_RETENTION_MS);
-    if (pruned.outbox || pruned.inbox || pruned.guestCarts) log.info("housekeeping", pruned);
+    for (const table of [notificationInbox, orderInbox])
+      pruned.inbox += await pruneInbox(db, table, INBOX_RETENTION_MS);
+    if (Object.values(pruned).some(Boolean)) log.info("housekeeping", pruned);
     return pruned;
   };
   const housekeeper = setInterval(

@@ -7,11 +7,13 @@ import type { CheckoutInput, Customer, Order, OrderApi, ShippingAddress } from "
 import type { PaymentApi } from "../../contracts/payment.ts";
 import type { ProductApi } from "../../contracts/product.ts";
 import type { UserApi } from "../../contracts/user.ts";
+import type { Bus } from "../../platform/bus/port.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { orderLines, orders, outbox } from "./db/schema.ts";
-import { inFlight } from "./domain/order.ts";
+import { checkCustomerCanCancel, inFlight } from "./domain/order.ts";
 import { orderEvent } from "./events.ts";
+import { CONSUMER, logPoison, paymentEventHandler } from "./payment-events.ts";
 import { type FaultHook, placeOrderSaga } from "./saga/place-order.ts";
 import {
   findOrder,
@@ -25,13 +27,15 @@ import {
 } from "./store.ts";
 
 export const orderModule = migrationsOf("order", import.meta.dir);
-export { outbox as orderOutbox } from "./db/schema.ts";
+export { inbox as orderInbox, outbox as orderOutbox } from "./db/schema.ts";
 
 export type OrderDeps = {
   cart: CartApi;
   product: ProductApi;
   payment: PaymentApi;
   user: UserApi;
+  /** Payment events arrive here (ADR 021). */
+  bus: Bus;
   faults?: FaultHook;
 };
 export type OrderOptions = { reservationTtlMs: number };
@@ -146,6 +150,8 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     const hash = requestHash(input);
     const existing = await findByKey(customer.userId, input.idempotencyKey);
     if (existing) return replay(existing, hash);
+    // Before anything is written or held: a method that cannot pay must not hold stock (ADR 020).
+    await deps.payment.checkMethod(input.paymentMethodId);
 
     const address = await shippingAddressFor(customer.userId, input);
     const cart = await deps.cart.get(
@@ -256,6 +262,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
           "this order's checkout is still running; try again in a moment",
         );
       }
+      checkCustomerCanCancel(row.status);
       const reason = "cancelled by the customer";
       const cancelled = await setStatus(db, row, "cancelled", {
         reason,
@@ -263,7 +270,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
         events: [orderEvent(clock, row, await linesOf(db.primary, row.id), "order.cancelled@1", { reason })],
       });
       ports.eventsCommitted(outbox);
-      return view(await saga.refundCancelled(cancelled));
+      return view(await saga.advance(cancelled));
     },
 
     async fulfil(orderId) {
@@ -279,6 +286,12 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
 
   return {
     api,
+    /** Starts consuming payment events. */
+    async start() {
+      await deps.bus.subscribe(CONSUMER, paymentEventHandler({ db, log, saga }), {
+        onPoison: logPoison(log),
+      });
+    },
     /**
      * Finishes or compensates every saga a crash left behind. `everything` also takes orders whose
      * lease has not run out: right for the embedded shape at start-up, where no other process can
@@ -290,7 +303,13 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
         .set({ sagaLeaseUntil: leaseFromNow })
         .where(
           and(
-            or(inArray(orders.status, [...inFlight]), eq(orders.refundDue, true)),
+            or(
+              inArray(orders.status, [...inFlight]),
+              eq(orders.refundDue, true),
+              eq(orders.cartClearDue, true),
+              eq(orders.paymentCheckDue, true),
+              eq(orders.restockDue, true),
+            ),
             everything ? undefined : lt(orders.sagaLeaseUntil, sql`now()`),
           ),
         )
