@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type CartApi, CartLine, CartToken, ShippingOption } from "./cart.ts";
+import { type CartApi, CartLine, CartMergeReport, CartToken, ShippingOption } from "./cart.ts";
 import { Id, Money } from "./common.ts";
 import { type InternalContract, internal } from "./internal.ts";
 
@@ -20,7 +20,7 @@ export const Cart = z.object({
   country: z.string(),
 });
 
-/** What other services call on the cart: the checkout reads and clears it; sign-in merges a guest cart. */
+/** What other services call on the cart: the checkout reads it and takes out what was bought; sign-in merges a guest cart. */
 export const cartInternal = {
   get: internal(
     z.tuple([
@@ -31,5 +31,16 @@ export const cartInternal = {
     { idempotent: true },
   ),
   clear: internal(z.tuple([CartOwner]), Cart, { idempotent: true }),
-  merge: internal(z.tuple([CartToken, Id]), z.void(), { idempotent: true }),
-} satisfies InternalContract<CartApi, "get" | "clear" | "merge">;
+  merge: internal(z.tuple([CartToken, Id]), CartMergeReport.nullable(), { idempotent: true }),
+  removePurchased: internal(
+    z.tuple([
+      Id,
+      z.object({
+        orderId: Id,
+        lines: z.array(z.object({ variantId: Id, quantity: z.int().min(1) })).readonly(),
+      }),
+    ]),
+    z.void(),
+    { idempotent: true },
+  ),
+} satisfies InternalContract<CartApi, "get" | "clear" | "merge" | "removePurchased">;

@@ -62,6 +62,27 @@ export type Cart = Totals & {
   country: string;
 };
 
+/** A guest-cart line that did not move (or not fully) into the customer's cart at sign-in, and why. */
+export const LeftOutLine = z.object({
+  variantId: Id,
+  /** The product (and variant) name; null when the variant no longer exists. */
+  title: z.string().nullable(),
+  /** What the guest cart held. */
+  quantity: z.int(),
+  /** How many of them did reach the customer's cart (0: none). */
+  kept: z.int(),
+  reason: z.enum(["gone", "not_for_sale", "sold_out", "not_enough_stock", "other_currency", "cart_full"]),
+  message: z.string(),
+});
+export type LeftOutLine = z.infer<typeof LeftOutLine>;
+
+/** What signing in did with the guest cart: how many lines moved, and what was left out. */
+export const CartMergeReport = z.object({ merged: z.int(), leftOut: z.array(LeftOutLine) });
+export type CartMergeReport = z.infer<typeof CartMergeReport>;
+
+/** What an order bought, to take out of its buyer's cart. */
+export type Purchase = { orderId: string; lines: readonly { variantId: string; quantity: number }[] };
+
 /** Who owns a cart: a signed-in user, or whoever holds a guest token. */
 export type CartOwner = { userId: string } | { token: string | null };
 
@@ -73,6 +94,15 @@ export interface CartApi {
   setQuantity(owner: CartOwner, input: SetQuantityInput): Promise<Cart>;
   removeItem(owner: CartOwner, variantId: string): Promise<Cart>;
   clear(owner: CartOwner): Promise<Cart>;
-  /** Moves a guest cart into the user's cart at sign-in: quantities summed, capped by stock. */
-  merge(guestToken: string, userId: string): Promise<void>;
+  /**
+   * Moves a guest cart into the user's cart at sign-in under the rules of `addItem` (one currency, a
+   * line cap, quantities summed but capped by stock) and reports what was left out; null when the
+   * token names no cart.
+   */
+  merge(guestToken: string, userId: string): Promise<CartMergeReport | null>;
+  /**
+   * Takes a paid order's lines out of its buyer's cart: each line loses the quantity bought (and goes
+   * when nothing is left), so what the customer added since stays. Once per order, however often asked.
+   */
+  removePurchased(userId: string, purchase: Purchase): Promise<void>;
 }

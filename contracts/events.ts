@@ -38,6 +38,21 @@ const OrderEventPayload = z.object({
     .optional(),
 });
 
+const PaymentStatusPayload = z.enum(["pending", "succeeded", "declined", "refunded"]);
+
+/**
+ * A change the payment provider reported on its own (a webhook), not the answer to a charge or refund
+ * the shop asked for: the order it belongs to reconciles itself with its payment (ADR 021).
+ */
+const ProviderPaymentPayload = z.object({
+  orderId: Id,
+  paymentId: Id,
+  userId: Id,
+  amount: MoneyPayload,
+  /** The payment's status before the provider's event moved it. */
+  previousStatus: PaymentStatusPayload,
+});
+
 /** Payload schemas by `type@version`: a consumer parses with these before it acts. */
 export const EventPayloads = {
   "user.registered@1": z.object({ userId: Id, email: z.string(), name: z.string() }),
@@ -50,6 +65,7 @@ export const EventPayloads = {
   "order.payment_failed@1": OrderEventPayload.extend({ reason: z.string() }),
   "order.cancelled@1": OrderEventPayload.extend({ reason: z.string() }),
   "order.fulfilled@1": OrderEventPayload,
+  "order.refunded@1": OrderEventPayload.extend({ reason: z.string() }),
   "payment.refunded@1": z.object({
     orderId: Id,
     userId: Id,
@@ -57,6 +73,10 @@ export const EventPayloads = {
     refundId: Id,
     amount: MoneyPayload,
   }),
+  /** The provider says the charge succeeded: after a decline, or when the charge call's answer was lost. */
+  "payment.succeeded_at_provider@1": ProviderPaymentPayload,
+  /** The charge was refunded in full outside the shop (the Stripe Dashboard). */
+  "payment.refunded_at_provider@1": ProviderPaymentPayload,
 } as const;
 
 export type EventName = keyof typeof EventPayloads;

@@ -21,6 +21,7 @@ export const PaymentRecord = z.object({
 
 /** What the order saga calls on the payment service; every call is idempotent per order. */
 export const paymentInternal = {
+  checkMethod: internal(z.tuple([z.string().max(255)]), z.void(), { idempotent: true }),
   charge: internal(
     z.tuple([z.object({ orderId: Id, amount: Money, paymentMethodId: PaymentMethodId, customer: Customer })]),
     ChargeResult,
@@ -32,4 +33,4 @@ export const paymentInternal = {
     { idempotent: true },
   ),
   find: internal(z.tuple([Id]), PaymentRecord.nullable(), { idempotent: true }),
-} satisfies InternalContract<PaymentApi, "charge" | "refund" | "find">;
+} satisfies InternalContract<PaymentApi, "checkMethod" | "charge" | "refund" | "find">;

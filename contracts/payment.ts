@@ -49,6 +49,11 @@ export type PaymentRecord = {
 
 /** The payment service as the order saga sees it. Every call is idempotent per order. */
 export interface PaymentApi {
+  /**
+   * Refuses, before anything is created or held, a payment method that cannot be charged: a malformed
+   * id (PAYMENT.INVALID_METHOD) or one the provider knows it does not have (PAYMENT.UNKNOWN_METHOD).
+   */
+  checkMethod(paymentMethodId: string): Promise<void>;
   charge(input: ChargeInput): Promise<ChargeResult>;
   /** Refunds the order's successful charge in full; a second call returns the first refund. */
   refund(input: {

@@ -1,20 +1,25 @@
 import { TRPCError } from "@trpc/server";
 import type { SessionGrant } from "../contracts/auth.ts";
 import { LoginInput, SignupInput } from "../contracts/auth.ts";
-import { CART_COOKIE } from "../contracts/cart.ts";
+import { CART_COOKIE, type CartMergeReport } from "../contracts/cart.ts";
 import { type Context, SESSION_COOKIE } from "./context.ts";
 import { publicProcedure, router } from "./trpc.ts";
 
-/** Signs the browser in, and moves whatever the guest put in a cart into the account's cart. */
-async function startSession(ctx: Context, grant: SessionGrant) {
+/**
+ * Signs the browser in, and moves whatever the guest put in a cart into the account's cart; when a
+ * guest cart was merged, the answer says so (`cartMerge`), with every line that was left out and why.
+ */
+async function startSession(
+  ctx: Context,
+  grant: SessionGrant,
+): Promise<SessionGrant & { cartMerge?: CartMergeReport }> {
   ctx.setCookie(SESSION_COOKIE, grant.token, {
     maxAgeSeconds: Math.max(0, Math.floor((grant.expiresAt.getTime() - Date.now()) / 1000)),
   });
-  if (ctx.cartToken) {
-    await ctx.services.cart.merge(ctx.cartToken.token, grant.user.id);
-    if (ctx.cartToken.source === "cookie") ctx.setCookie(CART_COOKIE, "", { maxAgeSeconds: 0 });
-  }
-  return grant;
+  if (!ctx.cartToken) return grant;
+  const cartMerge = await ctx.services.cart.merge(ctx.cartToken.token, grant.user.id);
+  if (ctx.cartToken.source === "cookie") ctx.setCookie(CART_COOKIE, "", { maxAgeSeconds: 0 });
+  return cartMerge ? { ...grant, cartMerge } : grant;
 }
 
 export const authRouter = router({

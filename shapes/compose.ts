@@ -158,8 +158,11 @@ export async function composeServices(
       await bus.drain();
       for (const instance of instances.values()) await instance.flush?.();
     },
-    /** Runs every job once (tests). */
-    runJobs: () => Promise.all(jobs.map((job) => job.run({ atStart: false, sole: options.sole }))),
+    /** Runs every job once, as on a tick or (`atStart`) as at start-up (tests). */
+    runJobs: ({ atStart = false } = {}) =>
+      Promise.all(
+        jobs.map((job) => job.run({ atStart: atStart && job.atStart === true, sole: options.sole })),
+      ),
     /** Stops background work and the bus; the caller owns (and closes) the database and cache. */
     async close() {
       scheduled?.stop();

@@ -34,7 +34,8 @@ describe("service migrations", () => {
       "reservations",
       "variants",
     ]);
-    expect(schemas.find((s) => s.schema === "order")!.tables).toEqual(["lines", "orders", "outbox"]);
+    expect(schemas.find((s) => s.schema === "order")!.tables).toEqual(["inbox", "lines", "orders", "outbox"]);
+    expect(schemas.find((s) => s.schema === "cart")!.tables).toEqual(["carts", "lines", "removed_purchases"]);
   });
 
   it("change nothing when applied again (every start applies them)", async () => {

@@ -115,14 +115,91 @@ describe("cart over HTTP", () => {
 
     const guestCart = await guest().cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 3 });
     await guest(guestCart.token!).cart.addItem.mutate({ variantId: variantIds[1]!, quantity: 2 });
-    await guest(guestCart.token!).auth.login.mutate({ email, password: "long enough pw" });
+    const login = await guest(guestCart.token!).auth.login.mutate({ email, password: "long enough pw" });
 
     const merged = await me.cart.get.query();
     expect(merged.lines.map((l) => [l.variantId, l.quantity])).toEqual([
       [variantIds[0]!, 4],
       [variantIds[1]!, 2],
     ]);
+    expect(login.cartMerge).toEqual({
+      merged: 2,
+      leftOut: [
+        {
+          variantId: variantIds[0]!,
+          title: expect.stringContaining("Test Product"),
+          quantity: 3,
+          kept: 1,
+          reason: "not_enough_stock",
+          message: expect.stringMatching(/^only 4 of .+ left; your cart has 4$/),
+        },
+      ],
+    });
     expect((await guest(guestCart.token!).cart.get.query()).lines).toEqual([]);
+  });
+
+  it("keeps a guest's USD line out of a EUR customer's cart at sign-in, says so, and checkout charges EUR for EUR goods only", async () => {
+    const { variantIds: eur, staff } = await stockedProduct(shop, [5], 2000);
+    const category = `usd-goods-${Date.now().toString(36)}`;
+    await staff.product.createCategory.mutate({ slug: category, name: "USD goods" });
+    const usd = await staff.product.create.mutate({
+      title: "Imported Thing",
+      category,
+      options: [],
+      variants: [
+        {
+          sku: `${category}-1`.toUpperCase(),
+          options: {},
+          price: { amount: 1340, currency: "USD" },
+          stock: 5,
+        },
+      ],
+    });
+    const customer = await shop.customer();
+    await customer.client.cart.addItem.mutate({ variantId: eur[0]!, quantity: 2 });
+    const guestCart = await guest().cart.addItem.mutate({ variantId: usd.variants[0]!.id, quantity: 1 });
+
+    const login = await guest(guestCart.token!).auth.login.mutate({
+      email: customer.email,
+      password: customer.password,
+    });
+    expect(login.cartMerge).toEqual({
+      merged: 0,
+      leftOut: [
+        {
+          variantId: usd.variants[0]!.id,
+          title: "Imported Thing",
+          quantity: 1,
+          kept: 0,
+          reason: "other_currency",
+          message: "Imported Thing is priced in USD and your cart is in EUR",
+        },
+      ],
+    });
+    const cart = await customer.client.cart.get.query();
+    expect(cart.lines.map((l) => [l.variantId, l.unitPrice.currency])).toEqual([[eur[0]!, "EUR"]]);
+    expect(cart.subtotal).toEqual({ amount: 4000, currency: "EUR" });
+
+    const { id: addressId } = await customer.client.user.addresses.add.mutate({
+      name: "Ada",
+      line1: "1 Main St",
+      city: "Berlin",
+      postalCode: "10115",
+      country: "DE",
+    });
+    const order = await customer.client.order.checkout.mutate({
+      idempotencyKey: `merge-${crypto.randomUUID()}`,
+      addressId,
+      paymentMethodId: "pm_card_visa",
+    });
+    expect(order.lines.map((l) => l.variantId)).toEqual([eur[0]!]);
+    expect(order.total.currency).toBe("EUR");
+  });
+
+  it("says nothing about a merge when signing in without a guest cart", async () => {
+    const customer = await shop.customer();
+    const login = await guest().auth.login.mutate({ email: customer.email, password: customer.password });
+    expect(login).not.toHaveProperty("cartMerge");
   });
 
   it("keeps carts apart: a signed-in customer holding someone's guest token still sees only their own cart", async () => {

@@ -8,7 +8,8 @@ import type { ProductApi, VariantInfo } from "../../contracts/product.ts";
 import type { Executor } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
-import { carts, lines } from "./db/schema.ts";
+import { carts, lines, removedPurchases } from "./db/schema.ts";
+import { displayName, planMerge } from "./domain/merge.ts";
 import { priceLines, type TaxRates } from "./domain/pricing.ts";
 
 export const cartModule = migrationsOf("cart", import.meta.dir);
@@ -25,13 +26,12 @@ const variantGone = () =>
 const notInCart = () =>
   new DomainError("NOT_FOUND", "CART.LINE_NOT_FOUND", "that variant is not in the cart");
 
-const displayName = (v: VariantInfo) =>
-  v.variantTitle === "Default" ? v.title : `${v.title} (${v.variantTitle})`;
-
 /** Prices come from the product service on every read; the client never sends one. */
 export interface CartService extends CartApi {
   /** Deletes guest carts untouched for longer than `olderThanMs` (by database time); returns how many. */
   sweepAbandoned(olderThanMs: number): Promise<number>;
+  /** Forgets which orders' purchases were removed from carts, after `olderThanMs`; returns how many. */
+  pruneRemovedPurchases(olderThanMs: number): Promise<number>;
 }
 
 export function createCartService(
@@ -243,31 +243,64 @@ export function createCartService(
 
     async merge(guestToken, userId) {
       const guestId = await findCartId(db.primary, { token: guestToken });
-      if (!guestId) return;
-      const guestLines = await db.primary.select().from(lines).where(eq(lines.cartId, guestId));
+      if (!guestId) return null;
       const { cartId } = await ensureCart({ userId });
-      const stock = new Map(
-        (await deps.product.variants(guestLines.map((l) => l.variantId))).map((v) => [v.id, v.stock]),
+      const [guest, held] = await Promise.all([
+        db.primary.select().from(lines).where(eq(lines.cartId, guestId)),
+        db.primary.select().from(lines).where(eq(lines.cartId, cartId)),
+      ]);
+      const variants = new Map(
+        (await deps.product.variants([...new Set([...guest, ...held].map((l) => l.variantId))])).map((v) => [
+          v.id,
+          v,
+        ]),
       );
+      const { additions, leftOut } = planMerge({ held, guest, variants, maxLines: MAX_LINES });
       await db.primary.transaction(async (tx) => {
-        for (const line of guestLines) {
-          const available = stock.get(line.variantId) ?? 0;
-          if (available === 0) continue;
+        for (const line of additions) {
           await tx
             .insert(lines)
-            .values({
-              cartId,
-              variantId: line.variantId,
-              quantity: Math.min(line.quantity, available),
-              addedAt: line.addedAt,
-            })
+            .values({ cartId, variantId: line.variantId, quantity: line.add, addedAt: line.addedAt })
             .onConflictDoUpdate({
               target: [lines.cartId, lines.variantId],
-              set: { quantity: sql`least(${lines.quantity} + excluded.quantity, ${available}::int)` },
+              // The cap again, in case the line grew since it was read.
+              set: { quantity: sql`least(${lines.quantity} + excluded.quantity, ${line.stock}::int)` },
             });
         }
         await tx.delete(carts).where(eq(carts.id, guestId));
       });
+      if (additions.length) await touch(cartId);
+      return { merged: additions.length, leftOut };
+    },
+
+    async removePurchased(userId, { orderId, lines: bought }) {
+      // One statement: claiming the order id and changing the lines commit together, so a repeat (a
+      // recovery after a crash) finds the claim and changes nothing.
+      await db.primary.execute(sql`
+        with claimed as (
+          insert into ${removedPurchases} (order_id) values (${orderId}) on conflict do nothing returning order_id
+        ), cart as (
+          select c.id from ${carts} c, claimed where c.user_id = ${userId}
+        ), bought as (
+          select * from unnest(${sql.param(bought.map((l) => l.variantId))}::uuid[], ${sql.param(bought.map((l) => l.quantity))}::int[]) as b(variant_id, quantity)
+        ), gone as (
+          delete from ${lines} l using cart, bought b
+          where l.cart_id = cart.id and l.variant_id = b.variant_id and l.quantity <= b.quantity
+          returning 1
+        ), fewer as (
+          update ${lines} l set quantity = l.quantity - b.quantity from cart, bought b
+          where l.cart_id = cart.id and l.variant_id = b.variant_id and l.quantity > b.quantity
+          returning 1
+        )
+        select 1`);
+    },
+
+    async pruneRemovedPurchases(olderThanMs) {
+      const pruned = await db.primary
+        .delete(removedPurchases)
+        .where(sql`${removedPurchases.removedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`)
+        .returning({ orderId: removedPurchases.orderId });
+      return pruned.length;
     },
   };
 }

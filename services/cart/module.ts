@@ -60,6 +60,11 @@ export const cartModule = {
       api: cart,
       jobs: [
         {
+          name: "forget old records of purchases taken out of carts",
+          everyMs: HOUR,
+          run: () => cart.pruneRemovedPurchases(GUEST_CART_RETENTION_MS),
+        },
+        {
           name: "delete abandoned guest carts",
           everyMs: HOUR,
           run: () => cart.sweepAbandoned(GUEST_CART_RETENTION_MS),

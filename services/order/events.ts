@@ -5,7 +5,7 @@ import type { LineRow, OrderRow } from "./store.ts";
 
 type OrderEventName = Extract<
   EventName,
-  "order.paid@1" | "order.payment_failed@1" | "order.cancelled@1" | "order.fulfilled@1"
+  "order.paid@1" | "order.payment_failed@1" | "order.cancelled@1" | "order.fulfilled@1" | "order.refunded@1"
 >;
 
 /** An order event carrying what an e-mail needs (number, customer, lines, total), so consumers need not call back. */

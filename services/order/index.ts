@@ -10,8 +10,9 @@ import type { UserApi } from "../../contracts/user.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { orderLines, orders, outbox } from "./db/schema.ts";
-import { inFlight } from "./domain/order.ts";
+import { checkCustomerCanCancel, inFlight } from "./domain/order.ts";
 import { orderEvent } from "./events.ts";
+import { CONSUMER, logPoison, paymentEventHandler } from "./payment-events.ts";
 import { type FaultHook, placeOrderSaga } from "./saga/place-order.ts";
 import {
   findOrder,
@@ -25,13 +26,13 @@ import {
 } from "./store.ts";
 
 export const orderModule = migrationsOf("order", import.meta.dir);
-export { outbox as orderOutbox } from "./db/schema.ts";
+export { inbox as orderInbox, outbox as orderOutbox } from "./db/schema.ts";
 
 /** The calls the order service makes on others; in the cluster each one crosses a process. */
 export type OrderDeps = {
-  cart: Pick<CartApi, "get" | "clear">;
+  cart: Pick<CartApi, "get" | "removePurchased">;
   product: Pick<ProductApi, "reserve" | "commitReservation" | "releaseReservation" | "reservationState">;
-  payment: Pick<PaymentApi, "charge" | "refund" | "find">;
+  payment: Pick<PaymentApi, "checkMethod" | "charge" | "refund" | "find">;
   user: Pick<UserApi, "getAddress">;
   faults?: FaultHook;
 };
@@ -147,6 +148,8 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     const hash = requestHash(input);
     const existing = await findByKey(customer.userId, input.idempotencyKey);
     if (existing) return replay(existing, hash);
+    // Before anything is written or held: a method that cannot pay must not hold stock (ADR 020).
+    await deps.payment.checkMethod(input.paymentMethodId);
 
     const address = await shippingAddressFor(customer.userId, input);
     const cart = await deps.cart.get(
@@ -257,6 +260,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
           "this order's checkout is still running; try again in a moment",
         );
       }
+      checkCustomerCanCancel(row.status);
       const reason = "cancelled by the customer";
       const cancelled = await setStatus(db, row, "cancelled", {
         reason,
@@ -264,7 +268,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
         events: [orderEvent(clock, row, await linesOf(db.primary, row.id), "order.cancelled@1", { reason })],
       });
       ports.eventsCommitted(outbox);
-      return view(await saga.refundCancelled(cancelled));
+      return view(await saga.advance(cancelled));
     },
 
     async fulfil(orderId) {
@@ -280,6 +284,12 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
 
   return {
     api,
+    /** Payment events (a late success, a refund from the provider's dashboard) that move orders (ADR 021). */
+    consumer: {
+      consumer: CONSUMER,
+      handle: paymentEventHandler({ db, log, saga }),
+      onPoison: logPoison(log),
+    },
     /**
      * Finishes or compensates every saga a crash left behind. `everything` also takes orders whose
      * lease has not run out: right for the embedded shape at start-up, where no other process can
@@ -291,7 +301,13 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
         .set({ sagaLeaseUntil: leaseFromNow })
         .where(
           and(
-            or(inArray(orders.status, [...inFlight]), eq(orders.refundDue, true)),
+            or(
+              inArray(orders.status, [...inFlight]),
+              eq(orders.refundDue, true),
+              eq(orders.cartClearDue, true),
+              eq(orders.paymentCheckDue, true),
+              eq(orders.restockDue, true),
+            ),
             everything ? undefined : lt(orders.sagaLeaseUntil, sql`now()`),
           ),
         )

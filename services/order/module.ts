@@ -3,7 +3,7 @@ import { MINUTE, SECOND } from "../../platform/clock.ts";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
 import { orderRouter } from "../../routers/order.ts";
-import { outbox } from "./db/schema.ts";
+import { inbox, outbox } from "./db/schema.ts";
 import { createOrderService, orderModule as migrations, type OrderDeps } from "./index.ts";
 import { type FaultHook, sagaPoints } from "./saga/place-order.ts";
 
@@ -29,7 +29,7 @@ export const orderModule = {
   name: "order",
   migrations: migrations.migrations,
   outboxes: [outbox],
-  inboxes: [],
+  inboxes: [inbox],
   config: orderConfig,
   calls: ["cart", "product", "payment", "user"],
   router: orderRouter,
@@ -41,6 +41,7 @@ export const orderModule = {
     );
     return {
       api: orders.api,
+      consumers: [orders.consumer],
       jobs: [
         {
           name: "recover interrupted checkouts",

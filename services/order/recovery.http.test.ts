@@ -12,6 +12,7 @@ const expected: Record<SagaPoint, { card: string; status: OrderStatus; sold: num
   "after-reserve": { card: "pm_card_visa", status: "paid", sold: 1, charges: 1 },
   "after-charge": { card: "pm_card_visa", status: "paid", sold: 1, charges: 1 },
   "after-confirm-stock": { card: "pm_card_visa", status: "paid", sold: 1, charges: 1 },
+  "after-paid": { card: "pm_card_visa", status: "paid", sold: 1, charges: 1 },
   "after-release": { card: "pm_card_chargeDeclined", status: "payment_failed", sold: 0, charges: 1 },
 };
 
@@ -49,6 +50,9 @@ describe("a checkout interrupted by a crash", () => {
         expect(order!.status).toBe(outcome.status);
         const ledger = await stockLedger(restarted, variantId);
         expect(ledger).toEqual({ stock: 3 - outcome.sold, held: 0, sold: outcome.sold });
+        // What was bought leaves the cart; a failed payment leaves it as it was.
+        const cart = await restarted.client(buyer.token).cart.get.query();
+        expect(cart.itemCount).toBe(outcome.status === "paid" ? 0 : 1);
         const { charges } = await simulatedLedger(restarted.db);
         expect(charges.filter((c) => c.idempotencyKey === `charge:${order!.id}`)).toHaveLength(
           outcome.charges,
@@ -67,6 +71,50 @@ describe("a checkout interrupted by a crash", () => {
       }
     });
   }
+
+  it("takes only what was bought out of the cart when the crash came between paid and clearing it", async () => {
+    let crashed = false;
+    const shop = await startTestShop({
+      overrides: {
+        faults: (at) => {
+          if (at === "after-paid" && !crashed) {
+            crashed = true;
+            throw new Error("simulated crash after-paid");
+          }
+        },
+      },
+    });
+    const { variantIds } = await stockedProduct(shop, [5, 5]);
+    const [bought, other] = variantIds as [string, string];
+    const buyer = await readyBuyer(shop, bought, 2);
+    await expect(
+      buyer.client.order.checkout.mutate({
+        idempotencyKey: "crash-cart-1",
+        addressId: buyer.addressId,
+        paymentMethodId: "pm_card_visa",
+      }),
+    ).rejects.toThrow();
+    const [order] = (await buyer.client.order.list.query()).items;
+    expect(order!.status).toBe("paid");
+    expect((await buyer.client.cart.get.query()).itemCount).toBe(2); // the gap: paid, cart still full
+    // The customer goes on shopping before the shop notices.
+    await buyer.client.cart.addItem.mutate({ variantId: bought, quantity: 1 });
+    await buyer.client.cart.addItem.mutate({ variantId: other, quantity: 1 });
+
+    const restarted = await shop.restart();
+    try {
+      const cart = await restarted.client(buyer.token).cart.get.query();
+      expect(cart.lines.map((l) => [l.variantId, l.quantity])).toEqual([
+        [bought, 1],
+        [other, 1],
+      ]);
+      // Recovery again (the next sweep, another restart) takes nothing more.
+      await restarted.shop.runJobs({ atStart: true });
+      expect((await restarted.client(buyer.token).cart.get.query()).itemCount).toBe(2);
+    } finally {
+      await restarted.stop();
+    }
+  });
 
   it("gives the stock back when a reservation expires and cancels the unpaid order without charging", async () => {
     let crashed = false;

@@ -75,6 +75,12 @@ export async function linesOf(ex: Executor, orderId: string) {
   return ex.select().from(orderLines).where(eq(orderLines.orderId, orderId));
 }
 
+/** The saga's to-do flags on an order (see the schema): set with a status change or on their own. */
+export type OrderFlags = Partial<
+  Pick<OrderRow, "refundDue" | "cartClearDue" | "paymentCheckDue" | "restockDue">
+>;
+export type OrderChanges = OrderFlags & { reason?: string | null; events?: readonly EventEnvelope[] };
+
 /**
  * Moves an order to `to` if the domain allows it and nobody moved it meanwhile (the update is
  * conditional on the status we read), writing its events to the outbox in the same transaction.
@@ -83,27 +89,41 @@ export async function setStatus(
   db: Database,
   order: OrderRow,
   to: OrderStatus,
-  changes: { reason?: string | null; refundDue?: boolean; events?: readonly EventEnvelope[] } = {},
+  changes: OrderChanges = {},
 ): Promise<OrderRow> {
   move(order.status, to);
+  return update(db, order, to, changes);
+}
+
+/**
+ * Changes an order's flags (and reason) without moving it, if its status is still the one we read.
+ * @example await setFlags(db, order, { cartClearDue: false });
+ */
+export function setFlags(db: Database, order: OrderRow, changes: OrderChanges): Promise<OrderRow> {
+  return update(db, order, order.status, changes);
+}
+
+function update(db: Database, order: OrderRow, to: OrderStatus, changes: OrderChanges) {
+  const { reason, events = [], ...flags } = changes;
   return db.primary.transaction(async (tx) => {
     const [updated] = await tx
       .update(orders)
       .set({
         status: to,
-        updatedAt: sql`now()`,
+        // What a customer can see changed; the saga's own to-do flags are not news.
+        ...((to !== order.status || reason !== undefined) && { updatedAt: sql`now()` }),
         sagaLeaseUntil: leaseFromNow,
-        ...(changes.reason !== undefined && { statusReason: changes.reason }),
-        ...(changes.refundDue !== undefined && { refundDue: changes.refundDue }),
+        ...(reason !== undefined && { statusReason: reason }),
+        ...flags,
       })
       .where(and(eq(orders.id, order.id), eq(orders.status, order.status)))
       .returning();
     if (!updated) {
       const current = await findOrder(tx, order.id);
-      move(current?.status ?? order.status, to); // throws the precise conflict
+      if (to !== order.status) move(current?.status ?? order.status, to); // throws the precise conflict
       throw new Error(`order ${order.id} changed while moving to ${to}`);
     }
-    await appendToOutbox(tx, outbox, changes.events ?? []);
+    await appendToOutbox(tx, outbox, events);
     return updated;
   });
 }

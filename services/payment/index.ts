@@ -21,17 +21,25 @@ import {
   toDeclineCode,
 } from "./domain/payment.ts";
 import type { PaymentProvider } from "./provider.ts";
+import { type ProviderEvent, type ProviderEventOutcome, providerEventApplier } from "./provider-events.ts";
 import { simulatedProvider } from "./simulated-provider.ts";
 import { stripeProvider } from "./stripe-provider.ts";
 
 export const paymentModule = migrationsOf("payment", import.meta.dir);
 export { outbox as paymentOutbox } from "./db/schema.ts";
 export type { PaymentProvider } from "./provider.ts";
+export type { ProviderEvent } from "./provider-events.ts";
 export { simulatedLedger, simulatedProvider } from "./simulated-provider.ts";
 export { stripeProvider } from "./stripe-provider.ts";
 export { mountStripeWebhook } from "./webhook.ts";
 
 type Payment = typeof payments.$inferSelect;
+
+/** The payment service: the API the saga calls, and the entry for what the provider reports itself. */
+export interface PaymentService extends PaymentApi {
+  /** Applies a provider event (a verified webhook) once per event id; see provider-events.ts. */
+  applyProviderEvent(event: ProviderEvent): Promise<ProviderEventOutcome>;
+}
 
 /** Rows hold currencies the contract validated on the way in. */
 const money = (amount: number, currency: string): Money => ({ amount, currency: currency as Currency });
@@ -63,7 +71,7 @@ export function paymentProviderFrom(
 export function createPaymentService(
   ports: ServicePorts,
   { provider }: { provider: PaymentProvider },
-): PaymentApi {
+): PaymentService {
   const { db, clock } = ports;
 
   const load = async (orderId: string) =>
@@ -138,7 +146,19 @@ export function createPaymentService(
     return result;
   }
 
+  const parseMethod = (paymentMethodId: string) => {
+    const method = PaymentMethodId.safeParse(paymentMethodId);
+    if (!method.success) throw paymentErrors.invalidMethod(method.error.issues[0]?.message ?? "invalid");
+    return method.data;
+  };
+
   return {
+    applyProviderEvent: providerEventApplier(ports),
+
+    async checkMethod(paymentMethodId) {
+      await provider.checkMethod(parseMethod(paymentMethodId));
+    },
+
     async charge(input) {
       if (!Id.safeParse(input.orderId).success) {
         throw new DomainError("BAD_REQUEST", "PAYMENT.INVALID_ORDER", "orderId: expected a UUID");
@@ -147,8 +167,7 @@ export function createPaymentService(
         throw new DomainError("BAD_REQUEST", "PAYMENT.INVALID_CUSTOMER", "customer.userId: expected a UUID");
       }
       checkChargeAmount(input.amount.amount);
-      const method = PaymentMethodId.safeParse(input.paymentMethodId);
-      if (!method.success) throw paymentErrors.invalidMethod(method.error.issues[0]?.message ?? "invalid");
+      parseMethod(input.paymentMethodId);
 
       const { payment, mine } = await claim(input);
       if (!mine) checkSameCharge(payment, input.amount);

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { paymentInternal } from "../../contracts/payment.internal.ts";
-
 import type { ServiceModule } from "../../platform/module.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { paymentRouter } from "../../routers/payment.ts";
@@ -9,6 +8,7 @@ import {
   createPaymentService,
   paymentModule as migrations,
   mountStripeWebhook,
+  type PaymentProvider,
   paymentProviderFrom,
 } from "./index.ts";
 
@@ -35,6 +35,9 @@ export const paymentConfig = z
       });
   });
 
+/** Test knob: wraps the configured provider (tests make it fail in ways the real ones rarely do). */
+type PaymentDeps = { wrapProvider?: (configured: PaymentProvider) => PaymentProvider };
+
 /** Charges and refunds through a provider (simulated, or Stripe), and Stripe's webhook. */
 export const paymentModule = {
   name: "payment",
@@ -45,19 +48,20 @@ export const paymentModule = {
   calls: [],
   router: paymentRouter,
   internalRouter: (api) => internalRouter(paymentInternal, api),
-  create(ports, _deps: Record<string, never>, config) {
-    const api = createPaymentService(ports, { provider: paymentProviderFrom(config, ports) });
+  create(ports, deps: PaymentDeps, config) {
+    const configured = paymentProviderFrom(config, ports);
+    const api = createPaymentService(ports, { provider: deps.wrapProvider?.(configured) ?? configured });
     const secret = config.STRIPE_WEBHOOK_SECRET;
     return {
       api,
       ...(secret && {
-        mount: (app) => mountStripeWebhook(app, { secret, db: ports.db, clock: ports.clock }),
+        mount: (app) => mountStripeWebhook(app, { secret, payments: api, clock: ports.clock }),
       }),
     };
   },
 } satisfies ServiceModule<
   "payment",
   ReturnType<typeof createPaymentService>,
-  Record<string, never>,
+  PaymentDeps,
   z.infer<typeof paymentConfig>
 >;

@@ -36,6 +36,7 @@ const counting = (inner: PaymentProvider) => {
   const calls = { charge: 0, refund: 0 };
   const provider: PaymentProvider = {
     name: inner.name,
+    checkMethod: (id) => inner.checkMethod(id),
     charge: (input) => {
       calls.charge++;
       return inner.charge(input);
@@ -151,6 +152,23 @@ describe("payment service (simulated provider, PGlite)", () => {
       // The order can still be paid with a method that exists.
       const retried = await service().charge({ ...input, paymentMethodId: "pm_card_visa" });
       expect(retried.status).toBe("succeeded");
+    });
+
+    it("checks a payment method without charging: known test ids pass, unknown and malformed ones are refused", async () => {
+      const { provider, calls } = counting(simulatedProvider(db));
+      await service(provider).checkMethod("pm_card_visa");
+      await service(provider).checkMethod("pm_card_chargeDeclined");
+      expect(await failure(service(provider).checkMethod("pm_card_doesNotExist"))).toMatchObject({
+        kind: "BAD_REQUEST",
+        code: "PAYMENT.UNKNOWN_METHOD",
+      });
+      expect((await failure(service(provider).checkMethod("4242424242424242"))).code).toBe(
+        "PAYMENT.INVALID_METHOD",
+      );
+      expect(calls.charge).toBe(0);
+      expect(
+        (await simulatedLedger(db)).charges.filter((c) => c.paymentMethodId === "pm_card_doesNotExist"),
+      ).toEqual([]);
     });
 
     it("refuses card numbers before they reach the provider", async () => {

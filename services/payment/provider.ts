@@ -22,6 +22,11 @@ export type ProviderChargeOutcome =
  */
 export interface PaymentProvider {
   readonly name: string;
+  /**
+   * Refuses (`PAYMENT.UNKNOWN_METHOD`) a payment method the provider knows it cannot charge, without
+   * charging or holding anything. A provider that can only tell by charging lets the id through.
+   */
+  checkMethod(paymentMethodId: string): Promise<void>;
   charge(input: ProviderCharge): Promise<ProviderChargeOutcome>;
   /** Refunds `amount` of the charge `ref`; the same key refunds once. */
   refund(input: { idempotencyKey: string; ref: string; amount: number }): Promise<{ ref: string }>;

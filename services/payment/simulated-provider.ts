@@ -45,6 +45,7 @@ export const DECLINING_TEST_METHODS: Readonly<Record<string, DeclineCode>> = {
 };
 
 const succeeding = new Set<string>(SUCCEEDING_TEST_METHODS);
+const isTestMethod = (id: string) => succeeding.has(id) || Object.hasOwn(DECLINING_TEST_METHODS, id);
 
 const idempotencyMismatch = (key: string) =>
   new DomainError(
@@ -65,10 +66,13 @@ export function simulatedProvider(db: Database): PaymentProvider {
   return {
     name: "simulated",
 
+    async checkMethod(paymentMethodId) {
+      if (!isTestMethod(paymentMethodId)) throw paymentErrors.unknownMethod(paymentMethodId);
+    },
+
     async charge({ idempotencyKey, amount, currency, paymentMethodId }) {
+      if (!isTestMethod(paymentMethodId)) throw paymentErrors.unknownMethod(paymentMethodId);
       const declineCode = DECLINING_TEST_METHODS[paymentMethodId];
-      if (!declineCode && !succeeding.has(paymentMethodId))
-        throw paymentErrors.unknownMethod(paymentMethodId);
       // Insert-or-read keeps concurrent calls with one key to one charge, like Stripe's key store.
       await db.primary
         .insert(simulatedCharges)

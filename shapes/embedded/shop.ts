@@ -3,6 +3,7 @@ import type { RetryPolicy } from "../../platform/bus/port.ts";
 import { env, hostSettings, readConfig, readConfigOrExit, storeSettings } from "../../platform/config.ts";
 import type { AuthOptions } from "../../services/auth/index.ts";
 import type { FaultHook } from "../../services/order/saga/place-order.ts";
+import type { PaymentProvider } from "../../services/payment/index.ts";
 import { type ComposePorts, composeServices } from "../compose.ts";
 import { modules } from "../modules.ts";
 import { mountPages } from "./pages.ts";
@@ -30,6 +31,8 @@ export type ShopOverrides = {
   loginLimits?: AuthOptions["loginLimits"];
   signupLimits?: AuthOptions["signupLimits"];
   faults?: FaultHook;
+  /** Wraps the configured payment provider (tests make it fail in ways the real ones rarely do). */
+  paymentProvider?: (configured: PaymentProvider) => PaymentProvider;
   sendRetry?: RetryPolicy;
   /** Run sweeps, recovery and housekeeping on their intervals (off: only once at start-up). */
   periodicJobs?: boolean;
@@ -54,6 +57,7 @@ export async function createShop(config: ShopConfig, ports: ComposePorts, overri
         ...(overrides.signupLimits && { signupLimits: overrides.signupLimits }),
       },
       ...(overrides.faults && { order: { faults: overrides.faults } }),
+      ...(overrides.paymentProvider && { payment: { wrapProvider: overrides.paymentProvider } }),
       ...(overrides.sendRetry && { notification: { sendRetry: overrides.sendRetry } }),
     },
   });

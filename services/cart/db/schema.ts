@@ -46,3 +46,9 @@ export const lines = cartSchema.table(
     check("lines_quantity_positive", sql`${t.quantity} > 0`),
   ],
 );
+
+/** Orders whose purchase was taken out of their buyer's cart: `removePurchased` acts once per order. */
+export const removedPurchases = cartSchema.table("removed_purchases", {
+  orderId: uuid("order_id").primaryKey(),
+  removedAt: timestamp("removed_at", { withTimezone: true }).notNull().defaultNow(),
+});

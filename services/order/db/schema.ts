@@ -13,6 +13,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import type { OrderStatus, ShippingAddress } from "../../../contracts/order.ts";
+import { inboxTable } from "../../../platform/bus/inbox.ts";
 import { outboxTable } from "../../../platform/bus/outbox.ts";
 
 export const orderSchema = pgSchema("order");
@@ -41,6 +42,12 @@ export const orders = orderSchema.table(
     paymentMethodId: text("payment_method_id").notNull(),
     /** Cancelled after payment and not yet refunded: recovery finishes the refund. */
     refundDue: boolean("refund_due").notNull().default(false),
+    /** Paid, and what it bought is still to be taken out of the customer's cart. */
+    cartClearDue: boolean("cart_clear_due").notNull().default(false),
+    /** The provider changed this order's payment outside a charge (a webhook): reconcile the two. */
+    paymentCheckDue: boolean("payment_check_due").notNull().default(false),
+    /** Refunded at the provider before it shipped: its units are still to go back on the shelf. */
+    restockDue: boolean("restock_due").notNull().default(false),
     /** Whoever runs this order's saga holds it until then; recovery takes over orders whose lease ran out. */
     sagaLeaseUntil: timestamp("saga_lease_until", { withTimezone: true }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
@@ -53,7 +60,9 @@ export const orders = orderSchema.table(
     index("orders_status_newest").on(t.status, t.number.desc()),
     index("orders_unfinished")
       .on(t.sagaLeaseUntil)
-      .where(sql`status in ('pending', 'awaiting_payment') or refund_due`),
+      .where(
+        sql`status in ('pending', 'awaiting_payment') or refund_due or cart_clear_due or payment_check_due or restock_due`,
+      ),
   ],
 );
 
@@ -77,3 +86,6 @@ export const orderLines = orderSchema.table(
 );
 
 export const outbox = outboxTable(orderSchema);
+
+/** Events the order service has acted on (payment events from the provider), by event id. */
+export const inbox = inboxTable(orderSchema);

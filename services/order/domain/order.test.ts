@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { OrderStatus } from "../../../contracts/order.ts";
-import { canMove, move, transitions } from "./order.ts";
+import { canMove, checkCustomerCanCancel, move, transitions } from "./order.ts";
 
 const allowed = new Set([
   "pending→awaiting_payment",
@@ -10,7 +10,11 @@ const allowed = new Set([
   "awaiting_payment→cancelled",
   "paid→fulfilled",
   "paid→cancelled",
+  "paid→refunded",
   "cancelled→refunded",
+  "fulfilled→refunded",
+  "payment_failed→paid",
+  "payment_failed→cancelled",
 ]);
 
 describe("order status", () => {
@@ -30,14 +34,25 @@ describe("order status", () => {
 
   it("names both states when it refuses", () => {
     expect(() => move("fulfilled", "cancelled")).toThrow("cannot cancel an order that is fulfilled");
-    expect(() => move("payment_failed", "paid")).toThrow(
-      "cannot mark as paid an order that is payment failed",
-    );
+    expect(() => move("refunded", "paid")).toThrow("cannot mark as paid an order that is refunded");
   });
 
-  it("treats final states as final", () => {
-    for (const final of ["fulfilled", "payment_failed", "refunded"] as const) {
-      expect(OrderStatus.options.some((to) => canMove(final, to))).toBe(false);
+  it("treats refunded as final", () => {
+    expect(OrderStatus.options.some((to) => canMove("refunded", to))).toBe(false);
+  });
+
+  it("lets the provider's word move a failed or shipped order only towards paid or refunded", () => {
+    expect(transitions.payment_failed).toEqual(["paid", "cancelled"]);
+    expect(transitions.fulfilled).toEqual(["refunded"]);
+  });
+
+  it("lets a customer cancel only a paid order", () => {
+    expect(() => checkCustomerCanCancel("paid")).not.toThrow();
+    for (const status of OrderStatus.options.filter((s) => s !== "paid")) {
+      expect(() => checkCustomerCanCancel(status)).toThrow(/^cannot cancel an order that is /);
     }
+    expect(() => checkCustomerCanCancel("payment_failed")).toThrow(
+      "cannot cancel an order that is payment failed",
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   checkSameCharge,
   DECLINE_MESSAGES,
   type PaymentState,
+  providerChangeEvent,
   toDeclineCode,
   webhookTransition,
 } from "./payment.ts";
@@ -71,5 +72,14 @@ describe("payment rules", () => {
     expect(webhookTransition("charge.refunded", "succeeded")).toBe("refunded");
     expect(webhookTransition("charge.refunded", "pending")).toBeNull();
     expect(webhookTransition("customer.created", "pending")).toBeNull();
+    expect(webhookTransition("constructor", "pending")).toBeNull();
+    expect(webhookTransition("__proto__", "pending")).toBeNull();
+  });
+
+  it("tells the order about money the provider took or gave back on its own, and nothing else", () => {
+    expect(providerChangeEvent("succeeded")).toBe("payment.succeeded_at_provider@1");
+    expect(providerChangeEvent("refunded")).toBe("payment.refunded_at_provider@1");
+    expect(providerChangeEvent("declined")).toBeNull();
+    expect(providerChangeEvent("pending")).toBeNull();
   });
 });

@@ -100,13 +100,27 @@ const webhookTransitions: Record<string, { to: PaymentStatus; from: readonly Pay
   "charge.refunded": { to: "refunded", from: ["succeeded"] },
 };
 
+/** The provider event types that can move a payment; every other type is acknowledged and ignored. */
+export const handledWebhookEvents: ReadonlySet<string> = new Set(Object.keys(webhookTransitions));
+
 /**
  * The status a provider event moves a payment to, or null when it does not apply (an unrelated event,
  * or one that arrives after the payment already moved on — events are not delivered in order).
  */
 export function webhookTransition(eventType: string, status: PaymentStatus): PaymentStatus | null {
-  const transition = webhookTransitions[eventType];
-  return transition?.from.includes(status) ? transition.to : null;
+  if (!handledWebhookEvents.has(eventType)) return null;
+  const transition = webhookTransitions[eventType]!;
+  return transition.from.includes(status) ? transition.to : null;
 }
 
-export const handledWebhookEvents = Object.keys(webhookTransitions);
+/**
+ * The event that tells the order about a change the provider made on its own (ADR 021): money that
+ * arrived, or money that went back. A late decline changes nothing for the order, so it says nothing.
+ */
+export function providerChangeEvent(
+  to: PaymentStatus,
+): "payment.succeeded_at_provider@1" | "payment.refunded_at_provider@1" | null {
+  if (to === "succeeded") return "payment.succeeded_at_provider@1";
+  if (to === "refunded") return "payment.refunded_at_provider@1";
+  return null;
+}
