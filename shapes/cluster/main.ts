@@ -4,15 +4,15 @@
  * everything it started.
  */
 import { z } from "zod";
-import { loadConfigOrExit } from "../../platform/config.ts";
+import { env, readConfigOrExit } from "../../platform/config.ts";
 import { startCluster } from "./cluster.ts";
 
-const config = loadConfigOrExit(
+const config = readConfigOrExit([
   z.object({
-    PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+    PORT: env.int(1, 65535).default(8080),
     FASTR_CLUSTER_DIR: z.string().min(1).default(".fastr/cluster"),
   }),
-);
+]);
 
 const say = (line: string) => console.log(`fastr cluster: ${line}`);
 let cluster: Awaited<ReturnType<typeof startCluster>>;
