@@ -9,6 +9,13 @@ const int = (min: number, max: number) =>
     .int({ message: "expected a whole number" })
     .min(min, { message: `expected at least ${min}` })
     .max(max, { message: `expected at most ${max}` });
+/** `true`/`false` or a number of proxy hops: how many proxies you run in front of fastr. */
+const proxyHops = z
+  .string()
+  .regex(/^(true|false|yes|no|\d{1,2})$/, {
+    message: "expected false, true (one proxy) or the number of proxies in front of fastr (e.g. 2)",
+  })
+  .transform((v) => (["true", "yes"].includes(v) ? 1 : ["false", "no"].includes(v) ? 0 : Number(v)));
 const url = (protocols: RegExp, example: string) =>
   z.url({ protocol: protocols, message: `expected a URL like ${example}` });
 
@@ -31,9 +38,15 @@ const EnvSchema = z
           .filter(Boolean),
       )
       .pipe(z.array(url(/^https?$/, "https://shop.example.com"))),
-    TRUST_PROXY: bool.default(false),
+    /**
+     * Proxies you run in front of fastr (0: none). Each appends the address it saw to X-Forwarded-For,
+     * so the client is the entry this many places from the right; anything further left is hearsay.
+     */
+    TRUST_PROXY: proxyHops.default(0),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+    /** Procedure calls one batched request may carry; the typed client splits its batches to fit 10. */
+    MAX_BATCH_SIZE: int(1, 1000).default(10),
     SESSION_TTL_DAYS: int(1, 365).default(30),
     SESSION_MAX_AGE_DAYS: int(1, 3650).default(90),
     CACHE_TTL_SECONDS: int(1, 86_400).default(300),

@@ -33,5 +33,10 @@ export function mountPages(app: Hono<HostEnv>) {
   });
 }
 
+/** Product images may be shown by a storefront on another origin, so they are not same-origin only. */
 const svg = (c: Context<HostEnv>, body: string) =>
-  c.body(body, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400" });
+  c.body(body, 200, {
+    "Content-Type": "image/svg+xml",
+    "Cache-Control": "public, max-age=86400",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+  });

@@ -116,16 +116,15 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
   });
   const services = { auth, user, product, cart, order: orders.api, payment, notification: notifications.api };
 
+  const allowedOrigins = [...config.ALLOWED_ORIGINS, ...(config.PUBLIC_URL ? [config.PUBLIC_URL] : [])];
   const host = createHost({
     routers: serviceRouters,
-    createContext: createContextFactory({
-      services,
-      allowedOrigins: [...config.ALLOWED_ORIGINS, ...(config.PUBLIC_URL ? [config.PUBLIC_URL] : [])],
-      trustProxy: config.TRUST_PROXY,
-    }),
+    createContext: createContextFactory({ services, allowedOrigins }),
     log,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxBatchSize: config.MAX_BATCH_SIZE,
     trustProxy: config.TRUST_PROXY,
+    corsOrigins: allowedOrigins,
     ready: async () => {
       await Promise.all([db.ping(), cache.ping()]);
     },
