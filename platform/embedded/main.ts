@@ -6,7 +6,7 @@ import { memoryCache } from "../cache/memory.ts";
 import { systemClock } from "../clock.ts";
 import { loadConfigOrExit } from "../config.ts";
 import { openPglite } from "../db/pglite.ts";
-import { serve } from "../http/serve.ts";
+import { assertCanListenOrExit, serveOrExit } from "../http/serve.ts";
 import { createLogger } from "../log.ts";
 import { createShop } from "./shop.ts";
 
@@ -14,6 +14,7 @@ const started = performance.now();
 const elapsed = () => `${Math.round(performance.now() - started)} ms`;
 
 const config = loadConfigOrExit();
+assertCanListenOrExit(config.HOST, config.PORT); // a taken port fails now, not after opening the database
 
 const log = createLogger(config.LOG_LEVEL);
 const dataDir = join(config.FASTR_DATA_DIR, "pgdata");
@@ -36,7 +37,7 @@ if (config.SEED_CATALOG) {
   }
 }
 
-const { url } = serve(shop.host, {
+const { url } = await serveOrExit(shop.host, {
   hostname: config.HOST,
   port: config.PORT,
   graceMs: config.SHUTDOWN_GRACE_MS,
