@@ -31,6 +31,16 @@ describe("configuration", () => {
     expect(message).toContain("README.md");
   });
 
+  it("reads TRUST_PROXY as a number of proxy hops: false is none, true is one", () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+    expect(() => loadConfig({ TRUST_PROXY: "sometimes" })).toThrow(
+      'TRUST_PROXY: expected false, true (one proxy) or the number of proxies in front of fastr (e.g. 2), got "sometimes"',
+    );
+  });
+
   it("needs a Stripe key when the Stripe provider is chosen", () => {
     expect(() => loadConfig({ PAYMENT_PROVIDER: "stripe" })).toThrow(
       "STRIPE_SECRET_KEY: is required when PAYMENT_PROVIDER=stripe",
@@ -46,7 +56,7 @@ describe("configuration", () => {
       ALLOWED_ORIGINS: "https://a.example, https://b.example",
       MAX_BODY_BYTES: "4096",
     });
-    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.TRUST_PROXY).toBe(1);
     expect(config.ALLOWED_ORIGINS).toEqual(["https://a.example", "https://b.example"]);
     expect(config.MAX_BODY_BYTES).toBe(4096);
   });

@@ -48,9 +48,21 @@ export const hostSettings = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PUBLIC_URL: env.url(/^https?$/, "https://shop.example.com").optional(),
   ALLOWED_ORIGINS: env.list(env.url(/^https?$/, "https://shop.example.com")),
-  TRUST_PROXY: env.bool().default(false),
+  /**
+   * Proxies you run in front of fastr (0: none). Each appends the address it saw to X-Forwarded-For,
+   * so the client is the entry this many places from the right; anything further left is hearsay.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|yes|no|\d{1,2})$/, {
+      message: "expected false, true (one proxy) or the number of proxies in front of fastr (e.g. 2)",
+    })
+    .transform((v) => (["true", "yes"].includes(v) ? 1 : ["false", "no"].includes(v) ? 0 : Number(v)))
+    .default(0),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   MAX_BODY_BYTES: env.int(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** Procedure calls one batched request may carry; the typed client splits its batches to fit 10. */
+  MAX_BATCH_SIZE: env.int(1, 1000).default(10),
   SHUTDOWN_GRACE_MS: env.int(0, 120_000).default(10_000),
 });
 export type HostSettings = z.infer<typeof hostSettings>;

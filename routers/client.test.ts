@@ -35,6 +35,21 @@ describe("the client link", () => {
     ]);
   });
 
+  it("splits a page's 25 calls to one service into batches the server accepts", async () => {
+    const sizes: number[] = [];
+    const client = createFastrClient({
+      baseUrl: shop.url,
+      fetch: (input, init) => {
+        const path = new URL(String(input instanceof Request ? input.url : input)).pathname;
+        sizes.push(path.slice(path.lastIndexOf("/") + 1).split(",").length);
+        return fetch(input, init);
+      },
+    });
+    const answers = await Promise.all(Array.from({ length: 25 }, () => client.product.categories.query()));
+    expect(answers).toHaveLength(25);
+    expect(sizes.sort()).toEqual([10, 10, 5]);
+  });
+
   it("reaches nested procedures by their dotted path", async () => {
     const { token } = await shop.customer();
     const res = await shop.fetch("/api/user/trpc/addresses.list", {

@@ -10,6 +10,8 @@ export type ServiceLinkOptions = {
   baseUrl: string;
   headers?: HTTPHeaders | (() => HTTPHeaders | Promise<HTTPHeaders>);
   fetch?: FetchLike;
+  /** Calls per batched request; the server refuses more than its MAX_BATCH_SIZE (default 10). */
+  maxBatchSize?: number;
 };
 
 /**
@@ -28,6 +30,7 @@ export function serviceLink<TRouter extends AnyRouter>(options: ServiceLinkOptio
           url: `${options.baseUrl}/api/${service}/trpc`,
           transformer: superjson,
           headers: options.headers ?? {},
+          maxItems: options.maxBatchSize ?? 10,
           ...(options.fetch && { fetch: options.fetch }),
         })(runtime);
         perService.set(service, link);

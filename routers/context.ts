@@ -25,7 +25,7 @@ export type CookieOptions = { maxAgeSeconds: number };
 /** Everything a procedure knows about the request it serves. */
 export type Context = {
   requestId: string;
-  /** The client address (from X-Forwarded-For only when TRUST_PROXY is on). */
+  /** The client address (the socket's, or what your own proxy saw when TRUST_PROXY names it). */
   ip: string;
   services: Services;
   /** Whether the Origin header names this site or an allowed origin (CSRF defence for cookie auth). */
@@ -65,21 +65,19 @@ export type ContextOptions = {
   services: Services;
   /** Origins besides the request's own host that may send cookie-authenticated mutations. */
   allowedOrigins: readonly string[];
-  /** Honour X-Forwarded-Proto/Host (behind a proxy you run). */
-  trustProxy: boolean;
 };
+
+/** What the host learnt about the request: its id, and the client, scheme and host (proxies resolved). */
+export type RequestMeta = { requestId: string; ip: string; protocol: "http" | "https"; host: string };
 
 /**
  * Builds the per-request context: reads the session credential, resolves it lazily (once), and
  * re-sends the cookie when the session's expiry slid forward.
  */
 export function createContextFactory(options: ContextOptions) {
-  return (req: Request, resHeaders: Headers, meta: { requestId: string; ip: string }): Context => {
+  return (req: Request, resHeaders: Headers, meta: RequestMeta): Context => {
     const headers = req.headers;
-    const url = new URL(req.url);
-    const forwardedProto = options.trustProxy ? headers.get("x-forwarded-proto") : null;
-    const secure = (forwardedProto ?? url.protocol.replace(":", "")) === "https";
-    const host = (options.trustProxy && headers.get("x-forwarded-host")) || headers.get("host") || url.host;
+    const secure = meta.protocol === "https";
 
     const setCookie = (name: string, value: string, { maxAgeSeconds }: CookieOptions) => {
       const parts = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAgeSeconds}`];
@@ -120,7 +118,7 @@ export function createContextFactory(options: ContextOptions) {
       requestId: meta.requestId,
       ip: meta.ip,
       services: options.services,
-      originAllowed: isOriginAllowed(headers.get("origin"), host, options.allowedOrigins),
+      originAllowed: isOriginAllowed(headers.get("origin"), meta.host, options.allowedOrigins),
       session,
       setCookie,
       cartToken,

@@ -1,8 +1,9 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { z } from "zod";
 import { DomainError } from "../contracts/errors.ts";
+import { currentRequestId } from "../platform/http/request-scope.ts";
 import type { Context } from "./context.ts";
+import { transformer, UndecodableInputError } from "./transformer.ts";
 
 const describeIssues = (issues: readonly z.core.$ZodIssue[]) =>
   issues
@@ -10,13 +11,31 @@ const describeIssues = (issues: readonly z.core.$ZodIssue[]) =>
     .map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`)
     .join("; ");
 
+/**
+ * What to tell a person whose input tRPC could not even decode. tRPC wraps whatever JSON.parse or
+ * superjson threw in a BAD_REQUEST that repeats the raw message ("JSON Parse error: Expected '}'",
+ * "Maximum call stack size exceeded."); those are the engine talking, not the shop.
+ */
+function undecodableInput(error: TRPCError): string | null {
+  const cause = error.cause;
+  if (error.code !== "BAD_REQUEST" || !(cause instanceof Error) || cause instanceof DomainError) return null;
+  if (error.message !== cause.message) return null; // a message someone chose on purpose
+  if (cause instanceof UndecodableInputError) return cause.message;
+  if (cause instanceof SyntaxError) return "the input is not valid JSON";
+  if (cause instanceof RangeError) return "the input is nested too deeply to read";
+  return 'the input could not be decoded: send {"json": <input>} as superjson writes it';
+}
+
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   isDev: false,
+  // Label streamed (httpBatchStreamLink) answers for what they are, so no cache mistakes them for JSON.
+  jsonl: { contentType: "application/jsonl" },
   /** The one place errors become wire shapes: readable message, tRPC code, request id, never a stack. */
-  errorFormatter({ shape, error, ctx }) {
+  errorFormatter({ shape, error, ctx, type }) {
     const { stack: _stack, ...data } = shape.data;
-    const requestId = ctx?.requestId ?? "unknown";
+    // Errors raised while tRPC reads the request come before any context; the host still knows the id.
+    const requestId = ctx?.requestId ?? currentRequestId() ?? "unknown";
     const cause = error.cause;
     if (cause instanceof z.ZodError) {
       return {
@@ -25,12 +44,22 @@ const t = initTRPC.context<Context>().create({
         data: { ...data, requestId, zodIssues: cause.issues },
       };
     }
+    // tRPC raises PARSE_ERROR only for a `connectionParams` query parameter that is not JSON.
     if (error.code === "PARSE_ERROR") {
       return {
         ...shape,
         code: -32600,
-        message: "the request body is not valid JSON",
+        message: "the connectionParams query parameter must be a JSON object of strings",
         data: { ...data, code: "BAD_REQUEST" as const, requestId },
+      };
+    }
+    const unreadable = undecodableInput(error);
+    if (unreadable) return { ...shape, message: unreadable, data: { ...data, requestId } };
+    if (error.code === "METHOD_NOT_SUPPORTED" && type === "mutation") {
+      return {
+        ...shape,
+        message: `${data.path} is a mutation: send it with POST`,
+        data: { ...data, requestId },
       };
     }
     if (error.code === "INTERNAL_SERVER_ERROR") {

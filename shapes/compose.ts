@@ -101,16 +101,15 @@ export async function composeServices(
 
   const cached = [...instances.values()].find((i) => i.cachedQueries)?.cachedQueries;
   const config = options.config;
+  const allowedOrigins = [...config.ALLOWED_ORIGINS, ...(config.PUBLIC_URL ? [config.PUBLIC_URL] : [])];
   const host = createHost({
     routers: Object.fromEntries(modules.map((m) => [m.name, m.router])) as Record<string, AnyRouter>,
-    createContext: createContextFactory({
-      services,
-      allowedOrigins: [...config.ALLOWED_ORIGINS, ...(config.PUBLIC_URL ? [config.PUBLIC_URL] : [])],
-      trustProxy: config.TRUST_PROXY,
-    }),
+    createContext: createContextFactory({ services, allowedOrigins }),
     log,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxBatchSize: config.MAX_BATCH_SIZE,
     trustProxy: config.TRUST_PROXY,
+    corsOrigins: allowedOrigins,
     ready: options.ready ?? (async () => void (await Promise.all([db.ping(), cache.ping(), limits.ping()]))),
     ...(cached && { responseCache: { cache, ...cached } }),
   });

@@ -6,9 +6,14 @@ import { getConnInfo } from "hono/bun";
 import { secureHeaders } from "hono/secure-headers";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
+import { apiCors } from "./cors.ts";
+import { errorResponse } from "./error-body.ts";
+import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
+import { withRequestId } from "./request-scope.ts";
 import { type ResponseCacheOptions, responseCache } from "./response-cache.ts";
+import { trpcRequestGuard } from "./trpc-request-guard.ts";
 
-export type RequestMeta = { requestId: string; ip: string };
+export type RequestMeta = { requestId: string } & RequestOrigin;
 
 export type HostOptions = {
   /** Each router is served at `/api/<name>/trpc/<procedure>`. */
@@ -16,8 +21,15 @@ export type HostOptions = {
   createContext: (req: Request, resHeaders: Headers, meta: RequestMeta) => unknown;
   log: Logger;
   maxBodyBytes: number;
-  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
-  trustProxy: boolean;
+  /** Procedure calls one batched request may carry (default 10). */
+  maxBatchSize?: number;
+  /**
+   * How many proxies you run in front of the host (`true` = 1): client address, scheme and host are
+   * read from X-Forwarded-* at the position those proxies wrote. 0/false: the socket and Host only.
+   */
+  trustProxy: boolean | number;
+  /** Origins (besides the shop's own) whose scripts may call the API: they get CORS with credentials. */
+  corsOrigins?: readonly string[];
   /** Throws when a dependency is down; /readyz answers 503 then. */
   ready: () => Promise<void>;
   /** Public queries answered from stored responses (see responseCache). */
@@ -28,17 +40,9 @@ export type HostEnv = { Variables: { requestId: string } };
 type Env = HostEnv;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const DEFAULT_MAX_BATCH_SIZE = 10;
 
-/** A tRPC-shaped error body for failures that happen before tRPC sees the request. */
-const errorBody = (code: string, httpStatus: number, message: string, requestId: string) => ({
-  error: { json: { message, code: -32600, data: { code, httpStatus, requestId } } },
-});
-
-function clientAddress(c: Context<Env>, trustProxy: boolean) {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
+function socketAddress(c: Context<Env>) {
   try {
     return getConnInfo(c).remote.address ?? "unknown";
   } catch {
@@ -48,12 +52,15 @@ function clientAddress(c: Context<Env>, trustProxy: boolean) {
 
 /**
  * The Hono app every shape serves: request ids, one JSON log line per request, security headers,
- * a body limit, health and readiness, and each service's tRPC router under `/api/<name>/trpc`.
+ * CORS for configured origins, request rules (methods, JSON bodies, batch size, body limit), health
+ * and readiness, and each service's tRPC router under `/api/<name>/trpc`.
  * @example const host = createHost({ routers: serviceRouters, createContext, log, maxBodyBytes, trustProxy: false, ready });
  *          Bun.serve({ port: 3000, fetch: host.app.fetch });
  */
 export function createHost(options: HostOptions) {
   const app = new Hono<Env>();
+  const proxyHops = Number(options.trustProxy);
+  const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   let draining = false;
 
   app.use(async (c, next) => {
@@ -63,6 +70,9 @@ export function createHost(options: HostOptions) {
     const started = performance.now();
     await next();
     c.header("X-Request-Id", requestId);
+    // While shutting down, every answer closes its connection: a kept-alive connection the server
+    // closes later could carry a request the client already sent.
+    if (draining) c.header("Connection", "close");
     options.log.info("request", {
       requestId,
       method: c.req.method,
@@ -81,23 +91,24 @@ export function createHost(options: HostOptions) {
         scriptSrc: ["'self'"],
         frameAncestors: ["'none'"],
       },
+      // A route that chose its own value (product images: Cross-Origin-Resource-Policy) keeps it.
+      overwrite: false,
     }),
   );
+
+  app.use("/api/*", apiCors(options.corsOrigins ?? []));
+
+  for (const name of Object.keys(options.routers)) {
+    const endpoint = `/api/${name}/trpc`;
+    app.use(`${endpoint}/*`, trpcRequestGuard({ endpoint, maxBatchSize }));
+  }
 
   app.use(
     "/api/*",
     bodyLimit({
       maxSize: options.maxBodyBytes,
       onError: (c) =>
-        c.json(
-          errorBody(
-            "PAYLOAD_TOO_LARGE",
-            413,
-            `request body exceeds ${options.maxBodyBytes} bytes`,
-            c.get("requestId"),
-          ),
-          413,
-        ),
+        errorResponse(c, "PAYLOAD_TOO_LARGE", `request body exceeds ${options.maxBodyBytes} bytes`),
     }),
   );
 
@@ -116,58 +127,66 @@ export function createHost(options: HostOptions) {
 
   for (const [name, router] of Object.entries(options.routers)) {
     const endpoint = `/api/${name}/trpc`;
-    app.all(`${endpoint}/*`, (c) => {
-      const meta = { requestId: c.get("requestId"), ip: clientAddress(c, options.trustProxy) };
-      return fetchRequestHandler({
-        endpoint,
-        req: c.req.raw,
-        router,
-        allowMethodOverride: true,
-        createContext: ({ resHeaders }) => options.createContext(c.req.raw, resHeaders, meta),
-        // A throttled caller learns when to come back, in the header every HTTP client understands.
-        responseMeta: ({ errors }) => {
-          const retryAfter = errors
-            .map(
-              (e) =>
-                (e.cause as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details
-                  ?.retryAfterSeconds,
-            )
-            .find((s): s is number => typeof s === "number");
-          return retryAfter === undefined
-            ? {}
-            : { headers: new Headers({ "retry-after": String(retryAfter) }) };
-        },
-        onError: ({ error, path }) => {
-          if (error.code === "INTERNAL_SERVER_ERROR") {
-            options.log.error("procedure failed", {
-              requestId: meta.requestId,
-              path: `${name}.${path}`,
-              error: error.cause?.stack ?? error.stack,
-            });
-          }
-        },
-      });
+    app.all(`${endpoint}/*`, async (c) => {
+      const meta: RequestMeta = {
+        requestId: c.get("requestId"),
+        ...requestOrigin(c.req.raw, socketAddress(c), proxyHops),
+      };
+      const response = await withRequestId(meta.requestId, () =>
+        fetchRequestHandler({
+          endpoint,
+          req: c.req.raw,
+          router,
+          allowMethodOverride: true,
+          maxBatchSize,
+          createContext: ({ resHeaders }) => options.createContext(c.req.raw, resHeaders, meta),
+          // A throttled caller learns when to come back, in the header every HTTP client understands.
+          responseMeta: ({ errors }) => {
+            const retryAfter = errors
+              .map(
+                (e) =>
+                  (e.cause as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details
+                    ?.retryAfterSeconds,
+              )
+              .find((s): s is number => typeof s === "number");
+            return retryAfter === undefined
+              ? {}
+              : { headers: new Headers({ "retry-after": String(retryAfter) }) };
+          },
+          onError: ({ error, path }) => {
+            if (error.code === "INTERNAL_SERVER_ERROR") {
+              options.log.error("procedure failed", {
+                requestId: meta.requestId,
+                path: `${name}.${path}`,
+                error: error.cause?.stack ?? error.stack,
+              });
+            }
+          },
+        }),
+      );
+      // Errors tRPC raises before a procedure runs come without a content type; they are JSON too.
+      if (response.body && !response.headers.has("content-type"))
+        response.headers.set("content-type", "application/json");
+      return response;
     });
   }
 
   app.notFound((c) =>
     c.req.path.startsWith("/api/")
-      ? c.json(errorBody("NOT_FOUND", 404, `no such endpoint: ${c.req.path}`, c.get("requestId")), 404)
+      ? errorResponse(c, "NOT_FOUND", `no such endpoint: ${c.req.path}`)
       : c.text("not found", 404),
   );
 
   app.onError((error, c) => {
-    const requestId = c.get("requestId") ?? "unknown";
+    const requestId = c.get("requestId") ?? newId();
+    if (!c.get("requestId")) c.set("requestId", requestId);
     options.log.error("unhandled error", { requestId, error: error.stack });
-    return c.json(
-      errorBody("INTERNAL_SERVER_ERROR", 500, `internal error (request id ${requestId})`, requestId),
-      500,
-    );
+    return errorResponse(c, "INTERNAL_SERVER_ERROR", `internal error (request id ${requestId})`);
   });
 
   return {
     app,
-    /** From now on /readyz answers 503 so load balancers stop sending traffic. */
+    /** From now on /readyz answers 503 and every response closes its connection. */
     drain() {
       draining = true;
     },

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { Cache } from "../cache/port.ts";
+import { mediaType } from "./media-type.ts";
 
 export type ResponseCacheOptions = {
   cache: Cache;
@@ -11,9 +12,64 @@ export type ResponseCacheOptions = {
 };
 
 /**
- * Answers repeat GETs of public queries with the bytes of an earlier 200 response, before tRPC
- * parses, validates, resolves or serializes anything. Batched URLs (`/list,categories`) qualify
- * when every procedure in them does. Errors are never stored.
+ * The query parameters tRPC's fetch adapter reads. `batch` and `input` are the key; any other one
+ * (`connectionParams`, `lastEventId`, or something a later tRPC learns to read) means a request the
+ * cache does not understand, so it is passed through untouched.
+ */
+const KEY_PARAMS = new Set(["batch", "input"]);
+/** Request headers a stored plain-JSON response may vary on, because `plainRequest` pins them. */
+const PINNED_VARY = new Set(["trpc-accept", "accept"]);
+
+/**
+ * Whether tRPC would answer this request with the plain JSON representation. tRPC streams JSONL
+ * (`httpBatchStreamLink`) when `trpc-accept` says so or `Accept` lists `application/jsonl`; the cache
+ * steps aside for any `trpc-accept` at all and any JSONL mention in `Accept`, and for GETs carrying
+ * a body type (tRPC picks its body parser by Content-Type).
+ */
+function plainRequest(headers: Headers) {
+  return (
+    !headers.has("trpc-accept") &&
+    !headers.has("content-type") &&
+    !headers.get("accept")?.toLowerCase().includes("application/jsonl")
+  );
+}
+
+/** The cache key: the decoded procedure path, whether it is a batch, and the input; null = do not cache. */
+function keyOf(path: string, url: string) {
+  const q = url.indexOf("?");
+  const params = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+  const seen = new Set<string>();
+  for (const name of params.keys()) {
+    if (!KEY_PARAMS.has(name) || seen.has(name)) return null;
+    seen.add(name);
+  }
+  return `${path}\n${params.get("batch") === "1" ? "batch" : "single"}\n${params.get("input") ?? ""}`;
+}
+
+/** Whether a response may be replayed to every plain request with the same key. */
+function storable(res: Response) {
+  if (res.status !== 200) return false;
+  const headers = res.headers;
+  if (mediaType(headers.get("content-type")) !== "application/json") return false;
+  if (headers.has("set-cookie") || headers.has("transfer-encoding")) return false;
+  if (/no-store|private/i.test(headers.get("cache-control") ?? "")) return false;
+  const vary = headers.get("vary");
+  return (
+    !vary ||
+    vary
+      .split(",")
+      .map((h) => h.trim().toLowerCase())
+      .every((h) => PINNED_VARY.has(h))
+  );
+}
+
+/**
+ * Answers repeat GETs of public queries with the bytes of an earlier plain JSON 200, before tRPC
+ * parses, validates, resolves or serializes anything. Batched URLs (`/list,categories`) qualify when
+ * every procedure in them does. Only what a plain request gets is stored and served: a request asking
+ * for another representation (JSONL streaming) or carrying parameters the key does not cover passes
+ * through, and a response that is not plain JSON, sets a cookie, or varies on a header the key does
+ * not pin is never stored. Errors are never stored.
  * @example app.use("/api/*", responseCache({ cache, ttlMs: 300_000, paths: ["/api/product/trpc/list"], generation }));
  */
 export function responseCache(options: ResponseCacheOptions): MiddlewareHandler {
@@ -23,6 +79,8 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler 
     const base = path.slice(0, slash);
     byBase.set(base, (byBase.get(base) ?? new Set()).add(path.slice(slash + 1)));
   }
+  // Hono's path is decoded except for reserved characters, so `%2C` never splits into procedures here
+  // (and such a URL is simply not cached).
   const cacheable = (path: string) => {
     const slash = path.lastIndexOf("/");
     const procedures = byBase.get(path.slice(0, slash));
@@ -36,14 +94,25 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler 
   };
 
   return async (c, next) => {
-    if (c.req.method !== "GET" || !cacheable(c.req.path)) return next();
-    const url = c.req.url;
-    const key = `http:${await options.generation()}:${url.slice(url.indexOf("/", 8))}`;
+    if (c.req.method !== "GET" || !cacheable(c.req.path) || !plainRequest(c.req.raw.headers)) return next();
+    const urlKey = keyOf(c.req.path, c.req.url);
+    if (urlKey === null) return next();
+    const key = `http:${await options.generation()}:${urlKey}`;
     const hit = await options.cache.get(key);
-    if (hit !== null) return c.body(hit, 200, { "content-type": "application/json", "x-cache": "hit" });
+    if (hit !== null) {
+      // Stored as "<Vary>\n<body>": the header is part of the answer a client should see.
+      const newline = hit.indexOf("\n");
+      const vary = hit.slice(0, newline);
+      return c.body(hit.slice(newline + 1), 200, {
+        "content-type": "application/json",
+        ...(vary && { vary }),
+        "x-cache": "hit",
+      });
+    }
     await next();
-    if (c.res.status === 200) {
-      await options.cache.set(key, await c.res.clone().text(), options.ttlMs);
+    if (storable(c.res)) {
+      const body = await c.res.clone().text();
+      await options.cache.set(key, `${c.res.headers.get("vary") ?? ""}\n${body}`, options.ttlMs);
       c.header("x-cache", "miss");
     }
   };

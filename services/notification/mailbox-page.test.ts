@@ -29,6 +29,20 @@ afterAll(() => db.close());
 const details = (page: string) => page.match(/<details>/g)?.length ?? 0;
 
 describe("the dev mailbox", () => {
+  it("refuses a Host header that names another site (DNS rebinding), and answers to localhost or an IP", async () => {
+    for (const host of ["evil.example", "evil.example:3000", "localhost.evil.example", "127.0.0.1.nip.io"]) {
+      const res = await app.request("/dev/mailbox", { headers: { host } });
+      expect(res.status).toBe(403);
+      expect(await res.text()).not.toContain("<details>");
+      expect(
+        (await app.request("/dev/mailbox/00000000-0000-4000-8000-000000000000", { headers: { host } }))
+          .status,
+      ).toBe(403);
+    }
+    for (const host of ["localhost", "localhost:3000", "127.0.0.1:8080", "[::1]:3000", "shop.localhost:3000"])
+      expect((await app.request("/dev/mailbox", { headers: { host } })).status).toBe(200);
+  });
+
   it("says so when there are no emails yet", async () => {
     const res = await app.request("/dev/mailbox");
     expect(res.status).toBe(200);

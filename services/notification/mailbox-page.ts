@@ -1,5 +1,5 @@
 import { desc, eq } from "drizzle-orm";
-import type { Hono } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import type { Database } from "../../platform/db/port.ts";
 import type { HostEnv } from "../../platform/http/host.ts";
 import { emailColumns, emails } from "./db/schema.ts";
@@ -62,12 +62,42 @@ ${list}
 </body></html>`;
 }
 
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * Whether a Host header names this machine in a way DNS cannot forge: `localhost` (and
+ * `*.localhost`), or an IP address. A DNS-rebinding page reaches a loopback server under its own
+ * domain name, so its requests carry that name and are refused.
+ */
+export function isLocalHostHeader(host: string | undefined) {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d*$/, "");
+  const lower = name.toLowerCase().replace(/\.$/, "");
+  return (
+    lower === "localhost" ||
+    lower.endsWith(".localhost") ||
+    IPV4.test(lower) ||
+    /^\[[0-9a-f:.]+\]$/.test(lower)
+  );
+}
+
+const onlyForLocalNames: MiddlewareHandler<HostEnv> = async (c, next) => {
+  if (isLocalHostHeader(c.req.header("host") ?? new URL(c.req.url).host)) return next();
+  c.header("Cache-Control", "no-store");
+  return c.text(
+    "The dev mailbox answers only to localhost or an IP address (this Host header looks like another site's name, as in DNS rebinding). Open it as http://localhost:<port>/dev/mailbox.",
+    403,
+  );
+};
+
 /**
  * Serves `/dev/mailbox` (the latest 50 emails) and `/dev/mailbox/<id>` (one email's HTML).
  * Embedded shape only: it shows every customer's emails, so never mount it where strangers can reach it.
  * @example mountMailbox(host.app, db);
  */
 export function mountMailbox(app: Hono<HostEnv>, db: Database) {
+  app.use("/dev/mailbox", onlyForLocalNames);
+  app.use("/dev/mailbox/*", onlyForLocalNames);
   app.get("/dev/mailbox", async (c) => {
     const rows = await db.primary
       .select({ ...emailColumns, attempts: emails.attempts, lastError: emails.lastError })

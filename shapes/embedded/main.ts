@@ -4,7 +4,7 @@ import { memoryBus } from "../../platform/bus/memory.ts";
 import { memoryCache } from "../../platform/cache/memory.ts";
 import { systemClock } from "../../platform/clock.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
-import { serve } from "../../platform/http/serve.ts";
+import { assertCanListenOrExit, serveOrExit } from "../../platform/http/serve.ts";
 import { memoryLimits } from "../../platform/limits/memory.ts";
 import { createLogger } from "../../platform/log.ts";
 import { seedCatalog } from "../../services/product/seed/index.ts";
@@ -14,6 +14,7 @@ const started = performance.now();
 const elapsed = () => `${Math.round(performance.now() - started)} ms`;
 
 const config = readShopConfigOrExit();
+assertCanListenOrExit(config.HOST, config.PORT); // a taken port fails now, not after opening the database
 
 const log = createLogger(config.LOG_LEVEL);
 const dataDir = join(config.FASTR_DATA_DIR, "pgdata");
@@ -37,7 +38,7 @@ if (config.SEED_CATALOG) {
   }
 }
 
-const { url } = serve(shop.host, {
+const { url } = await serveOrExit(shop.host, {
   hostname: config.HOST,
   port: config.PORT,
   graceMs: config.SHUTDOWN_GRACE_MS,

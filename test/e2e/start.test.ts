@@ -4,17 +4,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { FastrClient } from "../../routers/client.ts";
+import { rawRequest } from "../support/raw-http.ts";
 import {
   cleanup,
   copyDataDir,
   exitWithin,
-  postMutation,
   runBun,
   type ShopProcess,
   startShop,
   stopAll,
   tempDir,
 } from "./support.ts";
+
+/** A tRPC mutation body: `{"json": input}`. */
+const mutationBody = (input: unknown) => JSON.stringify({ json: input });
 
 type Summary = Awaited<ReturnType<FastrClient["product"]["list"]["query"]>>["items"][number];
 
@@ -154,40 +157,92 @@ describe("bun start", () => {
     expect(run.stdout).not.toMatch(/running at/);
   }, 20_000);
 
-  it("drains in-flight requests on SIGTERM: every one completes, then it exits 0", async () => {
+  it("drains on SIGTERM: every request received before the signal completes, a checkout included, then it exits 0", async () => {
     const shop = await startShop({ dataDir: copyDataDir(dataDir, "drain") });
-    const count = 40;
-    const sentAt = performance.now();
-    let signalledAt = Number.POSITIVE_INFINITY;
-    const requests = Array.from({ length: count }, (_, i) =>
-      postMutation(shop.url, "auth.signup", {
-        email: `drain-${i}@example.test`,
-        password: "correct horse battery",
-        name: `Drain ${i}`,
-      }).then(
-        async (response) => ({
-          status: response.status,
-          body: await response.text(),
-          afterSignal: performance.now() >= signalledAt,
+    // A customer with one item in the cart, ready to check out.
+    const { token } = await shop.client().auth.signup.mutate({
+      email: "drain-buyer@example.test",
+      password: "correct horse battery",
+      name: "Drain Buyer",
+    });
+    const buyer = shop.client(token);
+    const { items } = await buyer.product.list.query({ limit: 20 });
+    const product = await buyer.product.get.query({ id: items.find((p) => p.inStock)!.id });
+    const variant = product.variants.find((v) => v.stock > 0)!;
+    await buyer.cart.addItem.mutate({ variantId: variant.id, quantity: 1 });
+
+    // Freeze the shop and send everything: the kernel accepts the connections and holds the bytes, so
+    // when the signal lands every request has been received and none has been handled — by construction,
+    // not by timing.
+    const count = 24;
+    const json = { "content-type": "application/json" };
+    process.kill(shop.pid, "SIGSTOP");
+    let resumed = false;
+    try {
+      const signups = Array.from({ length: count }, (_, i) =>
+        rawRequest(shop.port, {
+          method: "POST",
+          path: "/api/auth/trpc/signup",
+          headers: json,
+          body: mutationBody({
+            email: `drain-${i}@example.test`,
+            password: "correct horse battery",
+            name: `Drain ${i}`,
+          }),
         }),
-        (error: Error) => ({ status: 0, body: String(error), afterSignal: performance.now() >= signalledAt }),
-      ),
-    );
-    // Signal as soon as the server is demonstrably working on them (the first answer is back).
-    await Promise.race([Promise.race(requests), Bun.sleep(5_000)]);
-    signalledAt = performance.now();
-    process.kill(shop.pid, "SIGTERM");
+      );
+      const checkout = rawRequest(shop.port, {
+        method: "POST",
+        path: "/api/order/trpc/checkout",
+        headers: { ...json, authorization: `Bearer ${token}` },
+        body: mutationBody({
+          idempotencyKey: "drain-checkout-1",
+          shippingAddress: {
+            name: "Drain Buyer",
+            line1: "1 Main St",
+            city: "Berlin",
+            postalCode: "10115",
+            country: "DE",
+          },
+          paymentMethodId: "pm_card_visa",
+        }),
+      });
+      await Promise.all([...signups, checkout].map((r) => r.written));
+      process.kill(shop.pid, "SIGTERM");
+      process.kill(shop.pid, "SIGCONT");
+      resumed = true;
 
-    const results = await Promise.all(requests);
-    const exited = await exitWithin(shop.proc, 15_000);
-    console.info(
-      `drain: ${results.filter((r) => r.afterSignal).length}/${count} signups answered after SIGTERM (sent at +${Math.round(signalledAt - sentAt)} ms)`,
-    );
+      const answers = await Promise.all(signups.map((r) => r.response));
+      const order = await checkout.response;
+      const exited = await exitWithin(shop.proc, 20_000);
 
-    expect(results.filter((r) => r.status !== 200)).toEqual([]);
-    for (const r of results) expect(JSON.parse(r.body).result.data.json.token).toEqual(expect.any(String));
-    // The test means something only if most of them were still in flight when the signal went out.
-    expect(results.filter((r) => r.afterSignal).length).toBeGreaterThanOrEqual(count / 2);
-    expect(exited).toEqual({ exitCode: 0, signalCode: null });
-  }, 30_000);
+      expect(answers.map((a) => ("status" in a ? a.status : a.error))).toEqual(Array(count).fill(200));
+      for (const a of answers)
+        expect(JSON.parse("body" in a ? a.body : "{}").result.data.json.token).toEqual(expect.any(String));
+      expect(order).toMatchObject({ status: 200 });
+      expect(JSON.parse("body" in order ? order.body : "{}").result.data.json.status).toBe("paid");
+      expect(exited).toEqual({ exitCode: 0, signalCode: null });
+    } finally {
+      if (!resumed) process.kill(shop.pid, "SIGCONT");
+    }
+  }, 60_000);
+
+  it("refuses a port that is taken with a message naming it and how to choose another: exit 1, no stack", async () => {
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const run = await runBun(
+        ["platform/embedded/main.ts"],
+        { PORT: String(holder.port), HOST: "127.0.0.1", FASTR_DATA_DIR: tempDir("port") },
+        15_000,
+      );
+      expect(run.exitCode).toBe(1);
+      expect(run.signalCode).toBeNull();
+      expect(run.stderr).toContain(`port ${holder.port} on 127.0.0.1 is already in use`);
+      expect(run.stderr).toContain(`PORT=${holder.port + 1} bun start`);
+      expect(run.stderr).not.toMatch(/EADDRINUSE|Error:|\n\s+at |\^/);
+      expect(run.stdout).not.toMatch(/running at|opening the embedded database/);
+    } finally {
+      holder.stop(true);
+    }
+  }, 20_000);
 });

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "bun:test";
+import { initTRPC } from "@trpc/server";
+import type { Logger } from "../log.ts";
+import { createHost } from "./host.ts";
+
+function host(options: Partial<Parameters<typeof createHost>[0]> = {}) {
+  const errors: Record<string, unknown>[] = [];
+  const log: Logger = {
+    debug() {},
+    info() {},
+    warn() {},
+    error: (_message, fields) => {
+      errors.push(fields ?? {});
+    },
+  };
+  const t = initTRPC.create();
+  const created = createHost({
+    routers: { product: t.router({ list: t.procedure.query(() => [1]) }) },
+    createContext: () => ({}),
+    log,
+    maxBodyBytes: 1024,
+    trustProxy: false,
+    ready: async () => {},
+    ...options,
+  });
+  created.app.get("/boom", () => {
+    throw new Error("secret internals at db.ts:42");
+  });
+  return { app: created.app, errors, drain: created.drain };
+}
+
+describe("the host", () => {
+  it("turns an unhandled error into a tRPC-shaped 500 with the request id, logged with its stack, never sent", async () => {
+    const { app, errors } = host();
+    const res = await app.request("/boom", { headers: { "x-request-id": "trace-9" } });
+    expect(res.status).toBe(500);
+    const body = await res.json();
+    expect(body.error.json).toMatchObject({
+      message: "internal error (request id trace-9)",
+      code: -32603,
+      data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 500, requestId: "trace-9" },
+    });
+    expect(JSON.stringify(body)).not.toContain("secret");
+    expect(errors[0]).toMatchObject({
+      requestId: "trace-9",
+      error: expect.stringContaining("secret internals"),
+    });
+  });
+
+  it("answers an unknown API path with a tRPC-shaped 404 carrying the request id", async () => {
+    const res = await host().app.request("/api/nothing/here");
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.json.data).toEqual({
+      code: "NOT_FOUND",
+      httpStatus: 404,
+      requestId: res.headers.get("x-request-id"),
+    });
+  });
+
+  it("answers a body over the limit with 413 before tRPC reads it", async () => {
+    const res = await host().app.request("/api/product/trpc/list", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "x".repeat(2048),
+    });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.json.data).toMatchObject({
+      code: "PAYLOAD_TOO_LARGE",
+      requestId: expect.any(String),
+    });
+  });
+
+  it("refuses a batch over the configured size and serves one within it", async () => {
+    const { app } = host({ maxBatchSize: 3 });
+    expect((await app.request("/api/product/trpc/list,list,list?batch=1")).status).toBe(200);
+    const res = await app.request("/api/product/trpc/list,list,list,list?batch=1");
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.json.message).toContain("at most 3 calls and this one has 4");
+  });
+
+  it("answers OPTIONS without CORS when no origin is configured", async () => {
+    const res = await host().app.request("/api/product/trpc/list", {
+      method: "OPTIONS",
+      headers: { origin: "http://localhost:5173", "access-control-request-method": "GET" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("allow")).toBe("GET, HEAD, POST, OPTIONS");
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("closes every connection it answers once draining", async () => {
+    const { app, drain } = host();
+    expect((await app.request("/healthz")).headers.get("connection")).toBeNull();
+    drain();
+    const res = await app.request("/healthz");
+    expect(res.headers.get("connection")).toBe("close");
+    expect((await app.request("/readyz")).status).toBe(503);
+  });
+});
