@@ -8,6 +8,8 @@ import { loadConfigOrExit } from "../config.ts";
 import { openPglite } from "../db/pglite.ts";
 import { serve } from "../http/serve.ts";
 import { createLogger } from "../log.ts";
+import { startAdminEndpoint } from "./admin.ts";
+import { acquireDataDirLock, DataDirLocked, tookOverMessage } from "./data-dir-lock.ts";
 import { createShop } from "./shop.ts";
 
 const started = performance.now();
@@ -16,6 +18,9 @@ const elapsed = () => `${Math.round(performance.now() - started)} ms`;
 const config = loadConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
+const lock = lockOrExit(config.FASTR_DATA_DIR);
+process.on("exit", lock.release); // however this process ends, short of SIGKILL (then the next one takes over)
+if (lock.tookOverFrom) console.log(tookOverMessage(lock.tookOverFrom));
 const dataDir = join(config.FASTR_DATA_DIR, "pgdata");
 console.log(
   `fastr: opening the embedded database in ${dataDir} (PGlite; the first open takes a few seconds)…`,
@@ -27,6 +32,10 @@ const bus = memoryBus({
     log.error("event gave up", { consumer, eventId: event.id, type: event.type, error: String(error) }),
 });
 const shop = await createShop(config, { db, cache, bus, clock: systemClock, log });
+// `bun run staff:create` while this shop runs asks it here instead of opening the database a second time.
+const admin = startAdminEndpoint(config.FASTR_DATA_DIR, {
+  staffCreate: (input) => shop.services.auth.upsertStaff(input),
+});
 
 if (config.SEED_CATALOG) {
   const seeded = await seedCatalog(shop.services.product);
@@ -42,9 +51,26 @@ const { url } = serve(shop.host, {
   graceMs: config.SHUTDOWN_GRACE_MS,
   log,
   close: async () => {
+    await admin.stop();
     await shop.close();
     await cache.close();
     await db.close();
+    lock.release();
   },
 });
 console.log(`fastr: the shop is running at ${url} (ready in ${elapsed()}) — Ctrl+C stops it`);
+
+/** The data directory is this process's alone, or it says who has it and stops before touching anything. */
+function lockOrExit(dir: string) {
+  try {
+    return acquireDataDirLock(dir, "bun start");
+  } catch (error) {
+    if (!(error instanceof DataDirLocked)) throw error;
+    const advice = error.holder
+      ? `Only one process may open it at a time. Stop that one first (Ctrl+C in its terminal, or kill ${error.holder.pid}),
+or start this shop on another data directory: FASTR_DATA_DIR=<dir> bun start`
+      : "";
+    console.error(`fastr cannot start: ${error.message}.\n${advice}`);
+    process.exit(1);
+  }
+}
