@@ -10,7 +10,11 @@ const describeIssues = (issues: readonly z.core.$ZodIssue[]) =>
     .map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`)
     .join("; ");
 
-const t = initTRPC.context<Context>().create({
+/** Who may call a procedure; the API reference (docs/api) reads it. Each builder below sets it. */
+export type ProcedureMeta = { auth: "public" | "authed" | "staff" };
+const init = initTRPC.context<Context>().meta<ProcedureMeta>();
+
+const t = init.create({
   transformer: superjson,
   isDev: false,
   /** The one place errors become wire shapes: readable message, tRPC code, request id, never a stack. */
@@ -59,10 +63,10 @@ const domainErrors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = t.procedure.meta({ auth: "public" }).use(domainErrors);
 
 /** Requires a valid session; cookie-authenticated mutations must also come from an allowed Origin. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+export const authedProcedure = publicProcedure.meta({ auth: "authed" }).use(async ({ ctx, type, next }) => {
   const session = await ctx.session();
   if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in to do this" });
   if (type === "mutation" && session.source === "cookie" && !ctx.originAllowed) {
@@ -74,7 +78,7 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) =
   return next({ ctx: { session, user: session.user } });
 });
 
-export const staffProcedure = authedProcedure.use(({ ctx, next }) => {
+export const staffProcedure = authedProcedure.meta({ auth: "staff" }).use(({ ctx, next }) => {
   if (ctx.user.role !== "staff") throw new TRPCError({ code: "FORBIDDEN", message: "staff only" });
   return next();
 });

@@ -35,6 +35,8 @@ import type { Database } from "../db/port.ts";
 import { createHost } from "../http/host.ts";
 import type { Logger } from "../log.ts";
 import type { ServicePorts } from "../service.ts";
+import { mountApiReference } from "./api-page.ts";
+import { LOOPBACK_BINDS } from "./loopback-host.ts";
 import { mountPages } from "./pages.ts";
 
 /** FASTR_KILL_AT: die without any cleanup at that saga gap, as a power cut would. */
@@ -139,6 +141,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
   mountPages(host.app);
   if (config.DEV_MAILBOX ?? ["127.0.0.1", "localhost", "::1"].includes(config.HOST))
     mountMailbox(host.app, db);
+  if (LOOPBACK_BINDS.includes(config.HOST)) mountApiReference(host.app);
   if (config.STRIPE_WEBHOOK_SECRET)
     mountStripeWebhook(host.app, { secret: config.STRIPE_WEBHOOK_SECRET, db, clock });
 
