@@ -62,7 +62,7 @@ describe("/dev/api on a loopback-bound shop", () => {
         refused.push(`${p.path}: ${res.status} ${await res.text()}`);
     }
     expect(refused).toEqual([]);
-  });
+  }, 30_000);
 
   it("answers only to a loopback Host, so a DNS-rebinding page cannot read it", async () => {
     for (const host of ["127.0.0.1:PORT", "localhost:PORT", "[::1]:PORT", "shop.localhost:PORT"]) {
@@ -114,7 +114,7 @@ describe("/dev/api on a loopback-bound shop", () => {
       expect({ path, parsed: schema.parse(answer) }).toEqual({ path, parsed: answer as never });
     }
     expect(order.lines).toHaveLength(1);
-  });
+  }, 30_000);
 });
 
 describeWith({ chromium }, "/dev/api in a browser", () => {
@@ -159,5 +159,5 @@ describe("/dev/api on a shop bound beyond loopback", () => {
     } finally {
       await exposed.stop();
     }
-  });
+  }, 30_000);
 });
