@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { checkoutFixture, measureCheckouts } from "./checkout.ts";
 import { type LoadResult, load, pinned, pinning, stopLoad, tool } from "./load.ts";
@@ -29,6 +30,50 @@ const targets: Record<string, number> = {
   "product.categories": 0.5,
   "auth.me (Bearer)": 0.03,
 };
+
+const scenarioHelp = (): [string, string][] => [
+  ["bare Bun.serve (JSON), bare Hono (JSON)", "the baselines (Hono twice: before and after the shop)"],
+  ...Object.entries(targets).map(([scenario, target]): [string, string] => [
+    scenario,
+    `req/s and latency; target ≥ ${target}× bare Hono`,
+  ]),
+  ["bun start, fresh and warm", "ms to the first 200 on /healthz, RSS, SIGTERM to exit"],
+  ["checkout, 16 and 64 concurrent buyers", "checkouts/s, p50 and p99 latency"],
+];
+
+const usage = () => `usage: bun run bench [--check]
+
+Measures the embedded shop next to bare Bun.serve and bare Hono, in the same run, with ${tool}:
+${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per scenario, ${pinning}.
+Prints a table and writes .bench/results.json. Takes about two minutes and both cores:
+run it on an otherwise idle machine.
+
+scenarios:
+${scenarioHelp()
+  .map(([name, what]) => `  ${name.padEnd(40)}  ${what}`)
+  .join("\n")}
+
+options:
+  --check   exit 1 when a scenario misses its target
+  --help    print this and exit
+
+environment:
+  BENCH_LOAD=bun   use the built-in Bun load loop even when wrk is installed`;
+
+/** The command line: `--check`, `--help`; anything else is a mistake, said before any work starts. */
+function readOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: { check: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}\n\n${usage()}`);
+    process.exit(2);
+  }
+}
 
 type Row = LoadResult & { bodyBytes: number; scenario: string; vsHono?: number; target?: number };
 
@@ -248,7 +293,7 @@ function print(rows: Row[]) {
   console.log([line(header), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n"));
 }
 
-async function main() {
+async function main(options: { check: boolean }) {
   const began = performance.now();
   const loadBefore = loadAverage();
   console.error(
@@ -312,7 +357,13 @@ async function main() {
   console.log(
     `\n${misses.length} of ${Object.keys(targets).length} targets missed; wrote .bench/results.json (${results.benchSeconds} s)`,
   );
-  if (misses.length > 0 && process.argv.includes("--check")) process.exitCode = 1;
+  if (misses.length > 0 && options.check) process.exitCode = 1;
+}
+
+const options = readOptions(Bun.argv.slice(2));
+if (options.help) {
+  console.log(usage());
+  process.exit(0);
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const)
@@ -323,7 +374,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
   });
 
 try {
-  await main();
+  await main(options);
 } finally {
   await Promise.all([...children].map(stop));
 }

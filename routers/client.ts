@@ -1,7 +1,15 @@
-import { createTRPCClient, type HTTPHeaders, httpBatchLink, type TRPCLink } from "@trpc/client";
+import {
+  createTRPCClient,
+  type HTTPHeaders,
+  httpBatchLink,
+  type TRPCClient,
+  type TRPCLink,
+} from "@trpc/client";
 import type { AnyRouter } from "@trpc/server";
 import superjson from "superjson";
 import type { AppRouter } from "./index.ts";
+
+export type { AppRouter };
 
 type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -46,6 +54,6 @@ export function serviceLink<TRouter extends AnyRouter>(options: ServiceLinkOptio
  * const shop = createFastrClient({ baseUrl: "http://localhost:3000", headers: { authorization: `Bearer ${token}` } });
  * const { items } = await shop.product.list.query({ category: "coffee", sort: "price_asc" });
  */
-export const createFastrClient = (options: ServiceLinkOptions) =>
+export const createFastrClient = (options: ServiceLinkOptions): TRPCClient<AppRouter> =>
   createTRPCClient<AppRouter>({ links: [serviceLink<AppRouter>(options)] });
 export type FastrClient = ReturnType<typeof createFastrClient>;

@@ -26,7 +26,11 @@ function undecodableInput(error: TRPCError): string | null {
   return 'the input could not be decoded: send {"json": <input>} as superjson writes it';
 }
 
-const t = initTRPC.context<Context>().create({
+/** Who may call a procedure; the API reference (docs/api) reads it. Each builder below sets it. */
+export type ProcedureMeta = { auth: "public" | "authed" | "staff" };
+const init = initTRPC.context<Context>().meta<ProcedureMeta>();
+
+const t = init.create({
   transformer,
   isDev: false,
   // Label streamed (httpBatchStreamLink) answers for what they are, so no cache mistakes them for JSON.
@@ -88,10 +92,10 @@ const domainErrors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = t.procedure.meta({ auth: "public" }).use(domainErrors);
 
 /** Requires a valid session; cookie-authenticated mutations must also come from an allowed Origin. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+export const authedProcedure = publicProcedure.meta({ auth: "authed" }).use(async ({ ctx, type, next }) => {
   const session = await ctx.session();
   if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in to do this" });
   if (type === "mutation" && session.source === "cookie" && !ctx.originAllowed) {
@@ -103,7 +107,7 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) =
   return next({ ctx: { session, user: session.user } });
 });
 
-export const staffProcedure = authedProcedure.use(({ ctx, next }) => {
+export const staffProcedure = authedProcedure.meta({ auth: "staff" }).use(({ ctx, next }) => {
   if (ctx.user.role !== "staff") throw new TRPCError({ code: "FORBIDDEN", message: "staff only" });
   return next();
 });

@@ -8,6 +8,8 @@ import { assertCanListenOrExit, serveOrExit } from "../../platform/http/serve.ts
 import { memoryLimits } from "../../platform/limits/memory.ts";
 import { createLogger } from "../../platform/log.ts";
 import { seedCatalog } from "../../services/product/seed/index.ts";
+import { startAdminEndpoint } from "./admin.ts";
+import { acquireDataDirLock, DataDirLocked, tookOverMessage } from "./data-dir-lock.ts";
 import { createShop, readShopConfigOrExit } from "./shop.ts";
 
 const started = performance.now();
@@ -17,6 +19,9 @@ const config = readShopConfigOrExit();
 assertCanListenOrExit(config.HOST, config.PORT); // a taken port fails now, not after opening the database
 
 const log = createLogger(config.LOG_LEVEL);
+const lock = lockOrExit(config.FASTR_DATA_DIR);
+process.on("exit", lock.release); // however this process ends, short of SIGKILL (then the next one takes over)
+if (lock.tookOverFrom) console.log(tookOverMessage(lock.tookOverFrom));
 const dataDir = join(config.FASTR_DATA_DIR, "pgdata");
 console.log(
   `fastr: opening the embedded database in ${dataDir} (PGlite; the first open takes a few seconds)…`,
@@ -29,6 +34,10 @@ const bus = memoryBus({
     log.error("event gave up", { consumer, eventId: event.id, type: event.type, error: String(error) }),
 });
 const shop = await createShop(config, { db, cache, limits, bus, clock: systemClock, log });
+// `bun run staff:create` while this shop runs asks it here instead of opening the database a second time.
+const admin = startAdminEndpoint(config.FASTR_DATA_DIR, {
+  staffCreate: (input) => shop.services.auth.upsertStaff(input),
+});
 
 if (config.SEED_CATALOG) {
   const seeded = await seedCatalog(shop.services.product);
@@ -44,10 +53,27 @@ const { url } = await serveOrExit(shop.host, {
   graceMs: config.SHUTDOWN_GRACE_MS,
   log,
   close: async () => {
+    await admin.stop();
     await shop.close();
     await cache.close();
     await limits.close();
     await db.close();
+    lock.release();
   },
 });
 console.log(`fastr: the shop is running at ${url} (ready in ${elapsed()}) — Ctrl+C stops it`);
+
+/** The data directory is this process's alone, or it says who has it and stops before touching anything. */
+function lockOrExit(dir: string) {
+  try {
+    return acquireDataDirLock(dir, "bun start");
+  } catch (error) {
+    if (!(error instanceof DataDirLocked)) throw error;
+    const advice = error.holder
+      ? `Only one process may open it at a time. Stop that one first (Ctrl+C in its terminal, or kill ${error.holder.pid}),
+or start this shop on another data directory: FASTR_DATA_DIR=<dir> bun start`
+      : "";
+    console.error(`fastr cannot start: ${error.message}.\n${advice}`);
+    process.exit(1);
+  }
+}

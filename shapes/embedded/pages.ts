@@ -9,7 +9,8 @@ code{background:#f1f3f6;padding:.1rem .3rem;border-radius:4px}li{margin:.3rem 0}
 <body><h1>fastr is running</h1>
 <p>The embedded shop: all seven services (auth, user, product, cart, order, payment, notification) in this
 one process, on PGlite, an in-memory cache and an in-process event bus. The storefront comes later; the API
-is live now, and e-mails the shop would send are at <a href="/dev/mailbox">/dev/mailbox</a>.</p>
+is live now: every procedure is listed, with a form to try queries, at <a href="/dev/api">/dev/api</a>, and
+e-mails the shop would send are at <a href="/dev/mailbox">/dev/mailbox</a>.</p>
 <h2>Health</h2><ul><li><a href="/healthz">/healthz</a> — the process answers</li>
 <li><a href="/readyz">/readyz</a> — database and cache answer</li></ul>
 <h2>API (tRPC over HTTP, superjson)</h2><ul>

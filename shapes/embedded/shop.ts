@@ -6,6 +6,8 @@ import type { FaultHook } from "../../services/order/saga/place-order.ts";
 import type { PaymentProvider } from "../../services/payment/index.ts";
 import { type ComposePorts, composeServices } from "../compose.ts";
 import { modules } from "../modules.ts";
+import { mountApiReference } from "./api-page.ts";
+import { LOOPBACK_BINDS } from "./loopback-host.ts";
 import { mountPages } from "./pages.ts";
 
 /** What only the embedded shape reads. */
@@ -62,6 +64,7 @@ export async function createShop(config: ShopConfig, ports: ComposePorts, overri
     },
   });
   mountPages(shop.app);
+  if (LOOPBACK_BINDS.includes(config.HOST)) mountApiReference(shop.app);
   await shop.start();
   return shop;
 }

@@ -231,7 +231,7 @@ describe("bun start", () => {
     const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     try {
       const run = await runBun(
-        ["platform/embedded/main.ts"],
+        ["shapes/embedded/main.ts"],
         { PORT: String(holder.port), HOST: "127.0.0.1", FASTR_DATA_DIR: tempDir("port") },
         15_000,
       );
