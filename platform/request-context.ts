@@ -18,6 +18,13 @@ export const withRequestScope = <T>(scope: RequestScope, fn: () => T): T => stor
 /** The current request's scope, if any (background jobs have none). */
 export const requestScope = (): RequestScope | undefined => storage.getStore();
 
+/** The id of the request being handled, or undefined outside one. */
+export const currentRequestId = (): string | undefined => storage.getStore()?.requestId;
+
+/** Where a caller's last write stands: the header a client or service sends back, or the cookie. */
+export const LSN_HEADER = "x-fastr-lsn";
+export const LSN_COOKIE = "fastr_lsn";
+
 export const LSN = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/;
 
 /** An LSN as a number, for comparing. */

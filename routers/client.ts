@@ -27,6 +27,18 @@ export type ServiceLinkOptions = {
  * that asks three services makes three requests, each batching its own calls.
  */
 export function serviceLink<TRouter extends AnyRouter>(options: ServiceLinkOptions): TRPCLink<TRouter> {
+  // Read-your-writes across replicas: the newest write position any answer reported goes back with
+  // every later request (browsers also carry it in the fastr_lsn cookie).
+  let lastWrite: string | undefined;
+  const baseFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const trackingFetch: FetchLike = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (lastWrite) headers.set("x-fastr-lsn", lastWrite);
+    const response = await baseFetch(input, { ...init, headers });
+    const written = response.headers.get("x-fastr-lsn");
+    if (written && (!lastWrite || laterPosition(written, lastWrite))) lastWrite = written;
+    return response;
+  };
   return (runtime) => {
     const perService = new Map<string, ReturnType<ReturnType<typeof httpBatchLink>>>();
     return ({ op, next }) => {
@@ -39,13 +51,26 @@ export function serviceLink<TRouter extends AnyRouter>(options: ServiceLinkOptio
           transformer: superjson,
           headers: options.headers ?? {},
           maxItems: options.maxBatchSize ?? 10,
-          ...(options.fetch && { fetch: options.fetch }),
+          fetch: trackingFetch,
         })(runtime);
         perService.set(service, link);
       }
       return link({ op: { ...op, path: op.path.slice(dot + 1) }, next });
     };
   };
+}
+
+/** Whether WAL position `a` (like `0/3000060`) is after `b`. */
+function laterPosition(a: string, b: string) {
+  const value = (lsn: string) => {
+    const [high = "0", low = "0"] = lsn.split("/");
+    return BigInt(`0x${high}`) * 0x1_0000_0000n + BigInt(`0x${low}`);
+  };
+  try {
+    return value(a) > value(b);
+  } catch {
+    return false;
+  }
 }
 
 /**

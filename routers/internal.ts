@@ -4,6 +4,7 @@ import superjson from "superjson";
 import { DomainError, ErrorKind } from "../contracts/errors.ts";
 import type { InternalApi, InternalMethod } from "../contracts/internal.ts";
 import { signRequest } from "../platform/http/signature.ts";
+import { LSN_HEADER, requestScope } from "../platform/request-context.ts";
 
 /** What an internal procedure knows: the calling request's id, for logs. Who called is proven by the host. */
 export type InternalContext = { requestId: string };
@@ -105,8 +106,11 @@ export function remoteService<C extends AnyContract>(
     const signedFetch = (url: URL | RequestInfo, init?: RequestInit) => {
       const target = new URL(url instanceof Request ? url.url : String(url));
       const body = typeof init?.body === "string" ? init.body : "";
+      // The caller's last write travels on, so the callee reads it back too (read-your-writes).
+      const minLsn = requestScope()?.minLsn;
       const headers = {
         ...(init?.headers as Record<string, string>),
+        ...(minLsn && { [LSN_HEADER]: minLsn }),
         ...signRequest(options.secret, init?.method ?? "GET", target.pathname + target.search, body),
       };
       return fetch(target, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });

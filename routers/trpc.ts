@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { DomainError } from "../contracts/errors.ts";
-import { currentRequestId } from "../platform/http/request-scope.ts";
+import { currentRequestId } from "../platform/request-context.ts";
 import type { Context } from "./context.ts";
 import { transformer, UndecodableInputError } from "./transformer.ts";
 

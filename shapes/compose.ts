@@ -110,6 +110,7 @@ export async function composeServices(
     maxBatchSize: config.MAX_BATCH_SIZE,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: allowedOrigins,
+    ...(db.currentLsn && { writePosition: () => db.currentLsn!() }),
     ready: options.ready ?? (async () => void (await Promise.all([db.ping(), cache.ping(), limits.ping()]))),
     ...(cached && { responseCache: { cache, ...cached } }),
   });

@@ -3,13 +3,14 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getConnInfo } from "hono/bun";
+import { getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
+import { LSN, LSN_COOKIE, LSN_HEADER, withRequestScope } from "../request-context.ts";
 import { apiCors } from "./cors.ts";
 import { errorResponse } from "./error-body.ts";
 import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
-import { withRequestId } from "./request-scope.ts";
 import { type ResponseCacheOptions, responseCache } from "./response-cache.ts";
 import { trpcRequestGuard } from "./trpc-request-guard.ts";
 
@@ -32,6 +33,12 @@ export type HostOptions = {
   corsOrigins?: readonly string[];
   /** Throws when a dependency is down; /readyz answers 503 then. */
   ready: () => Promise<void>;
+  /**
+   * The database's write position after a request changed something (Postgres with a replica):
+   * sent back as `x-fastr-lsn` and the `fastr_lsn` cookie, so the caller's next reads may only use a
+   * replica that has replayed that far (read-your-writes).
+   */
+  writePosition?: () => Promise<string>;
   /** Public queries answered from stored responses (see responseCache). */
   responseCache?: ResponseCacheOptions;
 };
@@ -68,7 +75,16 @@ export function createHost(options: HostOptions) {
     const requestId = given && REQUEST_ID.test(given) ? given : newId();
     c.set("requestId", requestId);
     const started = performance.now();
-    await next();
+    const lastWrite = c.req.header(LSN_HEADER) ?? getCookie(c, LSN_COOKIE);
+    const minLsn = lastWrite && LSN.test(lastWrite) ? lastWrite : undefined;
+    await withRequestScope({ requestId, ...(minLsn && { minLsn }) }, next);
+    if (options.writePosition && !["GET", "HEAD", "OPTIONS"].includes(c.req.method) && c.res.status < 400) {
+      const lsn = await options.writePosition().catch(() => null);
+      if (lsn) {
+        c.header(LSN_HEADER, lsn);
+        setCookie(c, LSN_COOKIE, lsn, { path: "/", httpOnly: true, sameSite: "Lax", maxAge: 300 });
+      }
+    }
     c.header("X-Request-Id", requestId);
     // While shutting down, every answer closes its connection: a kept-alive connection the server
     // closes later could carry a request the client already sent.
@@ -132,38 +148,37 @@ export function createHost(options: HostOptions) {
         requestId: c.get("requestId"),
         ...requestOrigin(c.req.raw, socketAddress(c), proxyHops),
       };
-      const response = await withRequestId(meta.requestId, () =>
-        fetchRequestHandler({
-          endpoint,
-          req: c.req.raw,
-          router,
-          allowMethodOverride: true,
-          maxBatchSize,
-          createContext: ({ resHeaders }) => options.createContext(c.req.raw, resHeaders, meta),
-          // A throttled caller learns when to come back, in the header every HTTP client understands.
-          responseMeta: ({ errors }) => {
-            const retryAfter = errors
-              .map(
-                (e) =>
-                  (e.cause as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details
-                    ?.retryAfterSeconds,
-              )
-              .find((s): s is number => typeof s === "number");
-            return retryAfter === undefined
-              ? {}
-              : { headers: new Headers({ "retry-after": String(retryAfter) }) };
-          },
-          onError: ({ error, path }) => {
-            if (error.code === "INTERNAL_SERVER_ERROR") {
-              options.log.error("procedure failed", {
-                requestId: meta.requestId,
-                path: `${name}.${path}`,
-                error: error.cause?.stack ?? error.stack,
-              });
-            }
-          },
-        }),
-      );
+      // The request scope (its id, its last write) was opened by the first middleware.
+      const response = await fetchRequestHandler({
+        endpoint,
+        req: c.req.raw,
+        router,
+        allowMethodOverride: true,
+        maxBatchSize,
+        createContext: ({ resHeaders }) => options.createContext(c.req.raw, resHeaders, meta),
+        // A throttled caller learns when to come back, in the header every HTTP client understands.
+        responseMeta: ({ errors }) => {
+          const retryAfter = errors
+            .map(
+              (e) =>
+                (e.cause as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details
+                  ?.retryAfterSeconds,
+            )
+            .find((s): s is number => typeof s === "number");
+          return retryAfter === undefined
+            ? {}
+            : { headers: new Headers({ "retry-after": String(retryAfter) }) };
+        },
+        onError: ({ error, path }) => {
+          if (error.code === "INTERNAL_SERVER_ERROR") {
+            options.log.error("procedure failed", {
+              requestId: meta.requestId,
+              path: `${name}.${path}`,
+              error: error.cause?.stack ?? error.stack,
+            });
+          }
+        },
+      });
       // Errors tRPC raises before a procedure runs come without a content type; they are JSON too.
       if (response.body && !response.headers.has("content-type"))
         response.headers.set("content-type", "application/json");
