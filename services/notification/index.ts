@@ -1,12 +1,13 @@
 import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
-import { Email as EmailAddress } from "../../contracts/common.ts";
+import { Email as EmailAddress, Id } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { type EventEnvelope, EventPayloads, type PayloadOf } from "../../contracts/events.ts";
 import type { Email, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
 import { handleOnce } from "../../platform/bus/inbox.ts";
 import type { Bus, PoisonHandler } from "../../platform/bus/port.ts";
 import { coalesced } from "../../platform/coalesced.ts";
+import { cursorCodec } from "../../platform/cursor.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { deadLetters, emailColumns, emails, inbox } from "./db/schema.ts";
@@ -59,25 +60,10 @@ const badCursor = () =>
     "cursor does not belong to this listing; start again without one",
   );
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Keyset cursor over (createdAt, id), newest first: base64url of `{ at, id }`. */
-export const encodeCursor = (row: { createdAt: Date; id: string }) =>
-  Buffer.from(JSON.stringify({ at: row.createdAt.toISOString(), id: row.id })).toString("base64url");
-
-export function decodeCursor(raw: string): { at: string; id: string } {
-  let cursor: unknown;
-  try {
-    cursor = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-  } catch {
-    throw badCursor();
-  }
-  const { at, id } = (cursor ?? {}) as { at?: unknown; id?: unknown };
-  if (typeof at !== "string" || Number.isNaN(Date.parse(at)) || typeof id !== "string" || !UUID.test(id)) {
-    throw badCursor();
-  }
-  return { at, id };
-}
+const cursors = cursorCodec(z.strictObject({ at: z.iso.datetime(), id: Id }), badCursor);
+const encodeCursor = (row: { createdAt: Date; id: string }) =>
+  cursors.encode({ at: row.createdAt.toISOString(), id: row.id });
 
 const describe = (error: unknown) =>
   (error instanceof z.ZodError ? z.prettifyError(error) : String((error as Error)?.message ?? error)).slice(
@@ -302,7 +288,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
 
   const api: NotificationApi = {
     async list(userId: string, input: ListEmailsInput) {
-      const cursor = input.cursor ? decodeCursor(input.cursor) : null;
+      const cursor = input.cursor ? cursors.decode(input.cursor) : null;
       const rows = await db.replica
         .select(emailColumns)
         .from(emails)
