@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Client, Pool } from "pg";
+import { describeError } from "../log.ts";
 import type { Database, Sql } from "./port.ts";
 
 /** One lock for every service's migrations: they share the `drizzle` bookkeeping schema. */
@@ -20,7 +21,7 @@ export async function openPostgres({
   poolSize = 10,
   onError = (error) =>
     console.error(
-      JSON.stringify({ level: "error", msg: "idle database connection failed", error: String(error) }),
+      JSON.stringify({ level: "error", msg: "idle database connection failed", error: describeError(error) }),
     ),
 }: {
   url: string;

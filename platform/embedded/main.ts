@@ -24,7 +24,7 @@ const db = await openPglite(dataDir);
 const cache = memoryCache({ maxEntries: 20_000 });
 const bus = memoryBus({
   onPoison: (consumer, event, error) =>
-    log.error("event gave up", { consumer, eventId: event.id, type: event.type, error: String(error) }),
+    log.error("event gave up", { consumer, eventId: event.id, type: event.type, error }),
 });
 const shop = await createShop(config, { db, cache, bus, clock: systemClock, log });
 

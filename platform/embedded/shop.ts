@@ -85,7 +85,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     db,
     bus,
     outboxes,
-    onError: (error) => log.error("outbox relay failed", { error: String(error) }),
+    onError: (error) => log.error("outbox relay failed", { error }),
   });
   const servicePorts: ServicePorts = { db, cache, clock, log, eventsCommitted: relay.kick };
 
@@ -161,7 +161,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
     return pruned;
   };
   const housekeeper = setInterval(
-    () => housekeeping().catch((e) => log.error("housekeeping failed", { error: String(e) })),
+    () => housekeeping().catch((error) => log.error("housekeeping failed", { error })),
     HOUR,
   );
 
@@ -170,7 +170,7 @@ export async function createShop(config: Config, ports: ShopPorts, overrides: Sh
   const sweeper =
     (overrides.sweepMs ?? 30 * SECOND) > 0
       ? setInterval(
-          () => sweep().catch((e) => log.error("sweep failed", { error: String(e) })),
+          () => sweep().catch((error) => log.error("sweep failed", { error })),
           overrides.sweepMs ?? 30 * SECOND,
         )
       : undefined;

@@ -142,7 +142,7 @@ export function createHost(options: HostOptions) {
             options.log.error("procedure failed", {
               requestId: meta.requestId,
               path: `${name}.${path}`,
-              error: error.cause?.stack ?? error.stack,
+              error: error.cause ?? error,
             });
           }
         },
@@ -158,7 +158,7 @@ export function createHost(options: HostOptions) {
 
   app.onError((error, c) => {
     const requestId = c.get("requestId") ?? "unknown";
-    options.log.error("unhandled error", { requestId, error: error.stack });
+    options.log.error("unhandled error", { requestId, error });
     return c.json(
       errorBody("INTERNAL_SERVER_ERROR", 500, `internal error (request id ${requestId})`, requestId),
       500,

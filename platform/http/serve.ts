@@ -34,7 +34,7 @@ export function serve(
       shutdown(signal).then(
         () => process.exit(0),
         (error) => {
-          options.log.error("shutdown failed", { error: String(error) });
+          options.log.error("shutdown failed", { error });
           process.exit(1);
         },
       );

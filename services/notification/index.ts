@@ -9,6 +9,7 @@ import type { Bus, PoisonHandler } from "../../platform/bus/port.ts";
 import { coalesced } from "../../platform/coalesced.ts";
 import { cursorCodec } from "../../platform/cursor.ts";
 import { newId } from "../../platform/ids.ts";
+import { summarizeError } from "../../platform/log.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { deadLetters, emailColumns, emails, inbox } from "./db/schema.ts";
 import { type EmailEvent, emailEventTypes, render, templates } from "./templates.ts";
@@ -65,11 +66,9 @@ const cursors = cursorCodec(z.strictObject({ at: z.iso.datetime(), id: Id }), ba
 const encodeCursor = (row: { createdAt: Date; id: string }) =>
   cursors.encode({ at: row.createdAt.toISOString(), id: row.id });
 
+/** Stored with a dead letter or a failed e-mail, and logged: never the values bound to a failed query. */
 const describe = (error: unknown) =>
-  (error instanceof z.ZodError ? z.prettifyError(error) : String((error as Error)?.message ?? error)).slice(
-    0,
-    2_000,
-  );
+  error instanceof z.ZodError ? z.prettifyError(error).slice(0, 2_000) : summarizeError(error);
 
 /** The domain of the From address, for Message-IDs (`<email-id@domain>`). */
 const messageIdDomain = (from: string) => {

@@ -308,7 +308,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
           resolved++;
         } catch (error) {
           if (error instanceof DomainError) resolved++;
-          else log.error("could not recover an order", { orderId: row.id, error: String(error) });
+          else log.error("could not recover an order", { orderId: row.id, error });
         }
       }
       return resolved;

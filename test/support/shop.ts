@@ -5,7 +5,7 @@ import { loadConfig } from "../../platform/config.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { createShop, type ShopOverrides } from "../../platform/embedded/shop.ts";
-import { silentLogger } from "../../platform/log.ts";
+import { type Logger, silentLogger } from "../../platform/log.ts";
 import { createFastrClient } from "../../routers/client.ts";
 
 let emailCounter = 0;
@@ -24,6 +24,8 @@ export type TestShopOptions = {
   /** Reuse a database (a "restart"); a fresh in-memory PGlite otherwise. */
   db?: Database;
   onQuery?: (sql: string) => void;
+  /** Where the shop logs (nowhere by default). */
+  log?: Logger;
 };
 
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
@@ -35,7 +37,7 @@ export async function startTestShop(options: TestShopOptions = {}) {
   const bus = memoryBus({ retry: fastRetry });
   const shop = await createShop(
     config,
-    { db, cache, bus, clock: options.clock ?? systemClock, log: silentLogger },
+    { db, cache, bus, clock: options.clock ?? systemClock, log: options.log ?? silentLogger },
     {
       loginLimits: { ipAttempts: 10_000, ipWindowMs: 60_000, accountFailures: 10, accountWindowMs: 300_000 },
       sendRetry: fastRetry,

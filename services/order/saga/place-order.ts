@@ -125,7 +125,7 @@ export function placeOrderSaga(deps: SagaDeps) {
     await deps.faults("after-confirm-stock");
     const paid = await moved(db, order, "paid", { events: [orderEvent(order, lines, "order.paid@1")] });
     await deps.cart.clear({ userId: order.userId }).catch((error) => {
-      deps.log.warn("could not clear the cart after an order", { orderId: order.id, error: String(error) });
+      deps.log.warn("could not clear the cart after an order", { orderId: order.id, error });
     });
     return paid;
   }
