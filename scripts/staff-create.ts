@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { Email, Password } from "../contracts/common.ts";
+import { Email, Password, PersonName } from "../contracts/common.ts";
 import { memoryCache } from "../platform/cache/memory.ts";
 import { redisCache } from "../platform/cache/redis.ts";
 import { systemClock } from "../platform/clock.ts";
@@ -21,9 +21,7 @@ const { values } = parseArgs({
   args: Bun.argv.slice(2),
   options: { email: { type: "string" }, password: { type: "string" }, name: { type: "string" } },
 });
-const input = z
-  .object({ email: Email, password: Password, name: z.string().min(1).max(120).optional() })
-  .safeParse(values);
+const input = z.object({ email: Email, password: Password, name: PersonName.optional() }).safeParse(values);
 if (!input.success) {
   console.error(`usage: bun run staff:create -- --email <email> --password <password> [--name <name>]
 ${input.error.issues.map((i) => `  --${i.path.join(".")}: ${i.message}`).join("\n")}`);
