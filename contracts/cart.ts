@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Money } from "./common.ts";
+import { Id, Money, wholeNumber } from "./common.ts";
 
 export const CART_COOKIE = "fastr_cart";
 export const CART_TOKEN_HEADER = "x-cart-token";
@@ -7,10 +7,7 @@ export const CART_TOKEN_HEADER = "x-cart-token";
 /** A guest cart's bearer secret: 32 base32 characters (160 bits). */
 export const CartToken = z.string().regex(/^[a-z2-7]{32}$/, { message: "not a cart token this shop issued" });
 
-const Quantity = z
-  .int()
-  .min(1, { message: "quantity must be at least 1" })
-  .max(999, { message: "quantity must be at most 999" });
+const Quantity = wholeNumber(1, 999);
 
 export const AddItemInput = z.strictObject({ variantId: Id, quantity: Quantity.default(1) });
 export type AddItemInput = z.infer<typeof AddItemInput>;

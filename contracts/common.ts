@@ -7,9 +7,28 @@ export type Id = z.infer<typeof Id>;
 export const Currency = z.enum(["EUR", "USD", "GBP"]);
 export type Currency = z.infer<typeof Currency>;
 
+/** The largest value a Postgres `integer` column holds; every amount, count and quantity fastr stores fits. */
+export const INT_MAX = 2_147_483_647;
+
+/**
+ * A whole number from `min` to `max` (never above INT_MAX): how every contract takes amounts, counts,
+ * quantities and limits, so no number a caller sends can overflow a column.
+ * @example const Quantity = wholeNumber(1, 999);
+ */
+export function wholeNumber(min: number, max: number = INT_MAX) {
+  if (max > INT_MAX) throw new Error(`wholeNumber: ${max} does not fit an integer column (max ${INT_MAX})`);
+  return z
+    .int({ message: "expected a whole number" })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
+}
+
+/** An amount of money in minor units (cents): at most INT_MAX, about 21 million in the major unit. */
+export const MinorUnits = wholeNumber(0);
+
 /** Money is integer minor units plus an ISO currency. Never floats. */
 export const Money = z.strictObject({
-  amount: z.int().min(0).max(100_000_000_00),
+  amount: MinorUnits,
   currency: Currency,
 });
 export type Money = z.infer<typeof Money>;
@@ -24,7 +43,66 @@ export const Password = z
   .min(8, { message: "a password has at least 8 characters" })
   .max(256, { message: "a password has at most 256 characters" });
 
-export const PersonName = z.string().trim().min(1).max(120);
+export type TextRule = {
+  max: number;
+  /** At least this many characters once trimmed (`1`: must not be empty). */
+  min?: number;
+  /** Keeps line feeds and tabs (descriptions); everything else is one line. */
+  multiline?: boolean;
+};
+
+/**
+ * What every contract accepts as text a person typed (ADR 040): NFC-normalised and trimmed, then
+ * refused if it holds an unpaired UTF-16 surrogate (Postgres cannot store it in jsonb), a control
+ * character (NUL cannot be stored at all, the rest corrupt logs and e-mails; multi-line text keeps
+ * line feeds and tabs, and CR LF becomes LF) or a bidirectional embedding, override or isolate
+ * control (it makes text display as other text than it is). `min`/`max` count UTF-16 code units.
+ * @example const Title = text({ min: 1, max: 200 }); const Description = text({ max: 10_000, multiline: true });
+ */
+export function text({ min = 0, max, multiline = false }: TextRule) {
+  const forbidden = multiline ? MULTILINE_FORBIDDEN : SINGLE_LINE_FORBIDDEN;
+  let schema = z.string().refine((s) => !LONE_SURROGATE.test(s), {
+    message: "contains a broken character (an unpaired UTF-16 surrogate)",
+    abort: true,
+  });
+  if (multiline) schema = schema.overwrite((s) => s.replace(/\r\n?/g, "\n"));
+  schema = schema
+    .normalize("NFC")
+    .trim()
+    .superRefine((s, ctx) => {
+      const found = forbidden.exec(s)?.[0];
+      if (found !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          message: `must not contain ${describeCharacter(found, multiline)}`,
+          input: s,
+          continue: false,
+        });
+    });
+  if (min > 0)
+    schema = schema.min(min, {
+      message: min === 1 ? "must not be empty" : `must have at least ${min} characters`,
+    });
+  return schema.max(max, { message: `must have at most ${max} characters` });
+}
+
+/** In unicode mode a well-formed pair is one code point outside this range: only a lone half matches. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/** Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+const SINGLE_LINE_FORBIDDEN = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+/** Control characters but tab, line feed and carriage return (which becomes a line feed). */
+const MULTILINE_FORBIDDEN = /(?![\t\n\r])[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+function describeCharacter(c: string, multiline: boolean) {
+  const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (c === "\n" || c === "\r") return `a line break (${code}); this field is one line`;
+  if (c === "\t") return `a tab (${code})`;
+  if (BIDI_CONTROL.test(c)) return `bidirectional control characters (${code})`;
+  return `control characters (${code}${multiline ? "; only line breaks and tabs are allowed" : ""})`;
+}
+
+export const PersonName = text({ min: 1, max: 120 });
 
 export const Slug = z
   .string()

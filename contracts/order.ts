@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cursor, Id, Money } from "./common.ts";
+import { Cursor, Id, Money, wholeNumber } from "./common.ts";
 import { PaymentMethodId } from "./payment.ts";
 import { AddressFields } from "./user.ts";
 
@@ -28,7 +28,10 @@ export const CheckoutInput = z
     addressId: Id.optional(),
     shippingAddress: ShippingAddress.optional(),
     paymentMethodId: PaymentMethodId,
-    shippingOptionId: z.string().max(40).optional(),
+    shippingOptionId: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,40}$/, { message: "expected a shipping option id like 'standard'" })
+      .optional(),
   })
   .refine((i) => (i.addressId === undefined) !== (i.shippingAddress === undefined), {
     message: "give exactly one of addressId or shippingAddress",
@@ -69,14 +72,14 @@ export type Order = {
 
 export const OrderIdInput = z.strictObject({ id: Id });
 export const ListOrdersInput = z
-  .strictObject({ cursor: Cursor.optional(), limit: z.int().min(1).max(100).default(20) })
+  .strictObject({ cursor: Cursor.optional(), limit: wholeNumber(1, 100).default(20) })
   .default({ limit: 20 });
 export type ListOrdersInput = z.infer<typeof ListOrdersInput>;
 export const ListAllOrdersInput = z
   .strictObject({
     status: OrderStatus.optional(),
     cursor: Cursor.optional(),
-    limit: z.int().min(1).max(100).default(20),
+    limit: wholeNumber(1, 100).default(20),
   })
   .default({ limit: 20 });
 export type ListAllOrdersInput = z.infer<typeof ListAllOrdersInput>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cursor, Id, Money, Slug } from "./common.ts";
+import { Cursor, Id, MinorUnits, Money, Slug, text, wholeNumber } from "./common.ts";
 
 export const Category = z.object({ id: Id, slug: z.string(), name: z.string(), productCount: z.int() });
 export type Category = z.infer<typeof Category>;
@@ -25,9 +25,12 @@ export const Variant = z.object({
 });
 export type Variant = z.infer<typeof Variant>;
 
+/** An option's name or value (`Size`, `M`); also the keys and values of a variant's `options`. */
+const OptionText = text({ min: 1, max: 40 });
+
 export const ProductOption = z.strictObject({
-  name: z.string().trim().min(1).max(40),
-  values: z.array(z.string().trim().min(1).max(40)).min(1).max(30),
+  name: OptionText,
+  values: z.array(OptionText).min(1).max(30),
 });
 export type ProductOption = z.infer<typeof ProductOption>;
 
@@ -43,16 +46,14 @@ export type Product = z.infer<typeof Product>;
 export const ProductSort = z.enum(["relevance", "price_asc", "price_desc", "newest"]);
 export type ProductSort = z.infer<typeof ProductSort>;
 
-const MinorUnits = z.int().min(0).max(100_000_000_00);
-
 export const ListProductsInput = z
   .strictObject({
     cursor: Cursor.optional(),
-    limit: z.int().min(1).max(100).default(24),
+    limit: wholeNumber(1, 100).default(24),
     category: Slug.optional(),
     minPrice: MinorUnits.optional(),
     maxPrice: MinorUnits.optional(),
-    q: z.string().trim().max(200).optional(),
+    q: text({ max: 200 }).optional(),
     sort: ProductSort.optional(),
   })
   .refine((i) => i.minPrice === undefined || i.maxPrice === undefined || i.minPrice <= i.maxPrice, {
@@ -71,12 +72,18 @@ const Sku = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, { message: "a SKU holds letters, digits, '.', '_' and '-'" });
-const Stock = z.int().min(0).max(1_000_000);
+const Stock = wholeNumber(0, 1_000_000);
+
+const VariantTitle = text({ min: 1, max: 120 });
+const ProductTitle = text({ min: 1, max: 200 });
+const Description = text({ max: 10_000, multiline: true });
+/** Where the product's picture is: a path on this shop or an https URL. */
+const ImageUrl = text({ max: 2048 });
 
 export const NewVariant = z.strictObject({
   sku: Sku,
-  title: z.string().trim().min(1).max(120).optional(),
-  options: z.record(z.string(), z.string()).default({}),
+  title: VariantTitle.optional(),
+  options: z.record(OptionText, OptionText).default({}),
   price: Money,
   stock: Stock.default(0),
 });
@@ -85,10 +92,10 @@ export type NewVariant = z.input<typeof NewVariant>;
 export const CreateProductInput = z
   .strictObject({
     slug: Slug.optional(),
-    title: z.string().trim().min(1).max(200),
-    description: z.string().trim().max(10_000).default(""),
+    title: ProductTitle,
+    description: Description.default(""),
     category: Slug,
-    image: z.string().max(2048).optional(),
+    image: ImageUrl.optional(),
     options: z.array(ProductOption).max(3).default([]),
     variants: z.array(NewVariant).min(1).max(100),
   })
@@ -133,16 +140,16 @@ export type CreateProduct = z.output<typeof CreateProductInput>;
 export const UpdateProductInput = z.strictObject({
   id: Id,
   slug: Slug.optional(),
-  title: z.string().trim().min(1).max(200).optional(),
-  description: z.string().trim().max(10_000).optional(),
+  title: ProductTitle.optional(),
+  description: Description.optional(),
   category: Slug.optional(),
-  image: z.string().max(2048).optional(),
+  image: ImageUrl.optional(),
   variants: z
     .array(
       z.strictObject({
         id: Id,
         sku: Sku.optional(),
-        title: z.string().trim().min(1).max(120).optional(),
+        title: VariantTitle.optional(),
         price: Money.optional(),
       }),
     )
@@ -152,6 +159,7 @@ export const UpdateProductInput = z.strictObject({
 export type UpdateProductInput = z.infer<typeof UpdateProductInput>;
 
 export const ProductIdInput = z.strictObject({ id: Id });
+export const CreateCategoryInput = z.strictObject({ slug: Slug, name: text({ min: 1, max: 80 }) });
 export const SetStockInput = z.strictObject({ variantId: Id, stock: Stock });
 export type SetStockInput = z.infer<typeof SetStockInput>;
 

@@ -1,23 +1,21 @@
 import { z } from "zod";
 import type { ChangePasswordInput, UpdateProfileInput, User } from "./auth.ts";
-import { Id } from "./common.ts";
-
-const line = z.string().trim().min(1).max(200);
+import { Id, text } from "./common.ts";
 
 export const AddressFields = z.strictObject({
-  label: z.string().trim().max(60).optional(),
-  name: z.string().trim().min(1).max(120),
-  line1: line,
-  line2: z.string().trim().max(200).optional(),
-  city: z.string().trim().min(1).max(120),
-  region: z.string().trim().max(120).optional(),
-  postalCode: z.string().trim().min(1).max(20),
+  label: text({ max: 60 }).optional(),
+  name: text({ min: 1, max: 120 }),
+  line1: text({ min: 1, max: 200 }),
+  line2: text({ max: 200 }).optional(),
+  city: text({ min: 1, max: 120 }),
+  region: text({ max: 120 }).optional(),
+  postalCode: text({ min: 1, max: 20 }),
   /** ISO 3166-1 alpha-2, upper case. */
   country: z
     .string()
     .regex(/^[A-Za-z]{2}$/, { message: "expected a two-letter country code like 'DE'" })
     .transform((c) => c.toUpperCase()),
-  phone: z.string().trim().max(40).optional(),
+  phone: text({ max: 40 }).optional(),
 });
 export type AddressFields = z.infer<typeof AddressFields>;
 

@@ -18,7 +18,7 @@ export async function scheduleJobs(
       const result = await job.run({ atStart, sole: options.sole });
       if (typeof result === "number" && result > 0) options.log.info(job.name, { count: result });
     } catch (error) {
-      options.log.error(`${job.name} failed`, { error: String(error) });
+      options.log.error(`${job.name} failed`, { error });
     } finally {
       running.delete(job.name);
     }

@@ -5,18 +5,123 @@ type Level = Exclude<keyof typeof levels, "silent">;
 
 export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown>) => void>;
 
+/** Where log lines go; stdout and stderr unless a test wants to read them. */
+export type LogSink = (level: Level, line: string) => void;
+
+const standardStreams: LogSink = (level, line) =>
+  (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`);
+
 /**
  * One JSON object per line on stdout (stderr for warn and error): easy to grep, easy to ship.
- * @example log.info("request", { requestId, status: 200, ms: 1.2 })
+ * Pass errors themselves (`{ error }`), never `String(error)` or `error.stack`: any Error in the
+ * fields is written through `describeError`, which leaves out the values bound to a failed query.
+ * @example log.info("request", { requestId, status: 200, ms: 1.2 }); log.error("sweep failed", { error });
  */
-export function createLogger(level: LogLevel, base: Record<string, unknown> = {}): Logger {
+export function createLogger(
+  level: LogLevel,
+  { base = {}, sink = standardStreams }: { base?: Record<string, unknown>; sink?: LogSink } = {},
+): Logger {
   const threshold = levels[level];
   const emit = (lvl: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (levels[lvl] < threshold) return;
-    const line = JSON.stringify({ t: new Date().toISOString(), level: lvl, ...base, msg, ...fields });
-    (lvl === "warn" || lvl === "error" ? process.stderr : process.stdout).write(`${line}\n`);
+    const record = { t: new Date().toISOString(), level: lvl, ...base, msg, ...fields };
+    sink(
+      lvl,
+      JSON.stringify(record, (_key, value) => (value instanceof Error ? describeError(value) : value)),
+    );
   };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }
 
 export const silentLogger: Logger = createLogger("silent");
+
+/** What a log line says about an error. */
+export type ErrorDescription = {
+  type: string;
+  message: string;
+  /** A Postgres SQLSTATE (`23505`), a Node code (`ECONNREFUSED`) or a domain code. */
+  code?: string;
+  /** The failed SQL as sent, with `$1`… placeholders: its shape, never the values bound to it. */
+  statement?: string;
+  /** Names Postgres reports (never values). */
+  constraint?: string;
+  table?: string;
+  column?: string;
+  /** The stack frames, without the first line (which repeats the message). */
+  stack?: string;
+  cause?: ErrorDescription;
+};
+
+const MAX_STATEMENT = 2_000;
+const MAX_FRAMES = 12;
+
+/**
+ * An error as it may be logged: type, message, code, and for a failed query its statement shape and
+ * Postgres error code — never the bound parameters. drizzle's `DrizzleQueryError` puts them in its
+ * message ("Failed query: … params: …"), and Postgres quotes a value it could not take in its own
+ * message (`invalid input syntax for type uuid: "…"`); both are left out or replaced by `$n`.
+ * @example log.error("procedure failed", { requestId, error: describeError(error) }) // or just { error }
+ */
+export function describeError(error: unknown, params: readonly unknown[] = [], depth = 0): ErrorDescription {
+  if (typeof error !== "object" || error === null) {
+    return { type: typeof error, message: redact(String(error), params) };
+  }
+  const e = error as Record<string, unknown>;
+  const statement = typeof e.query === "string" ? e.query : undefined;
+  const bound = Array.isArray(e.params) ? e.params : params;
+  const rawMessage = typeof e.message === "string" ? e.message : String(error);
+  const description: ErrorDescription = {
+    type: typeName(e),
+    // drizzle's message is the statement plus every parameter: the statement is kept apart below.
+    message: rawMessage.startsWith("Failed query:") ? "query failed" : redact(rawMessage, bound),
+  };
+  if (typeof e.code === "string" || typeof e.code === "number") description.code = String(e.code);
+  if (statement !== undefined) description.statement = statement.slice(0, MAX_STATEMENT);
+  for (const name of ["constraint", "table", "column"] as const) {
+    if (typeof e[name] === "string") description[name] = e[name];
+  }
+  if (typeof e.stack === "string") {
+    const frames = e.stack
+      .split("\n")
+      .filter((line) => /^\s+at /.test(line))
+      .slice(0, MAX_FRAMES);
+    if (frames.length) description.stack = frames.map((f) => f.trim()).join("\n");
+  }
+  if (e.cause !== undefined && depth < 4) description.cause = describeError(e.cause, bound, depth + 1);
+  return description;
+}
+
+/** Postgres errors (from pg or PGlite, whose class names are minified) all read as `PostgresError`. */
+function typeName(e: Record<string, unknown>): string {
+  if (typeof e.severity === "string" && typeof e.code === "string") return "PostgresError";
+  if (typeof e.name === "string" && e.name !== "Error") return e.name;
+  return e.constructor?.name || "Error";
+}
+
+/** Replaces every bound value a message repeats with its placeholder (`$2`). */
+function redact(message: string, params: readonly unknown[]): string {
+  let redacted = message;
+  params.forEach((param, i) => {
+    const value =
+      typeof param === "string" ? param : param instanceof Date ? param.toISOString() : String(param);
+    if (value.length === 0) return;
+    // Short values ("1", "EUR") only where Postgres quotes them, so the words around them survive.
+    redacted =
+      value.length >= 4
+        ? redacted.replaceAll(value, `$${i + 1}`)
+        : redacted.replaceAll(`"${value}"`, `"$${i + 1}"`);
+  });
+  return redacted;
+}
+
+/**
+ * An error in one line, safe to log or store (same rules as `describeError`).
+ * @example summarizeError(error) // "DrizzleQueryError: query failed ← PostgresError 23505: duplicate key value violates unique constraint "users_email""
+ */
+export function summarizeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let d: ErrorDescription | undefined = describeError(error); d; d = d.cause) {
+    parts.push(`${d.type}${d.code ? ` ${d.code}` : ""}: ${d.message}`);
+  }
+  return parts.join(" ← ").slice(0, 2_000);
+}

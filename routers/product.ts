@@ -1,6 +1,5 @@
-import { z } from "zod";
-import { Slug } from "../contracts/common.ts";
 import {
+  CreateCategoryInput,
   CreateProductInput,
   GetProductInput,
   ListProductsInput,
@@ -9,8 +8,6 @@ import {
   UpdateProductInput,
 } from "../contracts/product.ts";
 import { publicProcedure, router, staffProcedure } from "./trpc.ts";
-
-const CreateCategoryInput = z.strictObject({ slug: Slug, name: z.string().trim().min(1).max(80) });
 
 export const productRouter = router({
   list: publicProcedure.input(ListProductsInput).query(({ ctx, input }) => ctx.services.product.list(input)),

@@ -78,7 +78,7 @@ export async function composeServices(
     db,
     bus,
     outboxes,
-    onError: (error) => log.error("outbox relay failed", { error: String(error) }),
+    onError: (error) => log.error("outbox relay failed", { error }),
   });
   const servicePorts: ServicePorts = { db, cache, limits, clock, log, eventsCommitted: relay.kick };
 

@@ -330,7 +330,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
       // Joining can take seconds (the coordinator waits for more members); handling starts after it.
       group.started = consumer
         .run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: eachBatch(group) })
-        .catch((error) => log.error("kafka consumer did not start", { group: id, error: String(error) }));
+        .catch((error) => log.error("kafka consumer did not start", { group: id, error }));
     },
 
     async drain() {
@@ -349,9 +349,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
           // Finishes (and commits) the message in hand, then leaves the group: a rebalance, not a timeout.
           await group
             .disconnect()
-            .catch((error) =>
-              log.warn("kafka consumer did not leave cleanly", { group: group.id, error: String(error) }),
-            );
+            .catch((error) => log.warn("kafka consumer did not leave cleanly", { group: group.id, error }));
         }),
       );
       groups.clear();

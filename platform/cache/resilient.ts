@@ -14,7 +14,7 @@ export function resilientCache(inner: Cache & { forgetAll(): Promise<void> }, lo
   let warned = false;
 
   const down = (error: unknown) => {
-    if (!warned) log.warn("cache unavailable; serving from the database", { error: String(error) });
+    if (!warned) log.warn("cache unavailable; serving from the database", { error });
     warned = true;
   };
   /** After an outage with dropped writes, wipe what the store holds before reading from it again. */

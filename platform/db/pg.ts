@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Client, Pool } from "pg";
+import { describeError } from "../log.ts";
 import { lsnValue, requestScope } from "../request-context.ts";
 import { type Database, rowsOf, type Sql } from "./port.ts";
 
@@ -24,7 +25,7 @@ export async function openPostgres({
   replicaPollMs = 50,
   onError = (error) =>
     console.error(
-      JSON.stringify({ level: "error", msg: "idle database connection failed", error: String(error) }),
+      JSON.stringify({ level: "error", msg: "idle database connection failed", error: describeError(error) }),
     ),
 }: {
   url: string;

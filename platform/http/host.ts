@@ -174,7 +174,7 @@ export function createHost(options: HostOptions) {
             options.log.error("procedure failed", {
               requestId: meta.requestId,
               path: `${name}.${path}`,
-              error: error.cause?.stack ?? error.stack,
+              error: error.cause ?? error,
             });
           }
         },
@@ -195,7 +195,7 @@ export function createHost(options: HostOptions) {
   app.onError((error, c) => {
     const requestId = c.get("requestId") ?? newId();
     if (!c.get("requestId")) c.set("requestId", requestId);
-    options.log.error("unhandled error", { requestId, error: error.stack });
+    options.log.error("unhandled error", { requestId, error });
     return errorResponse(c, "INTERNAL_SERVER_ERROR", `internal error (request id ${requestId})`);
   });
 

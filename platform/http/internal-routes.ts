@@ -54,7 +54,7 @@ export function mountInternalRoutes(app: Hono<HostEnv>, options: InternalRoutesO
             options.log.error("internal procedure failed", {
               requestId,
               path: `${name}.${path}`,
-              error: String(error.cause ?? error),
+              error: error.cause ?? error,
             });
           }
         },

@@ -132,7 +132,7 @@ export function serve(host: Host, options: ServeOptions) {
         shutdown(signal).then(
           () => process.exit(0),
           (error) => {
-            options.log.error("shutdown failed", { error: String(error) });
+            options.log.error("shutdown failed", { error });
             process.exit(1);
           },
         );

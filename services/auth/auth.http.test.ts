@@ -248,7 +248,8 @@ describe("sign-up throttling", () => {
   beforeAll(async () => {
     shop = await startTestShop({
       clock,
-      env: { TRUST_PROXY: "true", SIGNUP_LIMIT: "20", SIGNUP_WINDOW_MINUTES: "10" },
+      // One batched POST of 48 sign-ups: a batch cap below that would refuse it before the throttle sees it.
+      env: { TRUST_PROXY: "true", SIGNUP_LIMIT: "20", SIGNUP_WINDOW_MINUTES: "10", MAX_BATCH_SIZE: "50" },
     });
   }, 30_000);
   afterAll(() => shop.stop());

@@ -1,13 +1,15 @@
 import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
-import { Email as EmailAddress } from "../../contracts/common.ts";
+import { Email as EmailAddress, Id } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { type EventEnvelope, EventPayloads, type PayloadOf } from "../../contracts/events.ts";
 import type { Email, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
 import { handleOnce } from "../../platform/bus/inbox.ts";
 import type { PoisonHandler } from "../../platform/bus/port.ts";
 import { coalesced } from "../../platform/coalesced.ts";
+import { cursorCodec } from "../../platform/cursor.ts";
 import { newId } from "../../platform/ids.ts";
+import { summarizeError } from "../../platform/log.ts";
 import type { EventConsumer } from "../../platform/module.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { deadLetters, emailColumns, emails, inbox } from "./db/schema.ts";
@@ -61,31 +63,14 @@ const badCursor = () =>
     "cursor does not belong to this listing; start again without one",
   );
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Keyset cursor over (createdAt, id), newest first: base64url of `{ at, id }`. */
-export const encodeCursor = (row: { createdAt: Date; id: string }) =>
-  Buffer.from(JSON.stringify({ at: row.createdAt.toISOString(), id: row.id })).toString("base64url");
+const cursors = cursorCodec(z.strictObject({ at: z.iso.datetime(), id: Id }), badCursor);
+const encodeCursor = (row: { createdAt: Date; id: string }) =>
+  cursors.encode({ at: row.createdAt.toISOString(), id: row.id });
 
-export function decodeCursor(raw: string): { at: string; id: string } {
-  let cursor: unknown;
-  try {
-    cursor = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-  } catch {
-    throw badCursor();
-  }
-  const { at, id } = (cursor ?? {}) as { at?: unknown; id?: unknown };
-  if (typeof at !== "string" || Number.isNaN(Date.parse(at)) || typeof id !== "string" || !UUID.test(id)) {
-    throw badCursor();
-  }
-  return { at, id };
-}
-
+/** Stored with a dead letter or a failed e-mail, and logged: never the values bound to a failed query. */
 const describe = (error: unknown) =>
-  (error instanceof z.ZodError ? z.prettifyError(error) : String((error as Error)?.message ?? error)).slice(
-    0,
-    2_000,
-  );
+  error instanceof z.ZodError ? z.prettifyError(error).slice(0, 2_000) : summarizeError(error);
 
 /** The domain of the From address, for Message-IDs (`<email-id@domain>`). */
 const messageIdDomain = (from: string) => {
@@ -303,7 +288,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
 
   const api: NotificationApi = {
     async list(userId: string, input: ListEmailsInput) {
-      const cursor = input.cursor ? decodeCursor(input.cursor) : null;
+      const cursor = input.cursor ? cursors.decode(input.cursor) : null;
       const rows = await db.replica
         .select(emailColumns)
         .from(emails)

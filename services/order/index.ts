@@ -2,11 +2,13 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { CartApi } from "../../contracts/cart.ts";
+import { INT_MAX, wholeNumber } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import type { CheckoutInput, Customer, Order, OrderApi, ShippingAddress } from "../../contracts/order.ts";
 import type { PaymentApi } from "../../contracts/payment.ts";
 import type { ProductApi } from "../../contracts/product.ts";
 import type { UserApi } from "../../contracts/user.ts";
+import { cursorCodec } from "../../platform/cursor.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { orderLines, orders, outbox } from "./db/schema.ts";
@@ -50,14 +52,11 @@ function requestHash({ idempotencyKey: _, ...input }: CheckoutInput) {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(canonical)));
 }
 
-const encodeCursor = (n: number) => Buffer.from(String(n)).toString("base64url");
-function decodeCursor(cursor: string | undefined) {
-  if (!cursor) return undefined;
-  const n = Number(Buffer.from(cursor, "base64url").toString());
-  if (!Number.isSafeInteger(n))
-    throw new DomainError("BAD_REQUEST", "ORDER.BAD_CURSOR", "not a cursor this API issued");
-  return n;
-}
+/** Keyset cursor: the number of the last order on the page (newest first). */
+const cursors = cursorCodec(
+  wholeNumber(1),
+  () => new DomainError("BAD_REQUEST", "ORDER.BAD_CURSOR", "not a cursor this API issued"),
+);
 
 export function createOrderService(ports: ServicePorts, deps: OrderDeps, options: OrderOptions) {
   const { db, clock, log } = ports;
@@ -171,6 +170,13 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
         { variantId: short.variantId },
       );
     }
+    // Amounts are stored as integers; every line total and the tax are at most the total.
+    if (cart.total.amount > INT_MAX)
+      throw new DomainError(
+        "BAD_REQUEST",
+        "ORDER.TOTAL_TOO_LARGE",
+        `one order can total at most ${INT_MAX} minor units; split the cart into smaller orders`,
+      );
 
     const id = newId();
     const now = clock.now();
@@ -234,7 +240,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
   }
 
   async function page(where: ReturnType<typeof and>, input: { cursor?: string | undefined; limit: number }) {
-    const before = decodeCursor(input.cursor);
+    const before = input.cursor ? cursors.decode(input.cursor) : undefined;
     const rows = await db.primary
       .select()
       .from(orders)
@@ -242,7 +248,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
       .orderBy(desc(orders.number))
       .limit(input.limit + 1);
     const items = await withLines(db.primary, rows.slice(0, input.limit));
-    return { items, nextCursor: rows.length > input.limit ? encodeCursor(items.at(-1)!.number) : null };
+    return { items, nextCursor: rows.length > input.limit ? cursors.encode(items.at(-1)!.number) : null };
   }
 
   const api: OrderApi = {
@@ -319,7 +325,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
           resolved++;
         } catch (error) {
           if (error instanceof DomainError) resolved++;
-          else log.error("could not recover an order", { orderId: row.id, error: String(error) });
+          else log.error("could not recover an order", { orderId: row.id, error });
         }
       }
       return resolved;

@@ -42,7 +42,7 @@ export function paymentEventHandler({ db, log, saga }: { db: Database; log: Logg
     if (!order?.paymentCheckDue || inFlight.includes(order.status)) return;
     await saga.advance(order).catch((error) => {
       // The flag stays set: recovery takes the order once its lease runs out.
-      log.warn("could not reconcile an order with its payment yet", { orderId, error: String(error) });
+      log.warn("could not reconcile an order with its payment yet", { orderId, error });
     });
   };
 }
@@ -55,6 +55,6 @@ export const logPoison =
       consumer,
       eventId: event.id,
       type: `${event.type}@${event.version}`,
-      error: String((error as Error)?.message ?? error),
+      error,
     });
   };

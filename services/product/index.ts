@@ -172,13 +172,12 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
         if (input.minPrice !== undefined) where.push(gte(products.priceFrom, input.minPrice));
         if (input.maxPrice !== undefined) where.push(lte(products.priceFrom, input.maxPrice));
         if (query) where.push(sql`${products.search} @@ ${tsquery}`);
-        if (cursor?.id !== undefined) {
+        if (cursor && cursor.sort !== "relevance") {
           const after = {
             newest: sql`(${products.createdAt}, ${products.id}) < (${cursor.key}::timestamptz, ${cursor.id}::uuid)`,
             price_asc: sql`(${products.priceFrom}, ${products.id}) > (${cursor.key}::int, ${cursor.id}::uuid)`,
             price_desc: sql`(${products.priceFrom}, ${products.id}) < (${cursor.key}::int, ${cursor.id}::uuid)`,
-            relevance: undefined,
-          }[sort];
+          }[cursor.sort];
           where.push(after);
         }
         const order = {
@@ -187,7 +186,7 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
           price_desc: [desc(products.priceFrom), desc(products.id)],
           relevance: [desc(sql`ts_rank(${products.search}, ${tsquery})`), desc(products.id)],
         }[sort];
-        const offset = sort === "relevance" ? (cursor?.offset ?? 0) : 0;
+        const offset = cursor?.sort === "relevance" ? cursor.offset : 0;
 
         const rows = await db.primary
           .select(summaryColumns)
@@ -204,11 +203,9 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
             ? encodeCursor(
                 sort === "relevance"
                   ? { sort, offset: offset + input.limit }
-                  : {
-                      sort,
-                      id: last.id,
-                      key: sort === "newest" ? last.createdAt.toISOString() : last.priceFrom,
-                    },
+                  : sort === "newest"
+                    ? { sort, id: last.id, key: last.createdAt.toISOString() }
+                    : { sort, id: last.id, key: last.priceFrom },
               )
             : null;
         return { items: page.map(toSummary), nextCursor };

@@ -74,7 +74,7 @@ function nonceGuard(url: string, log: Logger) {
       try {
         return (await redis.set(nonce, "1", "PX", ttlMs, "NX")) === "OK";
       } catch (error) {
-        log.warn("nonce store unavailable; remembering nonces in this process", { error: String(error) });
+        log.warn("nonce store unavailable; remembering nonces in this process", { error });
         const now = Date.now();
         for (const [n, until] of local) if (until < now) local.delete(n);
         if (local.has(nonce)) return false;
@@ -101,13 +101,13 @@ export async function runService(module: ServiceModule) {
     module.config,
   ]) as z.infer<typeof hostSettings> & z.infer<typeof instanceSettings> & Record<string, unknown>;
   const instance = config.INSTANCE ?? `${module.name}-${process.pid}`;
-  const log = createLogger(config.LOG_LEVEL, { service: module.name, instance });
+  const log = createLogger(config.LOG_LEVEL, { base: { service: module.name, instance } });
 
   const db = await openPostgres({
     url: config.DATABASE_URL,
     ...(config.DATABASE_REPLICA_URL && { replicaUrl: config.DATABASE_REPLICA_URL }),
     poolSize: config.DATABASE_POOL_SIZE,
-    onError: (error) => log.warn("idle database connection failed", { error: String(error) }),
+    onError: (error) => log.warn("idle database connection failed", { error }),
   });
   const cache = resilientCache(redisCache(config.REDIS_URL), log);
   const limits = redisLimits(config.REDIS_URL);
@@ -121,7 +121,7 @@ export async function runService(module: ServiceModule) {
         consumer,
         eventId: event.id,
         type: event.type,
-        error: String(error),
+        error,
       }),
   });
   const nonces = nonceGuard(config.REDIS_URL, log);

@@ -31,7 +31,7 @@ const cache = memoryCache({ maxEntries: 20_000 });
 const limits = memoryLimits();
 const bus = memoryBus({
   onPoison: (consumer, event, error) =>
-    log.error("event gave up", { consumer, eventId: event.id, type: event.type, error: String(error) }),
+    log.error("event gave up", { consumer, eventId: event.id, type: event.type, error }),
 });
 const shop = await createShop(config, { db, cache, limits, bus, clock: systemClock, log });
 // `bun run staff:create` while this shop runs asks it here instead of opening the database a second time.

@@ -5,7 +5,7 @@ import { type Clock, systemClock } from "../../platform/clock.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { memoryLimits } from "../../platform/limits/memory.ts";
-import { silentLogger } from "../../platform/log.ts";
+import { type Logger, silentLogger } from "../../platform/log.ts";
 import { createFastrClient } from "../../routers/client.ts";
 import { createShop, readShopConfig, type ShopOverrides } from "../../shapes/embedded/shop.ts";
 
@@ -27,6 +27,8 @@ export type TestShopOptions = {
   onQuery?: (sql: string) => void;
   /** Bounds of the in-memory cache (a small one makes eviction cheap to provoke). */
   cacheSize?: { maxEntries?: number; maxChars?: number };
+  /** Where the shop logs (nowhere by default). */
+  log?: Logger;
 };
 
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
@@ -40,7 +42,7 @@ export async function startTestShop(options: TestShopOptions = {}) {
   const bus = memoryBus({ retry: fastRetry });
   const shop = await createShop(
     config,
-    { db, cache, limits, bus, clock: options.clock ?? systemClock, log: silentLogger },
+    { db, cache, limits, bus, clock: options.clock ?? systemClock, log: options.log ?? silentLogger },
     {
       loginLimits: { ipAttempts: 10_000 },
       sendRetry: fastRetry,

@@ -138,7 +138,7 @@ export function placeOrderSaga(deps: SagaDeps) {
       if (!(error instanceof DomainError)) {
         deps.log.error("the payment provider failed during a checkout", {
           orderId: order.id,
-          error: String(error),
+          error,
         });
       }
       return failPayment(order, lines, error instanceof DomainError ? error.message : PROVIDER_FAILED);

@@ -1,5 +1,8 @@
+import { z } from "zod";
+import { Id, MinorUnits, wholeNumber } from "../../../contracts/common.ts";
 import { DomainError } from "../../../contracts/errors.ts";
 import type { ProductSort } from "../../../contracts/product.ts";
+import { cursorCodec } from "../../../platform/cursor.ts";
 
 /** `Linen Shirt — Navy!` → `linen-shirt-navy`. */
 export function slugify(title: string): string {
@@ -40,20 +43,21 @@ export function effectiveSort(sort: ProductSort | undefined, q: string | undefin
  * Keyset cursors for the ordered sorts (the last row's sort key and id); an offset for relevance,
  * whose float rank does not survive a round trip. Encoded as base64url JSON.
  */
-export type ListCursor = { sort: ProductSort; key?: string | number; id?: string; offset?: number };
+const ListCursor = z.discriminatedUnion("sort", [
+  z.strictObject({ sort: z.literal("newest"), key: z.iso.datetime(), id: Id }),
+  z.strictObject({ sort: z.literal(["price_asc", "price_desc"]), key: MinorUnits, id: Id }),
+  z.strictObject({ sort: z.literal("relevance"), offset: wholeNumber(0) }),
+]);
+export type ListCursor = z.infer<typeof ListCursor>;
 
-export function encodeCursor(cursor: ListCursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
-}
+const cursors = cursorCodec(ListCursor, () => badCursor());
 
+export const encodeCursor = (cursor: ListCursor): string => cursors.encode(cursor);
+
+/** The cursor a listing with this sort issued; anything else (another sort's, a forged one) is BAD_REQUEST. */
 export function decodeCursor(raw: string, sort: ProductSort): ListCursor {
-  let cursor: ListCursor;
-  try {
-    cursor = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-  } catch {
-    throw badCursor();
-  }
-  if (typeof cursor !== "object" || cursor === null || cursor.sort !== sort) throw badCursor();
+  const cursor = cursors.decode(raw);
+  if (cursor.sort !== sort) throw badCursor();
   return cursor;
 }
 
