@@ -216,7 +216,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
               name: cart.shippingOptions.find((o) => o.id === cart.shippingOptionId)!.name,
             },
             paymentMethodId: input.paymentMethodId,
-            sagaLeaseUntil: leaseFromNow,
+            sagaLeaseUntil: leaseFromNow(),
             createdAt: now,
             updatedAt: now,
           })
@@ -239,21 +239,28 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     return row;
   }
 
+  /** Listings read the replica: the caller's own writes are there already (read-your-writes by LSN). */
   async function page(where: ReturnType<typeof and>, input: { cursor?: string | undefined; limit: number }) {
     const before = input.cursor ? cursors.decode(input.cursor) : undefined;
-    const rows = await db.primary
+    const reader = db.replica;
+    const rows = await reader
       .select()
       .from(orders)
       .where(and(where, before === undefined ? undefined : lt(orders.number, before)))
       .orderBy(desc(orders.number))
       .limit(input.limit + 1);
-    const items = await withLines(db.primary, rows.slice(0, input.limit));
+    const items = await withLines(reader, rows.slice(0, input.limit));
     return { items, nextCursor: rows.length > input.limit ? cursors.encode(items.at(-1)!.number) : null };
   }
 
   const api: OrderApi = {
     checkout,
-    get: async (userId, orderId) => view(await ownOrder(userId, orderId)),
+    get: async (userId, orderId) => {
+      const reader = db.replica;
+      const row = await findOrder(reader, orderId);
+      if (!row || row.userId !== userId) throw orderNotFound();
+      return (await withLines(reader, [row]))[0]!;
+    },
     list: (userId, input) => page(eq(orders.userId, userId), input),
     listAll: (input) => page(input.status ? eq(orders.status, input.status) : undefined, input),
 
@@ -304,7 +311,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     async recover({ everything = false } = {}): Promise<number> {
       const stuck = await db.primary
         .update(orders)
-        .set({ sagaLeaseUntil: leaseFromNow })
+        .set({ sagaLeaseUntil: leaseFromNow() })
         .where(
           and(
             or(

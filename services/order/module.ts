@@ -6,6 +6,7 @@ import { orderRouter } from "../../routers/order.ts";
 import { inbox, outbox } from "./db/schema.ts";
 import { createOrderService, orderModule as migrations, type OrderDeps } from "./index.ts";
 import { type FaultHook, sagaPoints } from "./saga/place-order.ts";
+import { setSagaLease } from "./store.ts";
 
 export const orderConfig = z.object({
   /** How long a checkout may hold stock before paying. */
@@ -15,6 +16,10 @@ export const orderConfig = z.object({
    * so a test can prove that a restart resolves the interrupted checkout. Never set it in production.
    */
   FASTR_KILL_AT: z.enum(sagaPoints).optional(),
+  /** How long a checkout stays with the process running it before another may finish it (a crash). */
+  ORDER_SAGA_LEASE_SECONDS: env.int(1, 3600).default(30),
+  /** How often interrupted checkouts are looked for. */
+  ORDER_RECOVERY_EVERY_SECONDS: env.int(1, 3600).default(30),
 });
 
 /** FASTR_KILL_AT: die without any cleanup at that saga gap, as a power cut would. */
@@ -34,6 +39,7 @@ export const orderModule = {
   calls: ["cart", "product", "payment", "user"],
   router: orderRouter,
   create(ports, deps: OrderDeps, config) {
+    setSagaLease(config.ORDER_SAGA_LEASE_SECONDS);
     const orders = createOrderService(
       ports,
       { ...deps, faults: deps.faults ?? killAt(config.FASTR_KILL_AT) },
@@ -45,7 +51,7 @@ export const orderModule = {
       jobs: [
         {
           name: "recover interrupted checkouts",
-          everyMs: 30 * SECOND,
+          everyMs: config.ORDER_RECOVERY_EVERY_SECONDS * SECOND,
           atStart: true,
           // Alone on its database at start-up, every unfinished saga is ours; otherwise only expired leases.
           run: ({ atStart, sole }) => orders.recover({ everything: atStart && sole }),

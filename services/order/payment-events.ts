@@ -33,7 +33,7 @@ export function paymentEventHandler({ db, log, saga }: { db: Database; log: Logg
     await handleOnce(db, inbox, CONSUMER, event, async (tx) => {
       await tx
         .update(orders)
-        .set({ paymentCheckDue: true, sagaLeaseUntil: leaseFromNow })
+        .set({ paymentCheckDue: true, sagaLeaseUntil: leaseFromNow() })
         .where(eq(orders.id, orderId));
     });
     // Also on a redelivery: an earlier attempt may have failed after the inbox commit.

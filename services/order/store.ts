@@ -10,8 +10,15 @@ export type OrderRow = typeof orders.$inferSelect;
 export type LineRow = typeof orderLines.$inferSelect;
 
 /** How long a saga run may hold an order before recovery may take it over. */
-export const SAGA_LEASE_SECONDS = 30;
-export const leaseFromNow = sql`now() + make_interval(secs => ${SAGA_LEASE_SECONDS})`;
+/**
+ * How long a checkout stays with the process running it before recovery elsewhere may take it over
+ * (a process that died mid-saga). One value per process, set from ORDER_SAGA_LEASE_SECONDS.
+ */
+let leaseSeconds = 30;
+export const setSagaLease = (seconds: number) => {
+  leaseSeconds = seconds;
+};
+export const leaseFromNow = () => sql`now() + make_interval(secs => ${leaseSeconds})`;
 
 const money = (amount: number, currency: string) => ({ amount, currency: currency as "EUR" });
 
@@ -112,7 +119,7 @@ function update(db: Database, order: OrderRow, to: OrderStatus, changes: OrderCh
         status: to,
         // What a customer can see changed; the saga's own to-do flags are not news.
         ...((to !== order.status || reason !== undefined) && { updatedAt: sql`now()` }),
-        sagaLeaseUntil: leaseFromNow,
+        sagaLeaseUntil: leaseFromNow(),
         ...(reason !== undefined && { statusReason: reason }),
         ...flags,
       })

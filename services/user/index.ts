@@ -33,8 +33,9 @@ export function createUserService(
     updateProfile: (userId, input) => deps.auth.updateProfile(userId, input),
     changePassword: (userId, input, sessionId) => deps.auth.changePassword(userId, input, sessionId),
 
+    // Reads use the replica; a customer's own changes are there already (read-your-writes by LSN).
     listAddresses: (userId) =>
-      db.primary
+      db.replica
         .select()
         .from(addresses)
         .where(eq(addresses.userId, userId))
@@ -42,7 +43,7 @@ export function createUserService(
         .then((rows) => rows.map(toAddress)),
 
     async getAddress(userId, id) {
-      const [row] = await db.primary.select().from(addresses).where(owned(userId, id));
+      const [row] = await db.replica.select().from(addresses).where(owned(userId, id));
       if (!row) throw addressNotFound();
       return toAddress(row);
     },

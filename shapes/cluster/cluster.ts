@@ -1,15 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type ServiceName, serviceNames } from "../../platform/module.ts";
+import { modules } from "../modules.ts";
 import { requirePrograms } from "./binaries.ts";
 import { type Child, freePort, readyOrDied, spawnChild, waitFor } from "./child.ts";
 import { startNginx } from "./nginx.ts";
 import { startPgBouncer } from "./pgbouncer.ts";
 import { startPostgres } from "./postgres.ts";
 import { startRedis } from "./redis.ts";
-import { callees } from "./topology.ts";
+import { calleesOf } from "./run-service.ts";
 
 const root = resolve(import.meta.dir, "../..");
+const moduleOf = (name: ServiceName) => modules.find((m) => m.name === name)!;
 
 export type ClusterOptions = {
   /** Everything the cluster keeps: data, logs, rendered configs (FASTR_CLUSTER_DIR). */
@@ -91,7 +93,7 @@ export async function startCluster(options: ClusterOptions) {
     const urlsOf = (service: ServiceName) => ports[service].map((p) => `http://127.0.0.1:${p}`).join(",");
 
     const instances: Instance[] = [];
-    const spawnInstance = (service: ServiceName, index: number) => {
+    const spawnInstance = (service: ServiceName, index: number, extraEnv: Record<string, string> = {}) => {
       const port = ports[service][index]!;
       const env: Record<string, string> = {
         PORT: String(port),
@@ -103,8 +105,11 @@ export async function startCluster(options: ClusterOptions) {
         INTERNAL_SECRET: secret,
         TRUST_PROXY: "1",
         INSTANCE: `${service}-${index + 1}`,
-        ...Object.fromEntries(callees[service].map((c) => [`${c.toUpperCase()}_URLS`, urlsOf(c)])),
+        ...Object.fromEntries(
+          calleesOf(moduleOf(service)).map((c) => [`${c.toUpperCase()}_URLS`, urlsOf(c)]),
+        ),
         ...options.env,
+        ...extraEnv,
       };
       const child = spawnChild(
         `${service}-${index + 1}`,
@@ -184,9 +189,10 @@ export async function startCluster(options: ClusterOptions) {
       async startRedis() {
         redis = await startRedis({ dir: redisDir, persistent: true, port: redis.port });
       },
-      /** Starts an instance again (on its old port) after it was killed. */
-      async restartInstance(instance: Instance) {
-        const fresh = spawnInstance(instance.service, instance.index);
+      /** Starts an instance again (on its old port) after it was killed, with `env` on top. */
+      async restartInstance(instance: Instance, env: Record<string, string> = {}) {
+        await instance.stop("SIGKILL", 1_000);
+        const fresh = spawnInstance(instance.service, instance.index, env);
         instances.splice(instances.indexOf(instance), 1);
         await readyOrDied(
           fresh,

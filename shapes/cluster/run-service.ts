@@ -13,6 +13,8 @@ import { env, hostSettings, postgresUrl, readConfigOrExit, redisUrl } from "../.
 import { openPostgres } from "../../platform/db/pg.ts";
 import { mountInternalRoutes } from "../../platform/http/internal-routes.ts";
 import { serve } from "../../platform/http/serve.ts";
+import { fallbackLimits } from "../../platform/limits/fallback.ts";
+import { memoryLimits } from "../../platform/limits/memory.ts";
 import { redisLimits } from "../../platform/limits/redis.ts";
 import { createLogger, type Logger } from "../../platform/log.ts";
 import type { ServiceModule, ServiceName } from "../../platform/module.ts";
@@ -110,7 +112,7 @@ export async function runService(module: ServiceModule) {
     onError: (error) => log.warn("idle database connection failed", { error }),
   });
   const cache = resilientCache(redisCache(config.REDIS_URL), log);
-  const limits = redisLimits(config.REDIS_URL);
+  const limits = fallbackLimits(redisLimits(config.REDIS_URL), memoryLimits(), log);
   if (config.BUS === "kafka")
     throw new Error("BUS=kafka: the Kafka transport is not wired into services yet");
   const bus = redisStreamsBus({

@@ -1,0 +1,277 @@
+/**
+ * The distributed shape, for real: every service as two processes behind NGINX, on Postgres primary +
+ * streaming replica through PgBouncer, Redis for caches, limits and the event streams. One cluster for
+ * the whole file; the scenarios that break parts of it run last and put them back.
+ */
+import { afterAll, beforeAll, expect, it } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CreateProductInput } from "../../contracts/product.ts";
+import { signRequest } from "../../platform/http/signature.ts";
+import { startSmtpSink } from "../../services/notification/testing.ts";
+import { query } from "../../shapes/cluster/postgres.ts";
+import { describeWith, waitFor } from "../support/binaries.ts";
+import { address } from "../support/buyers.ts";
+import { clusterBinaries, startTestCluster, type TestCluster } from "../support/cluster.ts";
+
+describeWith(clusterBinaries, "the cluster", () => {
+  let shop: TestCluster;
+  let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
+  let staff: Awaited<ReturnType<TestCluster["staff"]>>;
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    shop = await startTestCluster({
+      SMTP_URL: smtp.url,
+      ORDER_SAGA_LEASE_SECONDS: "3",
+      ORDER_RECOVERY_EVERY_SECONDS: "1",
+    });
+    staff = await shop.staff();
+  }, 180_000);
+  afterAll(async () => {
+    await shop?.stop();
+    await smtp?.close();
+  }, 60_000);
+
+  let products = 0;
+  /** A product with one variant per entry of `stocks`, made by staff through NGINX. */
+  async function stocked(stocks: number[], price = 2500) {
+    const slug = `cluster-goods-${++products}-${Date.now().toString(36)}`;
+    await staff.client.product.createCategory.mutate({ slug, name: `Goods ${products}` });
+    const sizes = stocks.map((_, i) => `S${i}`);
+    const input: CreateProductInput = {
+      title: `Cluster Product ${products}`,
+      category: slug,
+      options: stocks.length > 1 ? [{ name: "Size", values: sizes }] : [],
+      variants: stocks.map((stock, i) => ({
+        sku: `${slug}-${i}`.toUpperCase(),
+        options: (stocks.length > 1 ? { Size: sizes[i]! } : {}) as Record<string, string>,
+        price: { amount: price + i * 100, currency: "EUR" },
+        stock,
+      })),
+    };
+    return staff.client.product.create.mutate(input);
+  }
+  const checkoutOf = (key: string) => ({
+    idempotencyKey: key,
+    shippingAddress: address,
+    paymentMethodId: "pm_card_visa",
+  });
+  const logOf = (name: string) => readFileSync(join(shop.cluster.dir, "logs", `${name}.log`), "utf8");
+
+  it("sells across processes through NGINX: sign up, browse, cart, checkout, and the e-mail arrives over SMTP", async () => {
+    const product = await stocked([5]);
+    const buyer = await shop.customer("Cee Buyer");
+
+    const { items } = await buyer.client.product.list.query({ category: product.category.slug });
+    expect(items.map((p) => p.id)).toEqual([product.id]);
+    await buyer.client.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 2 });
+    const order = await buyer.client.order.checkout.mutate(checkoutOf("first-purchase"));
+
+    expect(order.status).toBe("paid");
+    expect((await buyer.client.cart.get.query()).lines).toEqual([]);
+    expect((await buyer.client.product.get.query({ id: product.id })).variants[0]!.stock).toBe(3);
+    // order.paid crossed from the order processes to the notification processes over Redis Streams.
+    await waitFor(
+      "the confirmation e-mail",
+      async () => smtp.received.some((m) => m.to.includes(buyer.email) && m.raw.includes("confirmed")),
+      20_000,
+    );
+  }, 60_000);
+
+  it("refuses internal procedures through NGINX, and directly without a valid credential", async () => {
+    const viaNginx = await shop.fetch("/internal/product/trpc/reservationState", {
+      method: "POST",
+      body: "{}",
+    });
+    expect(viaNginx.status).toBe(404);
+
+    const instance = shop.cluster.instances.find((i) => i.service === "product")!;
+    const path = "/internal/product/trpc/reservationState";
+    const body = JSON.stringify({ json: ["01a21707-fc1f-7670-a446-588a50a074b4"] });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${instance.url}${path}`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", ...headers },
+      });
+    expect((await post({})).status).toBe(401);
+    expect((await post(signRequest("not-the-cluster-secret-at-all-0000", "POST", path, body))).status).toBe(
+      401,
+    );
+    const signed = signRequest(shop.cluster.secret, "POST", path, body);
+    expect((await post(signed)).status).toBe(200);
+    expect((await post(signed)).status).toBe(401); // a replay
+  });
+
+  it("lets 50 buyers race for 10 units through NGINX: exactly 10 paid, stock 0, both order processes selling", async () => {
+    const product = await stocked([10]);
+    const variantId = product.variants[0]!.id;
+    const buyers = await Promise.all(Array.from({ length: 50 }, (_, i) => shop.customer(`Racer ${i}`)));
+    await Promise.all(buyers.map((b) => b.client.cart.addItem.mutate({ variantId, quantity: 1 })));
+    const before = ["order-1", "order-2"].map((n) => logOf(n).split("/api/order/trpc/checkout").length);
+
+    const outcomes = await Promise.allSettled(
+      buyers.map((b, i) => b.client.order.checkout.mutate(checkoutOf(`race-buyer-${i}`))),
+    );
+
+    const paid = outcomes.filter((o) => o.status === "fulfilled" && o.value.status === "paid");
+    const refused = outcomes.filter((o) => o.status === "rejected");
+    expect(paid).toHaveLength(10);
+    expect(refused).toHaveLength(40);
+    for (const r of refused) expect((r as PromiseRejectedResult).reason.data?.code).toBe("CONFLICT");
+    expect((await shop.client().product.get.query({ id: product.id })).variants[0]!.stock).toBe(0);
+    const [held] = await query<{ n: number }>(
+      shop.cluster.databaseUrl,
+      "select count(*)::int as n from product.reservations where variant_id = $1 and status = 'held'",
+      [variantId],
+    );
+    expect(held!.n).toBe(0);
+    const after = ["order-1", "order-2"].map((n) => logOf(n).split("/api/order/trpc/checkout").length);
+    expect(after[0]! - before[0]!).toBeGreaterThan(0);
+    expect(after[1]! - before[1]!).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("shows a customer their own writes at once while the replica replays a second and a half late", async () => {
+    const buyer = await shop.customer("Lag Tester");
+    await shop.cluster.postgres.delayReplica(1_500);
+    try {
+      const added = await buyer.client.user.addresses.add.mutate({ ...address, label: "Lagging" });
+      expect((await buyer.client.user.addresses.list.query()).map((a) => a.id)).toContain(added.id);
+
+      const product = await stocked([3]);
+      const price = { amount: 4242, currency: "EUR" as const };
+      await staff.client.product.update.mutate({
+        id: product.id,
+        variants: [{ id: product.variants[0]!.id, price }],
+      });
+      expect((await staff.client.product.get.query({ id: product.id })).variants[0]!.price).toEqual(price);
+
+      await buyer.client.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 1 });
+      const order = await buyer.client.order.checkout.mutate({
+        idempotencyKey: "lagging-replica",
+        addressId: added.id,
+        paymentMethodId: "pm_card_visa",
+      });
+      expect((await buyer.client.order.list.query({})).items.map((o) => o.id)).toContain(order.id);
+    } finally {
+      await shop.cluster.postgres.delayReplica(0);
+    }
+  }, 60_000);
+
+  it("keeps reading while the replica is down, and reads from it again once it is back", async () => {
+    const buyer = await shop.customer("Replica Watcher");
+    const ordersScannedOnReplica = async () => {
+      const replica = shop.cluster.postgres.replica!;
+      const [row] = await query<{ n: string }>(
+        replica.url(),
+        "select coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0)::text as n from pg_stat_user_tables where schemaname = 'order'",
+      );
+      return Number(row!.n);
+    };
+
+    await shop.cluster.postgres.stopReplica();
+    for (let i = 0; i < 10; i++) expect((await buyer.client.order.list.query({})).items).toEqual([]);
+
+    await shop.cluster.postgres.startReplica();
+    const before = await ordersScannedOnReplica();
+    await waitFor(
+      "order listings to be read on the replica again",
+      async () => {
+        await buyer.client.order.list.query({});
+        return (await ordersScannedOnReplica()) > before;
+      },
+      20_000,
+    );
+  }, 90_000);
+
+  it("keeps browsing, signing in and selling while Redis is down; the cache serves hits again once it is back", async () => {
+    const product = await stocked([4]);
+    const buyer = await shop.customer("Redis Outage");
+    const listing = `/api/product/trpc/list?input=${encodeURIComponent(JSON.stringify({ json: { category: product.category.slug } }))}`;
+
+    await shop.cluster.stopRedis();
+    try {
+      expect((await shop.fetch(listing)).status).toBe(200);
+      const again = await shop.client().auth.login.mutate({ email: buyer.email, password: buyer.password });
+      const signedIn = shop.client(again.token);
+      await signedIn.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 1 });
+      const order = await signedIn.order.checkout.mutate(checkoutOf("while-redis-is-down"));
+      expect(order.status).toBe("paid");
+    } finally {
+      await shop.cluster.startRedis();
+    }
+    await waitFor(
+      "a cache hit",
+      async () => (await shop.fetch(listing)).headers.get("x-cache") === "hit",
+      20_000,
+    );
+    // The confirmation waited in the outbox and goes out now that the streams are back.
+    await waitFor(
+      "the e-mail of the order placed during the outage",
+      async () => smtp.received.some((m) => m.to.includes(buyer.email) && m.raw.includes("confirmed")),
+      30_000,
+    );
+  }, 90_000);
+
+  it("answers every read while one product and one cart process are killed mid-stream", async () => {
+    const product = await stocked([50]);
+    const guest = shop.client();
+    await guest.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 1 }).catch(() => {});
+    const victims = ["product-1", "cart-1"].map((n) => shop.cluster.instances.find((i) => i.name === n)!);
+    const failures: string[] = [];
+    let reads = 0;
+    const reader = (async () => {
+      for (let i = 0; i < 200; i++) {
+        const res = await shop.fetch(
+          `/api/product/trpc/get?input=${encodeURIComponent(JSON.stringify({ json: { id: product.id } }))}`,
+          { headers: { "x-request-id": `kill-${i}` } },
+        );
+        reads++;
+        if (res.status !== 200) failures.push(`product.get ${res.status}`);
+        const cart = await shop.fetch("/api/cart/trpc/get");
+        if (cart.status !== 200) failures.push(`cart.get ${cart.status}`);
+      }
+    })();
+    await waitFor("reads to be flowing", async () => reads > 20);
+    for (const victim of victims) process.kill(victim.pid, "SIGKILL");
+    await reader;
+
+    expect(failures).toEqual([]);
+    for (const victim of victims) await shop.cluster.restartInstance(victim);
+  }, 120_000);
+
+  it("finishes a checkout whose order process died after charging, on the other order process, once", async () => {
+    const product = await stocked([3]);
+    const buyer = await shop.customer("Crash Victim");
+    await buyer.client.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 1 });
+    const doomed = shop.cluster.instances.find((i) => i.name === "order-1")!;
+    const dying = await shop.cluster.restartInstance(doomed, { FASTR_KILL_AT: "after-charge" });
+
+    // Straight to the doomed process (not through NGINX), which dies once the card is charged.
+    const crashed = await fetch(`${dying.url}/api/order/trpc/checkout`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${buyer.token}` },
+      body: JSON.stringify({ json: checkoutOf("dies-after-charge") }),
+    }).catch((error) => error);
+    expect(crashed instanceof Response ? crashed.status : "connection lost").not.toBe(200);
+    await dying.exited;
+
+    let paid: { id: string; status: string } | undefined;
+    await waitFor(
+      "order-2 to finish the interrupted checkout after its lease ran out",
+      async () => {
+        paid = (await buyer.client.order.list.query({})).items[0];
+        return paid?.status === "paid";
+      },
+      30_000,
+    );
+    const [charges] = await query<{ n: number }>(
+      shop.cluster.databaseUrl,
+      "select count(*)::int as n from payment.simulated_charges where idempotency_key = $1",
+      [`charge:${paid!.id}`],
+    );
+    expect(charges!.n).toBe(1);
+    expect((await shop.client().product.get.query({ id: product.id })).variants[0]!.stock).toBe(2);
+    await shop.cluster.restartInstance(dying);
+  }, 90_000);
+});
