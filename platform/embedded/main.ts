@@ -1,5 +1,6 @@
 /** `bun start`: the whole shop in one process on embedded defaults. */
 import { join } from "node:path";
+import { mountStorefront, prepareStorefront } from "../../clients/web/serve.ts";
 import { seedCatalog } from "../../services/product/seed/index.ts";
 import { memoryBus } from "../bus/memory.ts";
 import { memoryCache } from "../cache/memory.ts";
@@ -16,6 +17,9 @@ const elapsed = () => `${Math.round(performance.now() - started)} ms`;
 const config = loadConfigOrExit();
 
 const log = createLogger(config.LOG_LEVEL);
+// Built (when missing or stale) while the database opens; served once the shop is up.
+const storefront = prepareStorefront(console.log);
+storefront.catch(() => {}); // awaited below, where a failed build stops the start
 const dataDir = join(config.FASTR_DATA_DIR, "pgdata");
 console.log(
   `fastr: opening the embedded database in ${dataDir} (PGlite; the first open takes a few seconds)…`,
@@ -35,6 +39,8 @@ if (config.SEED_CATALOG) {
     console.log(`fastr: seeded the demo catalog with ${seeded} products (${elapsed()})`);
   }
 }
+
+mountStorefront(shop.app, await storefront);
 
 const { url } = serve(shop.host, {
   hostname: config.HOST,
