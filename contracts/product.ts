@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cursor, Id, Money, Slug } from "./common.ts";
+import { Cursor, Id, Money, PagingDirection, Slug } from "./common.ts";
 
 export const Category = z.object({ id: Id, slug: z.string(), name: z.string(), productCount: z.int() });
 export type Category = z.infer<typeof Category>;
@@ -48,6 +48,7 @@ const MinorUnits = z.int().min(0).max(100_000_000_00);
 export const ListProductsInput = z
   .strictObject({
     cursor: Cursor.optional(),
+    direction: PagingDirection,
     limit: z.int().min(1).max(100).default(24),
     category: Slug.optional(),
     minPrice: MinorUnits.optional(),
