@@ -74,7 +74,7 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser: shopping", ()
         await page.goto("/");
         await see(h1(page, "Everyday things, made well"));
         await page.getByRole("list", { name: "Products" }).getByRole("link").first().waitFor();
-        await screenshot(page, `${size}-home`);
+        await screenshot(page, `${size}-home`, { keep: size === "desktop" });
 
         // A category, then a product in it, with a variant chosen.
         await page
@@ -83,13 +83,13 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser: shopping", ()
           .click();
         await see(h1(page, "Tops"));
         expect(page.url()).toContain("category=tops");
-        await screenshot(page, `${size}-catalog`);
+        await screenshot(page, `${size}-catalog`, { keep: size === "phone" });
         await page.getByRole("link", { name: "Linen Tee", exact: true }).click();
         await see(h1(page, "Linen Tee"));
         await page.getByRole("radio", { name: "M", exact: true }).check();
         await page.getByRole("radio", { name: "Sage", exact: true }).check();
         await see(page.getByText(/In stock|Only \d+ left/));
-        await screenshot(page, `${size}-product`);
+        await screenshot(page, `${size}-product`, { keep: true });
         await page.getByRole("button", { name: "Add to cart" }).click();
         await see(cartLink(page, 1));
 
@@ -100,7 +100,7 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser: shopping", ()
         await see(h1(page, "Your cart"));
         const items = page.getByRole("list", { name: "Items in your cart" }).getByRole("listitem");
         expect(await items.count()).toBe(2);
-        await screenshot(page, `${size}-cart`);
+        await screenshot(page, `${size}-cart`, { keep: size === "desktop" });
         await page.getByRole("button", { name: "Checkout" }).click();
 
         // Signing up keeps the guest's cart.
@@ -116,7 +116,7 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser: shopping", ()
         const payment = page.getByRole("radiogroup", { name: "Payment method" });
         await see(page.getByRole("note").getByText("Test mode"));
         await payment.getByRole("radio", { name: "Visa (succeeds)" }).check();
-        await screenshot(page, `${size}-checkout`);
+        await screenshot(page, `${size}-checkout`, { keep: size === "desktop" });
         await page.getByRole("button", { name: "Place order" }).click();
 
         const confirmed = h1(page, /Order #\d+ confirmed/);
@@ -200,6 +200,52 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser: shopping", ()
   );
 
   it(
+    "a customer renames themself, keeps an address book, and cancels a paid order to a refund",
+    async () => {
+      const buyer = await rig.shop.customer("Lin Cancel");
+      const page = await rig.page(DESKTOP);
+      await page.goto("/login");
+      await page.getByLabel("Email", { exact: true }).fill(buyer.email);
+      await page.getByLabel("Password", { exact: true }).fill(buyer.password);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.getByRole("link", { name: "Account", exact: true }).click();
+      await see(h1(page, "Your account"));
+
+      await page.getByLabel("Name", { exact: true }).fill("Lin Renamed");
+      await page.getByRole("button", { name: "Save profile" }).click();
+      await see(page.getByRole("status").getByText("Your profile is saved."));
+      await page.getByRole("button", { name: "Add an address" }).click();
+      await fillAddress(page);
+      await page.getByRole("button", { name: "Save address" }).click();
+      const saved = page
+        .getByRole("listitem")
+        .filter({ hasText: "Ada Lovelace, 12 Analytical Row, 10115 Berlin, DE" });
+      await see(saved.getByText("Default", { exact: true }));
+      await screenshot(page, "desktop-account");
+      expect((await buyer.client.user.me.query()).name).toBe("Lin Renamed");
+
+      // An order placed to the address just saved, then cancelled from its page.
+      const mug = await buyer.client.product.get.query({ slug: "stoneware-mug" });
+      const variant = mug.variants.find((v) => v.stock > 0)!;
+      await buyer.client.cart.addItem.mutate({ variantId: variant.id, quantity: 1 });
+      const [address] = await buyer.client.user.addresses.list.query();
+      const order = await buyer.client.order.checkout.mutate({
+        idempotencyKey: `cancel-${Date.now()}`,
+        addressId: address!.id,
+        paymentMethodId: "pm_card_visa",
+      });
+      await page.goto(`/orders/${order.id}`);
+      await see(h1(page, `Order #${order.number}`));
+      await see(page.getByText("Paid", { exact: true }));
+      await page.getByRole("button", { name: "Cancel order" }).click();
+      await page.getByRole("button", { name: "Yes, cancel the order" }).click();
+      await see(page.getByText("Refunded", { exact: true }));
+      expect((await buyer.client.order.get.query({ id: order.id })).status).toBe("refunded");
+    },
+    SLOW,
+  );
+
+  it(
     "keyboard only: from the home page to a placed order, with a visible focus all the way",
     async () => {
       const page = await rig.page(DESKTOP);
@@ -251,6 +297,10 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser: shopping", ()
         expect(await focusIsVisible(page)).toBe(true);
         await keys.type(value);
       }
+      // Typing a country re-prices the cart for it; the form stays put and keeps what was typed.
+      await see(page.getByText("Tax included (20% VAT, AT)"));
+      expect(await page.getByLabel("Country", { exact: true }).inputValue()).toBe("AT");
+      expect(await page.getByLabel("City", { exact: true }).inputValue()).toBe("Vienna");
       const visa = page.getByRole("radio", { name: "Visa (succeeds)" });
       await tabTo(page, page.getByRole("radiogroup", { name: "Payment method" }).getByRole("radio").first());
       await keys.press("Space");

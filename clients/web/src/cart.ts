@@ -1,16 +1,28 @@
 /** The cart as every page sees it, and changes to it that show at once (rolled back if the server says no). */
-import { type QueryKey, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  keepPreviousData,
+  type QueryKey,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
 import { type Cart, errorMessage, useTRPC } from "./api.ts";
 import { toast } from "./toast.ts";
 
 export type CartView = { shippingOptionId?: string | undefined; country?: string | undefined };
 
-/** The cart priced for a shipping option and destination (the server's defaults when not given). */
+/**
+ * The cart priced for a shipping option and destination (the server's defaults when not given). While
+ * a new choice is priced, the last prices stay on screen instead of a loading state.
+ */
 export function useCart(view: CartView = {}) {
   const trpc = useTRPC();
   const input = Object.fromEntries(Object.entries(view).filter(([, v]) => v)) as CartView;
-  return useQuery(trpc.cart.get.queryOptions(Object.keys(input).length ? input : undefined));
+  return useQuery({
+    ...trpc.cart.get.queryOptions(Object.keys(input).length ? input : undefined),
+    placeholderData: keepPreviousData,
+  });
 }
 
 function repriced(cart: Cart, lines: Cart["lines"]): Cart {

@@ -257,13 +257,13 @@ function Checkout() {
         <h2 id="summary-heading">Your order</h2>
         {cart.error && <Alert>{errorMessage(cart.error)}</Alert>}
         {cart.data && <OrderSummary cart={cart.data} busy={cart.isFetching} />}
-        <Alert>{error}</Alert>
         <button type="submit" className="button primary large block" aria-busy={placing}>
           Place order
         </button>
         <p className="hint center" role="status">
           {placing ? "Placing your order…" : "You can cancel until the order ships."}
         </p>
+        <Alert>{error}</Alert>
       </aside>
     </form>
   );

@@ -22,11 +22,14 @@ export function HomePage() {
     <>
       <section className="hero">
         <ul className="hero-pictures" aria-hidden="true">
-          {featured.items.slice(0, 4).map((p) => (
-            <li key={p.id}>
-              <img src={p.image} alt="" width={400} height={400} />
-            </li>
-          ))}
+          {[0, 1, 2, 3].map((i) => {
+            const product = featured.items[i];
+            return (
+              <li key={product?.id ?? i}>
+                {product && <img src={product.image} alt="" width={400} height={400} />}
+              </li>
+            );
+          })}
         </ul>
         <div className="hero-text">
           <p className="eyebrow">New season, same good things</p>
@@ -45,14 +48,21 @@ export function HomePage() {
         <h2 id="categories-heading">Shop by category</h2>
         {categories.error && <Alert>{errorMessage(categories.error)}</Alert>}
         <ul className="category-tiles">
-          {(categories.data ?? []).map((c, i) => (
-            <li key={c.id}>
-              <Link href={`/products?category=${c.slug}`} className={`tile tone-${i % 4}`}>
-                <span className="tile-name">{c.name}</span>
-                <span className="tile-count">{plural(c.productCount, "product")}</span>
-              </Link>
-            </li>
-          ))}
+          {categories.data
+            ? categories.data.map((c, i) => (
+                <li key={c.id}>
+                  <Link href={`/products?category=${c.slug}`} className={`tile tone-${i % 4}`}>
+                    <span className="tile-name">{c.name}</span>
+                    <span className="tile-count">{plural(c.productCount, "product")}</span>
+                  </Link>
+                </li>
+              ))
+            : // Placeholders of the tiles' size, so the page does not move when they arrive.
+              [0, 1, 2, 3, 4, 5, 6, 7].map((i) => (
+                <li key={i} aria-hidden="true">
+                  <span className="tile skeleton-box" />
+                </li>
+              ))}
         </ul>
       </section>
 

@@ -30,7 +30,7 @@ function OrderHistory() {
   const orders = useInfiniteQuery(
     trpc.order.list.infiniteQueryOptions(
       { limit: 20 },
-      { getNextPageParam: (last) => last.nextCursor ?? undefined },
+      { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 0 },
     ),
   );
   const items = orders.data?.pages.flatMap((p) => p.items) ?? [];
@@ -156,7 +156,8 @@ function OrderDetail() {
   const { id } = useParams<{ id: string }>();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const order = useQuery(trpc.order.get.queryOptions({ id }));
+  // An order moves on without this page (paid, fulfilled by staff): always ask again when shown.
+  const order = useQuery({ ...trpc.order.get.queryOptions({ id }), staleTime: 0 });
   const [confirming, setConfirming] = useState(false);
   const cancel = useMutation(
     trpc.order.cancel.mutationOptions({

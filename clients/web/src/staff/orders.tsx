@@ -15,7 +15,7 @@ export function StaffOrders() {
   const orders = useInfiniteQuery(
     trpc.order.listAll.infiniteQueryOptions(
       { status, limit: 30 },
-      { getNextPageParam: (last) => last.nextCursor ?? undefined },
+      { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 0 },
     ),
   );
   const fulfil = useMutation(
