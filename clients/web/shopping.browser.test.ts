@@ -176,6 +176,52 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser: shopping", ()
   }
 
   it(
+    "keeps search, category, price range, sort and pages in the URL, so a reload shows the same",
+    async () => {
+      const page = await rig.page(DESKTOP);
+      const prices = () =>
+        page
+          .getByRole("list", { name: "Products" })
+          .locator(".card-price")
+          .allTextContents()
+          .then((all) => all.map((p) => Number(p.replace(/[^\d.]/g, ""))));
+      await page.goto("/products");
+      await see(h1(page, "All products"));
+      await page.getByLabel("Sort by").selectOption("price_asc");
+      await page.waitForURL(/sort=price_asc/);
+      await page.getByLabel("Min price").fill("20");
+      await page.getByLabel("Max price").fill("60");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await page.waitForURL(/min=20\.00.*max=60\.00|max=60\.00.*min=20\.00/);
+      await eventually(async () => {
+        const shown = await prices();
+        expect(shown.length).toBe(24);
+        expect(shown).toEqual([...shown].sort((a, b) => a - b));
+        expect(shown.every((p) => p >= 20 && p <= 60)).toBe(true);
+      });
+
+      await page.getByRole("button", { name: "Show more products" }).click();
+      await page.waitForURL(/pages=2/);
+      await eventually(async () => expect((await prices()).length).toBeGreaterThan(24));
+      const shown = await prices();
+      await page.reload();
+      await eventually(async () => expect(await prices()).toEqual(shown));
+      expect(await page.getByLabel("Min price").inputValue()).toBe("20.00");
+
+      await page.getByLabel("Category").selectOption("footwear");
+      await page.waitForURL(
+        (url) => url.searchParams.get("category") === "footwear" && !url.searchParams.has("pages"),
+      );
+      await see(h1(page, "Footwear"));
+      const search = page.getByRole("searchbox", { name: "Search products" });
+      await search.fill("nothing-sells-like-this");
+      await search.press("Enter");
+      await see(page.getByText("No products match"));
+    },
+    SLOW,
+  );
+
+  it(
     "changes a quantity at once, and takes it back with the server's reason when stock runs short",
     async () => {
       const page = await rig.page(DESKTOP);

@@ -14,6 +14,7 @@ import {
   see,
   startStorefront,
 } from "../../test/support/browser.ts";
+import { stockedProduct } from "../../test/support/catalog.ts";
 import { uniqueEmail } from "../../test/support/shop.ts";
 
 const SLOW = 90_000;
@@ -76,6 +77,40 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser: staff console
     await rig.shop.services.auth.upsertStaff({ email: staffEmail, password: PASSWORD, name: "Sam Staff" });
   }, SLOW);
   afterAll(() => rig?.stop());
+
+  it(
+    "staff finds a product by filter, changes a price and the stock, then archives it and the shop stops selling it",
+    async () => {
+      const { product } = await stockedProduct(rig.shop, [4, 6], 1500);
+      const staff = await rig.page(DESKTOP);
+      await logIn(staff, staffEmail);
+      await staff.goto("/staff");
+      await staff.getByRole("searchbox", { name: "Filter products" }).fill(product.title);
+      await staff.getByRole("link", { name: product.title, exact: true }).click();
+      await see(h1(staff, product.title));
+
+      await staff.getByLabel("Price for S1").fill("17.50");
+      await staff.getByLabel("Stock for S0").fill("9");
+      await staff.getByRole("button", { name: "Save changes" }).click();
+      await see(staff.getByRole("status").getByText("Changes saved."));
+      const saved = await rig.shop.client().product.get.query({ id: product.id });
+      expect(saved.variants.map((v) => [v.title, v.price.amount, v.stock])).toEqual([
+        ["S0", 1500, 9],
+        ["S1", 1750, 6],
+      ]);
+
+      const customer = await rig.page(DESKTOP);
+      await customer.goto(`/products?q=${encodeURIComponent(product.title)}`);
+      await see(customer.getByRole("link", { name: product.title, exact: true }));
+
+      await staff.getByRole("button", { name: "Archive product" }).click();
+      await staff.getByRole("button", { name: "Yes, archive" }).click();
+      await see(h1(staff, "Products"));
+      await customer.reload();
+      await see(customer.getByText("No products match"));
+    },
+    SLOW,
+  );
 
   for (const [size, viewport] of viewports) {
     it(
