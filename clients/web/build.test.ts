@@ -35,7 +35,7 @@ describe("the storefront build", () => {
     manifest = await buildStorefront(dir);
     const scripts = manifest.files.filter((f) => f.endsWith(".js"));
     javascript = (await Promise.all(scripts.map((f) => Bun.file(join(dir, f)).text()))).join("\n");
-  });
+  }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("keeps the first page's JavaScript under 200 KB gzipped", () => {
@@ -95,5 +95,5 @@ describe("the storefront build", () => {
 
     rmSync(join(dir, "build.json"));
     expect((await ensureStorefrontBuild(dir)).built).toBe(true);
-  });
+  }, 60_000);
 });

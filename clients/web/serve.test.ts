@@ -9,7 +9,7 @@ describe("serving the storefront", () => {
     shop = await startTestShop({ storefront: true });
     const html = await (await shop.fetch("/")).text();
     script = html.match(/<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/)?.[1] ?? "";
-  });
+  }, 60_000); // opening PGlite (and building, on a fresh clone) takes seconds on a busy machine
   afterAll(() => shop.stop());
 
   it("serves the page at / with no-cache, an ETag and the shop's CSP, and no inline script", async () => {
