@@ -28,8 +28,8 @@ export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 760 };
 
 /**
- * Where screenshots go: every one to `.screenshots/` (ignored by git) as PNG; with `SCREENSHOT_DIR`
- * (`bun run screenshots` sets docs/screenshots) only the few marked `keep`, as small JPEGs for the README.
+ * Where screenshots go: every one to `.screenshots/` (ignored by git); with `SCREENSHOT_DIR` (`bun run
+ * screenshots` sets docs/screenshots) only the few marked `keep`, for the README. JPEG: small and quick.
  */
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
 
@@ -55,7 +55,7 @@ export async function startStorefront() {
     /** A new page in its own context (its own cookies: a different visitor). */
     async page(viewport = DESKTOP): Promise<Page> {
       const context = await browser.newContext({ viewport, baseURL: shop.url, reducedMotion: "reduce" });
-      context.setDefaultTimeout(8_000);
+      context.setDefaultTimeout(15_000);
       contexts.push(context);
       return context.newPage();
     },
@@ -125,7 +125,7 @@ export async function screenshot(page: Page, name: string, { keep = false } = {}
   await page.evaluate(() => window.scrollTo({ top: 0, behavior: "instant" }));
   if (!SCREENSHOT_DIR) {
     mkdirSync(".screenshots", { recursive: true });
-    await page.screenshot({ path: join(".screenshots", `${name}.png`) });
+    await page.screenshot({ path: join(".screenshots", `${name}.jpg`), type: "jpeg", quality: 80 });
   } else if (keep) {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.jpg`), type: "jpeg", quality: 80 });
