@@ -1,5 +1,5 @@
 /** Who is signed in, and signing in and out. */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { hashKey, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useLocation, useSearch } from "wouter";
 import { type User, useTRPC } from "./api.ts";
 
@@ -24,7 +24,7 @@ function useStartOver() {
   return async (user: User | null) => {
     queryClient.setQueryData(trpc.auth.me.queryKey(), user);
     await queryClient.resetQueries({
-      predicate: (query) => query.queryHash !== JSON.stringify(trpc.auth.me.queryKey()),
+      predicate: (query) => query.queryHash !== hashKey(trpc.auth.me.queryKey()),
     });
   };
 }
