@@ -14,6 +14,17 @@ export type AddItemInput = z.infer<typeof AddItemInput>;
 export const SetQuantityInput = z.strictObject({ variantId: Id, quantity: Quantity });
 export type SetQuantityInput = z.infer<typeof SetQuantityInput>;
 export const RemoveItemInput = z.strictObject({ variantId: Id });
+/** How `cart.get` prices the cart: for a shipping option and a destination country (defaults otherwise). */
+export const CartViewInput = z
+  .strictObject({
+    shippingOptionId: z.string().max(40).optional(),
+    country: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, { message: "expected a two-letter country code like 'DE'" })
+      .transform((c) => c.toUpperCase())
+      .optional(),
+  })
+  .optional();
 
 export const ShippingOption = z.object({
   id: z.string(),

@@ -116,5 +116,11 @@ export const Cursor = z
   .max(512)
   .regex(/^[A-Za-z0-9_-]+$/, { message: "not a cursor this API issued" });
 
+/**
+ * tRPC's infinite queries (`@trpc/tanstack-react-query`) add the direction they page in to every
+ * cursor-paged input. Paging here is forward only; the field is accepted so those clients work, and ignored.
+ */
+export const PagingDirection = z.enum(["forward", "backward"]).optional();
+
 export const Role = z.enum(["customer", "staff"]);
 export type Role = z.infer<typeof Role>;

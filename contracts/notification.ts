@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cursor, Id, wholeNumber } from "./common.ts";
+import { Cursor, Id, PagingDirection, wholeNumber } from "./common.ts";
 
 export const Email = z.object({
   id: Id,
@@ -15,7 +15,11 @@ export const Email = z.object({
 export type Email = z.infer<typeof Email>;
 
 export const ListEmailsInput = z
-  .strictObject({ cursor: Cursor.optional(), limit: wholeNumber(1, 100).default(20) })
+  .strictObject({
+    cursor: Cursor.optional(),
+    direction: PagingDirection,
+    limit: wholeNumber(1, 100).default(20),
+  })
   .default({ limit: 20 });
 export type ListEmailsInput = z.infer<typeof ListEmailsInput>;
 

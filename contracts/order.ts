@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cursor, Id, Money, wholeNumber } from "./common.ts";
+import { Cursor, Id, Money, PagingDirection, wholeNumber } from "./common.ts";
 import { PaymentMethodId } from "./payment.ts";
 import { AddressFields } from "./user.ts";
 
@@ -72,13 +72,18 @@ export type Order = {
 
 export const OrderIdInput = z.strictObject({ id: Id });
 export const ListOrdersInput = z
-  .strictObject({ cursor: Cursor.optional(), limit: wholeNumber(1, 100).default(20) })
+  .strictObject({
+    cursor: Cursor.optional(),
+    direction: PagingDirection,
+    limit: wholeNumber(1, 100).default(20),
+  })
   .default({ limit: 20 });
 export type ListOrdersInput = z.infer<typeof ListOrdersInput>;
 export const ListAllOrdersInput = z
   .strictObject({
     status: OrderStatus.optional(),
     cursor: Cursor.optional(),
+    direction: PagingDirection,
     limit: wholeNumber(1, 100).default(20),
   })
   .default({ limit: 20 });

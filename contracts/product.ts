@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cursor, Id, MinorUnits, Money, Slug, text, wholeNumber } from "./common.ts";
+import { Cursor, Id, MinorUnits, Money, PagingDirection, Slug, text, wholeNumber } from "./common.ts";
 
 export const Category = z.object({ id: Id, slug: z.string(), name: z.string(), productCount: z.int() });
 export type Category = z.infer<typeof Category>;
@@ -49,6 +49,7 @@ export type ProductSort = z.infer<typeof ProductSort>;
 export const ListProductsInput = z
   .strictObject({
     cursor: Cursor.optional(),
+    direction: PagingDirection,
     limit: wholeNumber(1, 100).default(24),
     category: Slug.optional(),
     minPrice: MinorUnits.optional(),

@@ -4,6 +4,7 @@ import {
   CART_COOKIE,
   type Cart,
   type CartOwner,
+  CartViewInput,
   RemoveItemInput,
   SetQuantityInput,
 } from "../contracts/cart.ts";
@@ -35,7 +36,9 @@ const remember = (ctx: Context, cart: Cart) => {
 };
 
 export const cartRouter = router({
-  get: cartProcedure.query(({ ctx }) => ctx.services.cart.get(ctx.owner)),
+  get: cartProcedure
+    .input(CartViewInput)
+    .query(({ ctx, input }) => ctx.services.cart.get(ctx.owner, input ?? {})),
   addItem: cartProcedure
     .input(AddItemInput)
     .mutation(async ({ ctx, input }) => remember(ctx, await ctx.services.cart.addItem(ctx.owner, input))),

@@ -81,6 +81,21 @@ describe("bad input over HTTP", () => {
     );
   });
 
+  it("accepts the paging direction that tRPC's infinite queries add to a cursor-paged input", async () => {
+    const res = await shop.fetch(`/api/product/trpc/list${queryString({ limit: 2, direction: "forward" })}`);
+    expect(res.status).toBe(200);
+    const customer = await shop.customer();
+    expect(await customer.client.order.list.query({ direction: "forward" })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    await expectError(
+      await shop.fetch(`/api/product/trpc/list${queryString({ direction: "sideways" })}`),
+      400,
+      "BAD_REQUEST",
+    );
+  });
+
   it("answers an unknown procedure or service with NOT_FOUND and 404", async () => {
     await expectError(await shop.fetch("/api/product/trpc/nope"), 404, "NOT_FOUND");
     await expectError(await shop.fetch("/api/nope/trpc/list"), 404, "NOT_FOUND");

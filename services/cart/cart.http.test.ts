@@ -38,6 +38,21 @@ describe("cart over HTTP", () => {
     expect((await guest(cart.token!).cart.get.query()).itemCount).toBe(3);
   });
 
+  it("prices the cart for the shipping option and destination the shopper picks", async () => {
+    const { variantIds } = await stockedProduct(shop, [5], 2000);
+    const { token } = await guest().cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 1 });
+    const express = await guest(token!).cart.get.query({ shippingOptionId: "express", country: "fr" });
+    expect(express).toMatchObject({
+      shippingOptionId: "express",
+      country: "FR",
+      shipping: { amount: 1290 },
+      total: { amount: 3290 },
+      taxRate: 20,
+    });
+    const unknown = await failure(guest(token!).cart.get.query({ shippingOptionId: "drone" }));
+    expect(unknown).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("'drone'") });
+  });
+
   it("sets the fastr_cart cookie for browsers and accepts it back from the shop's own origin", async () => {
     const { variantIds } = await stockedProduct(shop, [5]);
     const res = await shop.fetch("/api/cart/trpc/addItem", {

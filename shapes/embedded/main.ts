@@ -1,5 +1,6 @@
 /** `bun start`: the whole shop in one process on embedded defaults. */
 import { join } from "node:path";
+import { mountStorefront, prepareStorefront } from "../../clients/web/serve.ts";
 import { memoryBus } from "../../platform/bus/memory.ts";
 import { memoryCache } from "../../platform/cache/memory.ts";
 import { systemClock } from "../../platform/clock.ts";
@@ -19,6 +20,9 @@ const config = readShopConfigOrExit();
 assertCanListenOrExit(config.HOST, config.PORT); // a taken port fails now, not after opening the database
 
 const log = createLogger(config.LOG_LEVEL);
+// Built (when missing or stale) while the database opens; served once the shop is up.
+const storefront = prepareStorefront(console.log);
+storefront.catch(() => {}); // awaited below, where a failed build stops the start
 const lock = lockOrExit(config.FASTR_DATA_DIR);
 process.on("exit", lock.release); // however this process ends, short of SIGKILL (then the next one takes over)
 if (lock.tookOverFrom) console.log(tookOverMessage(lock.tookOverFrom));
@@ -46,6 +50,8 @@ if (config.SEED_CATALOG) {
     console.log(`fastr: seeded the demo catalog with ${seeded} products (${elapsed()})`);
   }
 }
+
+mountStorefront(shop.app, await storefront);
 
 const { url } = await serveOrExit(shop.host, {
   hostname: config.HOST,

@@ -8,7 +8,6 @@ import { type ComposePorts, composeServices } from "../compose.ts";
 import { modules } from "../modules.ts";
 import { mountApiReference } from "./api-page.ts";
 import { LOOPBACK_BINDS } from "./loopback-host.ts";
-import { mountPages } from "./pages.ts";
 
 /** What only the embedded shape reads. */
 export const embeddedSettings = z.object({
@@ -63,7 +62,6 @@ export async function createShop(config: ShopConfig, ports: ComposePorts, overri
       ...(overrides.sendRetry && { notification: { sendRetry: overrides.sendRetry } }),
     },
   });
-  mountPages(shop.app);
   if (LOOPBACK_BINDS.includes(config.HOST)) mountApiReference(shop.app);
   await shop.start();
   return shop;

@@ -47,7 +47,7 @@ describe("bun start", () => {
     cleanup();
   });
 
-  it("on a fresh data directory seeds the demo shop and serves health, the page, the API and images", async () => {
+  it("on a fresh data directory seeds the demo shop and serves health, the storefront, the API and images", async () => {
     first = await startShop({ dataDir });
     console.info(`bun start, fresh data dir (seeds the catalog): ready in ${first.readyMs} ms`);
     const shop = first;
@@ -65,9 +65,11 @@ describe("bun start", () => {
     const home = await shop.fetch("/");
     expect(home.status).toBe(200);
     expect(home.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(shop.stdout).toMatch(/the storefront (build is up to date|in \d+ ms — first page JS)/);
     const html = await home.text();
-    expect(html).toContain('href="/healthz"');
-    expect(html).toMatch(/href="\/api\/product\/trpc\/[a-z]+/);
+    expect(html).toContain('<div id="root"></div>');
+    const script = html.match(/<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/)?.[1];
+    expect((await shop.fetch(script!)).status).toBe(200);
 
     const client = shop.client();
     const categories = await client.product.categories.query();

@@ -1,3 +1,4 @@
+import { mountStorefront, prepareStorefront, type Storefront } from "../../clients/web/serve.ts";
 import { memoryBus } from "../../platform/bus/memory.ts";
 import { memoryCache } from "../../platform/cache/memory.ts";
 import { type Clock, systemClock } from "../../platform/clock.ts";
@@ -29,7 +30,12 @@ export type TestShopOptions = {
   cacheSize?: { maxEntries?: number; maxChars?: number };
   /** Where the shop logs (nowhere by default). */
   log?: Logger;
+  /** Also serve the storefront at `/`, as `bun start` does (built first when missing or stale). */
+  storefront?: boolean;
 };
+
+/** One build check and one load per test process, however many shops serve the storefront. */
+let storefront: Promise<Storefront> | undefined;
 
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
@@ -50,6 +56,10 @@ export async function startTestShop(options: TestShopOptions = {}) {
       ...options.overrides,
     },
   );
+  if (options.storefront) {
+    storefront ??= prepareStorefront();
+    mountStorefront(shop.app, await storefront);
+  }
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: shop.app.fetch });
   const url = server.url.origin;
 

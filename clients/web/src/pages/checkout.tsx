@@ -1,0 +1,270 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useRef, useState } from "react";
+import { Link, Redirect, useLocation } from "wouter";
+import type { ShippingAddress } from "../../../../contracts/order.ts";
+import { AddressFieldset, addressLine, countryCode, emptyAddress, parseAddress } from "../address-form.tsx";
+import { type Cart, errorCode, errorMessage, useTRPC } from "../api.ts";
+import { useCart, useShippingChoice } from "../cart.ts";
+import { money, variantLabel } from "../format.ts";
+import { useMe } from "../session.ts";
+import { Alert, Empty, Loading, PageTitle } from "../ui.tsx";
+import { Totals } from "./cart.tsx";
+
+/** One key per purchase attempt, so a retried request can never buy twice (works without a secure context). */
+const newIdempotencyKey = () =>
+  `web-${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+
+export function CheckoutPage() {
+  const me = useMe();
+  if (me.isPending) return <Loading />;
+  if (!me.data) return <Redirect to="/signup?next=/checkout" replace />;
+  return <Checkout />;
+}
+
+function OrderSummary({ cart, busy }: { cart: Cart; busy: boolean }) {
+  return (
+    <>
+      <ul className="summary-lines">
+        {cart.lines.map((line) => (
+          <li key={line.variantId}>
+            <img className="summary-image" src={line.image} alt="" width={56} height={56} />
+            <span className="summary-line-text">
+              <span className="line-title">{line.title}</span>
+              <span className="muted">
+                {variantLabel(line) ? `${variantLabel(line)} · ` : ""}
+                {line.quantity} × {money(line.unitPrice)}
+              </span>
+            </span>
+            <span>{money(line.lineTotal)}</span>
+          </li>
+        ))}
+      </ul>
+      <Totals cart={cart} busy={busy} />
+    </>
+  );
+}
+
+function Checkout() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [, navigate] = useLocation();
+  const addresses = useQuery(trpc.user.addresses.list.queryOptions());
+  const methods = useQuery({ ...trpc.payment.methods.queryOptions(), staleTime: Number.POSITIVE_INFINITY });
+
+  const [addressChoice, setAddressChoice] = useState<string | null>(null);
+  const [draft, setDraft] = useState(emptyAddress);
+  const [saveAddress, setSaveAddress] = useState(true);
+  const [addressErrors, setAddressErrors] = useState<Record<string, string>>({});
+  const [shipping, setShipping] = useShippingChoice();
+  const [method, setMethod] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const attemptKey = useRef<string | null>(null);
+
+  const saved = addresses.data ?? [];
+  const choice = addressChoice ?? (saved.find((a) => a.isDefault) ?? saved[0])?.id ?? "new";
+  const chosenAddress = saved.find((a) => a.id === choice);
+  const draftCountry = countryCode(draft.country);
+  const country = chosenAddress?.country ?? (/^[A-Z]{2}$/.test(draftCountry) ? draftCountry : undefined);
+  const cart = useCart({ shippingOptionId: shipping, country });
+
+  const addAddress = useMutation(trpc.user.addresses.add.mutationOptions());
+  const checkout = useMutation(trpc.order.checkout.mutationOptions());
+  const placing = addAddress.isPending || checkout.isPending;
+
+  async function deliveryTarget(): Promise<
+    { addressId: string } | { shippingAddress: ShippingAddress } | null
+  > {
+    if (choice !== "new") return { addressId: choice };
+    const { address, errors } = parseAddress(draft);
+    setAddressErrors(errors);
+    if (!address) {
+      setError(`Check the delivery address: ${Object.values(errors)[0]}`);
+      return null;
+    }
+    if (!saveAddress) return { shippingAddress: address };
+    const stored = await addAddress.mutateAsync({ ...address, isDefault: saved.length === 0 });
+    await queryClient.invalidateQueries({ queryKey: trpc.user.addresses.list.queryKey() });
+    setAddressChoice(stored.id);
+    return { addressId: stored.id };
+  }
+
+  async function placeOrder(event: FormEvent) {
+    event.preventDefault();
+    if (placing) return;
+    setError(null);
+    if (!method) {
+      setError("Choose a payment method.");
+      return;
+    }
+    try {
+      const target = await deliveryTarget();
+      if (!target) return;
+      attemptKey.current ??= newIdempotencyKey();
+      const order = await checkout.mutateAsync({
+        idempotencyKey: attemptKey.current,
+        ...target,
+        paymentMethodId: method,
+        ...(cart.data && { shippingOptionId: cart.data.shippingOptionId }),
+      });
+      attemptKey.current = null;
+      queryClient.setQueryData(trpc.order.get.queryKey({ id: order.id }), order);
+      void queryClient.invalidateQueries({ queryKey: trpc.order.pathKey() });
+      void queryClient.invalidateQueries({ queryKey: trpc.cart.get.pathKey() });
+      navigate(`/checkout/confirmation/${order.id}`);
+    } catch (failure) {
+      // The server answered: this attempt is over, and the next one is a new purchase attempt.
+      if (errorCode(failure)) attemptKey.current = null;
+      const declined = errorCode(failure) === "PAYMENT_REQUIRED";
+      setError(
+        declined
+          ? `Payment declined: ${errorMessage(failure)}. Nothing was charged and your cart is unchanged; choose another payment method and try again.`
+          : errorMessage(failure),
+      );
+      void queryClient.invalidateQueries({ queryKey: trpc.cart.get.pathKey() });
+      void queryClient.invalidateQueries({ queryKey: trpc.order.pathKey() });
+    }
+  }
+
+  if (cart.isPending || addresses.isPending) return <Loading label="Preparing the checkout…" />;
+  if (cart.data && cart.data.lines.length === 0) {
+    return (
+      <section className="narrow">
+        <PageTitle title="Checkout">Checkout</PageTitle>
+        <Empty title="Your cart is empty">
+          <Link href="/products" className="button primary">
+            Browse the shop
+          </Link>
+        </Empty>
+      </section>
+    );
+  }
+
+  return (
+    <form className="checkout" onSubmit={placeOrder} noValidate>
+      <div className="checkout-head">
+        <PageTitle title="Checkout">Checkout</PageTitle>
+      </div>
+      <div className="checkout-steps">
+        <section className="step" aria-labelledby="address-heading">
+          <h2 id="address-heading">
+            <span className="step-number" aria-hidden="true">
+              1
+            </span>
+            Delivery address
+          </h2>
+          {saved.length > 0 && (
+            <div role="radiogroup" aria-labelledby="address-heading" className="choices">
+              {saved.map((a) => (
+                <label key={a.id} className="radio-row">
+                  <input
+                    type="radio"
+                    name="address"
+                    value={a.id}
+                    checked={choice === a.id}
+                    onChange={() => setAddressChoice(a.id)}
+                  />
+                  <span className="radio-label">{addressLine(a)}</span>
+                </label>
+              ))}
+              <label className="radio-row">
+                <input
+                  type="radio"
+                  name="address"
+                  value="new"
+                  checked={choice === "new"}
+                  onChange={() => setAddressChoice("new")}
+                />
+                <span className="radio-label">A new address</span>
+              </label>
+            </div>
+          )}
+          {choice === "new" && (
+            <>
+              <AddressFieldset
+                value={draft}
+                onChange={setDraft}
+                errors={addressErrors}
+                legend="New address"
+              />
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={saveAddress}
+                  onChange={(e) => setSaveAddress(e.target.checked)}
+                />
+                Save this address to my address book
+              </label>
+            </>
+          )}
+        </section>
+
+        <section className="step" aria-labelledby="shipping-heading">
+          <h2 id="shipping-heading">
+            <span className="step-number" aria-hidden="true">
+              2
+            </span>
+            Shipping
+          </h2>
+          <div role="radiogroup" aria-labelledby="shipping-heading" className="choices">
+            {cart.data?.shippingOptions.map((option) => (
+              <label key={option.id} className="radio-row">
+                <input
+                  type="radio"
+                  name="shipping"
+                  value={option.id}
+                  checked={cart.data?.shippingOptionId === option.id}
+                  onChange={() => setShipping(option.id)}
+                />
+                <span className="radio-label">
+                  {option.name} <span className="muted estimate">{option.estimatedDays}</span>
+                </span>
+                <span>{option.price.amount === 0 ? "Free" : money(option.price)}</span>
+              </label>
+            ))}
+          </div>
+        </section>
+
+        <section className="step" aria-labelledby="payment-heading">
+          <h2 id="payment-heading">
+            <span className="step-number" aria-hidden="true">
+              3
+            </span>
+            Payment method
+          </h2>
+          <p className="test-mode" role="note">
+            <strong>Test mode</strong> — no real card is charged. Pick one of the simulated provider's test
+            cards; the ones marked "declines" show what happens when a bank says no.
+          </p>
+          {methods.error && <Alert>{errorMessage(methods.error)}</Alert>}
+          <div role="radiogroup" aria-labelledby="payment-heading" className="choices">
+            {methods.data?.map((m) => (
+              <label key={m.id} className={`radio-row method ${m.outcome}`}>
+                <input
+                  type="radio"
+                  name="payment"
+                  value={m.id}
+                  checked={method === m.id}
+                  onChange={() => setMethod(m.id)}
+                />
+                <span className="radio-label">{m.label}</span>
+              </label>
+            ))}
+          </div>
+        </section>
+      </div>
+
+      <aside className="summary" aria-labelledby="summary-heading">
+        <h2 id="summary-heading">Your order</h2>
+        {cart.error && <Alert>{errorMessage(cart.error)}</Alert>}
+        {cart.data && <OrderSummary cart={cart.data} busy={cart.isFetching} />}
+        <button type="submit" className="button primary large block" aria-busy={placing}>
+          Place order
+        </button>
+        <p className="hint center" role="status">
+          {placing ? "Placing your order…" : "You can cancel until the order ships."}
+        </p>
+        <Alert>{error}</Alert>
+      </aside>
+    </form>
+  );
+}

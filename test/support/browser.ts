@@ -1,0 +1,191 @@
+/**
+ * A real browser for the storefront's tests: Debian's Chromium driven by playwright-core (never a
+ * downloaded browser), against an embedded shop that serves the built storefront on a loopback port.
+ */
+import { expect } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { seedCatalog } from "../../services/product/seed/index.ts";
+import { findBinary } from "./binaries.ts";
+import { startTestShop, type TestShop } from "./shop.ts";
+
+export const CHROMIUM = findBinary("chromium", ["/usr/bin/chromium"]);
+
+/** Exactly these flags (issue 10): headless, sandbox-free for containers, and no network of its own. */
+export const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 375, height: 760 };
+
+/**
+ * Where screenshots go: every one to `.screenshots/` (ignored by git); with `SCREENSHOT_DIR` (`bun run
+ * screenshots` sets docs/screenshots) only the few marked `keep`, for the README. JPEG: small and quick.
+ */
+const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
+
+export type StorefrontRig = Awaited<ReturnType<typeof startStorefront>>;
+
+/**
+ * One shop (fresh in-memory database, demo catalog, storefront) and one browser, for a test file.
+ * @example const rig = await startStorefront(); const page = await rig.page(PHONE); ... await rig.stop();
+ */
+export async function startStorefront() {
+  const [shop, browser] = await Promise.all([
+    startTestShop({ storefront: true }).then(async (s) => {
+      await seedCatalog(s.services.product);
+      return s;
+    }),
+    chromium.launch({ executablePath: CHROMIUM!, args: CHROMIUM_FLAGS }),
+  ]);
+  const contexts: BrowserContext[] = [];
+  return {
+    shop,
+    browser,
+    url: shop.url,
+    /** A new page in its own context (its own cookies: a different visitor). */
+    async page(viewport = DESKTOP): Promise<Page> {
+      const context = await browser.newContext({ viewport, baseURL: shop.url, reducedMotion: "reduce" });
+      context.setDefaultTimeout(15_000);
+      contexts.push(context);
+      return context.newPage();
+    },
+    async stop() {
+      await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+      await browser.close();
+      await shop.stop();
+    },
+  };
+}
+
+/**
+ * What every page should get right, Lighthouse-style: one `<h1>`, its own `<title>`, `lang`, a name for
+ * every form control, nothing that scrolls sideways (375 px included) and no layout shift worth the name.
+ */
+export const pageBasics = (page: Page) =>
+  page.evaluate(async () => {
+    const controls = [...document.querySelectorAll("input, select, textarea")].filter(
+      (el) => (el as HTMLInputElement).type !== "hidden",
+    ) as (HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement)[];
+    const unlabelled = controls
+      .filter(
+        (el) => !el.labels?.length && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"),
+      )
+      .map((el) => el.outerHTML.slice(0, 80));
+    // Layout shift not caused by input, since the previous check (a client-side route keeps the document).
+    const total = await new Promise<number>((resolve) => {
+      let sum = 0;
+      const observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as (PerformanceEntry & {
+          value: number;
+          hadRecentInput: boolean;
+        })[])
+          if (!e.hadRecentInput) sum += e.value;
+      });
+      observer.observe({ type: "layout-shift", buffered: true });
+      setTimeout(() => {
+        observer.disconnect();
+        resolve(sum);
+      }, 50);
+    });
+    const state = window as unknown as { checkedShift?: number };
+    const shift = total - (state.checkedShift ?? 0);
+    state.checkedShift = total;
+    return {
+      h1: document.querySelectorAll("h1").length,
+      titled: /\S+ — fastr$/.test(document.title),
+      lang: document.documentElement.lang,
+      unlabelled,
+      layoutShift: Math.round(shift * 1000) / 1000,
+    };
+  });
+
+/**
+ * Saves the top of the page as it is now, and checks on the way the basics every page must get right
+ * (see `pageBasics`) and that nothing on it scrolls sideways.
+ */
+export async function screenshot(page: Page, name: string, { keep = false } = {}) {
+  expect({ name, ...(await pageBasics(page)) }).toEqual({
+    name,
+    h1: 1,
+    titled: true,
+    lang: "en",
+    unlabelled: [],
+    layoutShift: expect.closeTo(0, 1), // under 0.05: "good" is under 0.1
+  });
+  await page.evaluate(() => window.scrollTo({ top: 0, behavior: "instant" }));
+  if (!SCREENSHOT_DIR) {
+    mkdirSync(".screenshots", { recursive: true });
+    await page.screenshot({ path: join(".screenshots", `${name}.jpg`), type: "jpeg", quality: 80 });
+  } else if (keep) {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.jpg`), type: "jpeg", quality: 80 });
+  }
+  expect({ name, overflow: await sidewaysOverflow(page) }).toEqual({ name, overflow: 0 });
+}
+
+export type { Browser, Page, TestShop };
+
+/** Waits until exactly one element matches and is visible (strict, like an accessibility test). */
+export const see = (locator: Locator, timeout?: number) =>
+  locator.waitFor({ state: "visible", ...(timeout && { timeout }) });
+
+/** Retries `probe` until it returns without throwing, or rethrows its last error after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 10_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await Bun.sleep(everyMs);
+    }
+  }
+}
+
+/** Presses Tab until `target` has focus: proves it is reachable by keyboard, in tab order. */
+export async function tabTo(page: Page, target: Locator, maxPresses = 120) {
+  await target.waitFor({ state: "attached" });
+  for (let i = 0; i < maxPresses; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`${target} never received focus after ${maxPresses} presses of Tab`);
+}
+
+/** Whether the focused element shows a focus indicator (an outline on it or on its ::after overlay). */
+export const focusIsVisible = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el) return false;
+    const shown = (style: CSSStyleDeclaration) =>
+      style.outlineStyle !== "none" && style.outlineWidth !== "0px";
+    return shown(getComputedStyle(el)) || shown(getComputedStyle(el, "::after"));
+  });
+
+/** How many pixels the page is wider than the window (0: nothing scrolls sideways), and what sticks out. */
+export const sidewaysOverflow = (page: Page) =>
+  page.evaluate(() => {
+    const overflow = document.documentElement.scrollWidth - window.innerWidth;
+    if (overflow <= 0) return 0;
+    // Absolutely positioned elements first: they escape a scrolling parent that is not positioned.
+    const culprits = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .sort(
+        (a, b) =>
+          Number(getComputedStyle(b).position === "absolute") -
+          Number(getComputedStyle(a).position === "absolute"),
+      )
+      .slice(0, 3)
+      .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`);
+    return `${overflow}px: ${culprits.join(", ")}`;
+  });
