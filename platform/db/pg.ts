@@ -42,10 +42,12 @@ export async function openPostgres({
   primaryPool.on("error", onError);
   replicaPool?.on("error", onError);
   const primary = drizzle({ client: primaryPool }) as Sql;
-  const standby = replicaPool ? (drizzle({ client: replicaPool }) as Sql) : null;
-
   /** The standby's replay position, or null while it does not answer. */
   let replayed: bigint | null = null;
+  const standby = replicaPool
+    ? (drizzle({ client: readsFallingBackTo(primaryPool, replicaPool, () => (replayed = null)) }) as Sql)
+    : null;
+
   const poll = async () => {
     try {
       const [row] = rowsOf<{ lsn: string | null }>(
@@ -107,4 +109,47 @@ export async function openPostgres({
       await Promise.all([primaryPool.end(), replicaPool?.end()]);
     },
   };
+}
+
+/** Errors that mean the server is gone or going, not that the query was wrong. */
+const CONNECTION_LOST = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "08P01",
+]);
+const connectionLost = (error: unknown) => {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return (
+    (code !== undefined && CONNECTION_LOST.has(code)) ||
+    /Connection terminated|server conn crashed|cannot connect/i.test(message ?? "")
+  );
+};
+
+/**
+ * The replica pool, except that a read which finds the replica gone (stopped, restarting, failing
+ * over) is answered by the primary at once, and `lost` tells the adapter to stop choosing the replica
+ * until its next successful poll. Reads through the replica are single statements, never transactions.
+ */
+function readsFallingBackTo(primary: Pool, replica: Pool, lost: () => void): Pool {
+  const query = replica.query.bind(replica) as (...args: unknown[]) => Promise<unknown>;
+  return Object.assign(Object.create(replica) as Pool, {
+    query: async (...args: unknown[]) => {
+      try {
+        return await query(...args);
+      } catch (error) {
+        if (!connectionLost(error)) throw error;
+        lost();
+        return (primary.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      }
+    },
+  });
 }
