@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CreateProductInput } from "../../contracts/product.ts";
 import { signRequest } from "../../platform/http/signature.ts";
 import { startSmtpSink } from "../../services/notification/testing.ts";
 import { query } from "../../shapes/cluster/postgres.ts";
 import { describeWith, waitFor } from "../support/binaries.ts";
 import { address } from "../support/buyers.ts";
+import { stockedProduct } from "../support/catalog.ts";
 import { clusterBinaries, startTestCluster, type TestCluster } from "../support/cluster.ts";
 
 describeWith(clusterBinaries, "the cluster", () => {
@@ -32,25 +32,8 @@ describeWith(clusterBinaries, "the cluster", () => {
     await smtp?.close();
   }, 60_000);
 
-  let products = 0;
   /** A product with one variant per entry of `stocks`, made by staff through NGINX. */
-  async function stocked(stocks: number[], price = 2500) {
-    const slug = `cluster-goods-${++products}-${Date.now().toString(36)}`;
-    await staff.client.product.createCategory.mutate({ slug, name: `Goods ${products}` });
-    const sizes = stocks.map((_, i) => `S${i}`);
-    const input: CreateProductInput = {
-      title: `Cluster Product ${products}`,
-      category: slug,
-      options: stocks.length > 1 ? [{ name: "Size", values: sizes }] : [],
-      variants: stocks.map((stock, i) => ({
-        sku: `${slug}-${i}`.toUpperCase(),
-        options: (stocks.length > 1 ? { Size: sizes[i]! } : {}) as Record<string, string>,
-        price: { amount: price + i * 100, currency: "EUR" },
-        stock,
-      })),
-    };
-    return staff.client.product.create.mutate(input);
-  }
+  const stocked = async (stocks: number[]) => (await stockedProduct(shop, stocks)).product;
   const checkoutOf = (key: string) => ({
     idempotencyKey: key,
     shippingAddress: address,

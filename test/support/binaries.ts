@@ -1,6 +1,8 @@
 import { describe } from "bun:test";
 import { existsSync } from "node:fs";
 
+export { freePort, waitFor } from "../../shapes/cluster/child.ts";
+
 /**
  * Finds a system binary a suite needs. Locally a missing binary skips the suite with a notice;
  * under CI=true it fails, so a green CI always means the real thing ran.
@@ -25,22 +27,4 @@ export function describeWith(binaries: Record<string, string | null>, title: str
   }
   console.warn(`SKIPPED ${notice}`);
   return describe.skip(title, body);
-}
-
-/** A free TCP port on 127.0.0.1, found by letting the OS pick one. */
-export function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
-}
-
-/** Polls `probe` until it resolves truthy or `timeoutMs` passes. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await Bun.sleep(50);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }

@@ -1,10 +1,13 @@
 import type { CreateProductInput } from "../../contracts/product.ts";
-import type { TestShop } from "./shop.ts";
+import type { FastrClient } from "../../routers/client.ts";
+
+/** Anything that can sign in a staff member: the embedded test shop or the test cluster. */
+type WithStaff = { staff(): Promise<{ client: FastrClient }> };
 
 let counter = 0;
 
 /** A staff-made product with one variant per entry of `stocks`, for tests that buy things. */
-export async function stockedProduct(shop: TestShop, stocks: number[], price = 2500) {
+export async function stockedProduct(shop: WithStaff, stocks: number[], price = 2500) {
   const staff = (await shop.staff()).client;
   const slug = `test-goods-${++counter}-${Date.now().toString(36)}`;
   await staff.product.createCategory.mutate({ slug, name: "Test goods" });

@@ -43,7 +43,7 @@ export async function startTestCluster(env: Record<string, string> = {}) {
   const client = (token?: string) =>
     createFastrClient({ baseUrl: url, headers: token ? { authorization: `Bearer ${token}` } : {} });
 
-  let staffCounter = 0;
+  let staffAccount: Promise<{ token: string; client: ReturnType<typeof client> }> | undefined;
   return {
     cluster,
     url,
@@ -55,26 +55,31 @@ export async function startTestCluster(env: Record<string, string> = {}) {
       const grant = await client().auth.signup.mutate({ email, password: "correct horse battery", name });
       return { ...grant, email, password: "correct horse battery", client: client(grant.token) };
     },
-    /** A staff account made as an operator would (`bun run staff:create` against the cluster), signed in. */
-    async staff() {
-      const email = `staff-${++staffCounter}-${Date.now().toString(36)}@example.test`;
-      const run = Bun.spawnSync(
-        ["bun", "scripts/staff-create.ts", "--email", email, "--password", "staff password 1"],
-        {
-          cwd: ROOT,
-          env: { ...process.env, DATABASE_URL: cluster.databaseUrl, REDIS_URL: cluster.redisUrl },
-          stdout: "pipe",
-          stderr: "pipe",
-        },
-      );
-      if (run.exitCode !== 0) throw new Error(`staff:create failed: ${run.stderr.toString()}`);
-      const grant = await client().auth.login.mutate({ email, password: "staff password 1" });
-      return { ...grant, client: client(grant.token) };
+    /** The staff account, made once as an operator would (`bun run staff:create` against the cluster). */
+    staff() {
+      staffAccount ??= makeStaff();
+      return staffAccount;
     },
     async stop() {
       await cluster.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+
+  async function makeStaff() {
+    const email = `staff-${Date.now().toString(36)}@example.test`;
+    const run = Bun.spawnSync(
+      ["bun", "scripts/staff-create.ts", "--email", email, "--password", "staff password 1"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: cluster.databaseUrl, REDIS_URL: cluster.redisUrl },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    if (run.exitCode !== 0) throw new Error(`staff:create failed: ${run.stderr.toString()}`);
+    const grant = await client().auth.login.mutate({ email, password: "staff password 1" });
+    return { ...grant, client: client(grant.token) };
+  }
 }
 export type TestCluster = Awaited<ReturnType<typeof startTestCluster>>;
