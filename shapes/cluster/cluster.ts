@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { DIST_DIR, ensureStorefrontBuild } from "../../clients/web/build.ts";
 import { type ServiceName, serviceNames } from "../../platform/module.ts";
 import { modules } from "../modules.ts";
 import { requirePrograms } from "./binaries.ts";
@@ -139,7 +140,9 @@ export async function startCluster(options: ClusterOptions) {
     );
     say(`every instance is ready (${elapsed()})`);
 
-    const webRoot = join(root, "clients/web/dist");
+    // NGINX serves the same storefront build `bun start` serves: built now when missing or stale.
+    await ensureStorefrontBuild(DIST_DIR);
+    const webRoot = DIST_DIR;
     const nginx = await startNginx({
       dir: join(dir, "nginx"),
       port: options.port,

@@ -61,6 +61,20 @@ describeWith(clusterBinaries, "the cluster", () => {
     );
   }, 60_000);
 
+  it("serves the storefront's build at / and on client routes, the assets cached for good", async () => {
+    for (const path of ["/", "/products/anything", "/account"]) {
+      const page = await shop.fetch(path);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("cache-control")).toBe("no-cache");
+      expect(await page.text()).toContain('<html lang="en"');
+    }
+    const html = await (await shop.fetch("/")).text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    const asset = await shop.fetch(script!);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toContain("immutable");
+  });
+
   it("refuses internal procedures through NGINX, and directly without a valid credential", async () => {
     const viaNginx = await shop.fetch("/internal/product/trpc/reservationState", {
       method: "POST",
