@@ -10,7 +10,12 @@ import { createHost } from "../platform/http/host.ts";
 import { scheduleJobs } from "../platform/jobs.ts";
 import type { Limits } from "../platform/limits/port.ts";
 import type { Logger } from "../platform/log.ts";
-import type { ServiceInstance, ServiceModule, ServiceName } from "../platform/module.ts";
+import {
+  type ServiceInstance,
+  type ServiceModule,
+  type ServiceName,
+  serviceNames,
+} from "../platform/module.ts";
 import type { ServicePorts } from "../platform/service.ts";
 import { createContextFactory, type Services } from "../routers/context.ts";
 
@@ -94,9 +99,8 @@ export async function composeServices(
     instances.set(module.name, await module.create(servicePorts, deps, options.config));
   }
 
-  const names: ServiceName[] = ["auth", "user", "product", "cart", "order", "payment", "notification"];
   const services = Object.fromEntries(
-    names.map((name) => [name, apiOf(name) ?? notHere(name)]),
+    serviceNames.map((name) => [name, apiOf(name) ?? notHere(name)]),
   ) as unknown as Services;
 
   const cached = [...instances.values()].find((i) => i.cachedQueries)?.cachedQueries;
