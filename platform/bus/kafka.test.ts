@@ -3,6 +3,7 @@ import { Kafka, type KafkaMessage, logLevel } from "kafkajs";
 import type { EventEnvelope } from "../../contracts/events.ts";
 import { describeWith, freePort } from "../../test/support/binaries.ts";
 import { type KafkaPeer, kafkaRequirements, startKafka } from "../../test/support/kafka.ts";
+import { spawnWatched } from "../../test/support/watched-process.ts";
 import { newId } from "../ids.ts";
 import { busContract, fastRetry, stockChanged } from "./bus.contract.ts";
 import { type KafkaBusOptions, kafkaBus, kafkaTopics } from "./kafka.ts";
@@ -165,26 +166,14 @@ describeWith(kafkaRequirements(), "Kafka bus", () => {
 
   it.concurrent("hands the event a killed consumer was handling to another member of its group, which handles it", async () => {
     const prefix = freshPrefix();
-    const stuck = Bun.spawn(
-      [
-        "bun",
-        `${import.meta.dir}/fixtures/stuck-kafka-consumer.ts`,
-        peer.brokers.join(","),
-        prefix,
-        "mailer",
-        JSON.stringify(peer.timing),
-      ],
-      { stdout: "pipe", stderr: "inherit" },
-    );
-    const lines = stuck.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const readLine = async (want: string) => {
-      let seen = "";
-      while (!seen.includes(want)) {
-        const { value, done } = await lines.read();
-        if (done) throw new Error(`consumer exited before printing ${want}: ${seen}`);
-        seen += value;
-      }
-    };
+    const { proc: stuck, printed: readLine } = spawnWatched([
+      "bun",
+      `${import.meta.dir}/fixtures/stuck-kafka-consumer.ts`,
+      peer.brokers.join(","),
+      prefix,
+      "mailer",
+      JSON.stringify(peer.timing),
+    ]);
     const publisher = kafkaBus(optionsFor(prefix));
     try {
       await readLine("subscribed");

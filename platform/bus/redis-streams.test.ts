@@ -3,6 +3,7 @@ import Redis from "ioredis";
 import type { EventEnvelope } from "../../contracts/events.ts";
 import { describeWith, findBinary } from "../../test/support/binaries.ts";
 import { type RedisServer, startRedis } from "../../test/support/redis.ts";
+import { spawnWatched } from "../../test/support/watched-process.ts";
 import { newId } from "../ids.ts";
 import { busContract, fastRetry, stockChanged } from "./bus.contract.ts";
 import { type RedisStreamsOptions, redisStreamsBus } from "./redis-streams.ts";
@@ -64,26 +65,14 @@ describeWith({ "redis-server": redisBinary }, "Redis Streams bus", () => {
   it("reclaims the event a killed consumer was handling, and handles it once", async () => {
     const prefix = `t${crypto.randomUUID().slice(0, 8)}`;
     const visibilityMs = 600;
-    const stuck = Bun.spawn(
-      [
-        "bun",
-        `${import.meta.dir}/fixtures/stuck-consumer.ts`,
-        server.url,
-        prefix,
-        "mailer",
-        String(visibilityMs),
-      ],
-      { stdout: "pipe", stderr: "inherit" },
-    );
-    const lines = stuck.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const readLine = async (want: string) => {
-      let seen = "";
-      while (!seen.includes(want)) {
-        const { value, done } = await lines.read();
-        if (done) throw new Error(`consumer exited before printing ${want}: ${seen}`);
-        seen += value;
-      }
-    };
+    const { proc: stuck, printed: readLine } = spawnWatched([
+      "bun",
+      `${import.meta.dir}/fixtures/stuck-consumer.ts`,
+      server.url,
+      prefix,
+      "mailer",
+      String(visibilityMs),
+    ]);
     try {
       await readLine("subscribed");
       const publisher = open({ prefix });
