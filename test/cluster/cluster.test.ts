@@ -39,6 +39,9 @@ describeWith(clusterBinaries, "the cluster", () => {
     shippingAddress: address,
     paymentMethodId: "pm_card_visa",
   });
+  /** Order confirmations that reached the buyer (the welcome e-mail mentions "confirmed" too). */
+  const confirmations = (email: string) =>
+    smtp.subjectsTo(email).filter((s) => s.startsWith("Your order is confirmed")).length;
   const logOf = (name: string) => readFileSync(join(shop.cluster.dir, "logs", `${name}.log`), "utf8");
 
   it("sells across processes through NGINX: sign up, browse, cart, checkout, and the e-mail arrives over SMTP", async () => {
@@ -54,11 +57,7 @@ describeWith(clusterBinaries, "the cluster", () => {
     expect((await buyer.client.cart.get.query()).lines).toEqual([]);
     expect((await buyer.client.product.get.query({ id: product.id })).variants[0]!.stock).toBe(3);
     // order.paid crossed from the order processes to the notification processes over Redis Streams.
-    await waitFor(
-      "the confirmation e-mail",
-      async () => smtp.received.some((m) => m.to.includes(buyer.email) && m.raw.includes("confirmed")),
-      20_000,
-    );
+    await waitFor("the confirmation e-mail", async () => confirmations(buyer.email) > 0, 20_000);
   }, 60_000);
 
   it("serves the storefront's build at / and on client routes, the assets cached for good", async () => {
@@ -205,7 +204,7 @@ describeWith(clusterBinaries, "the cluster", () => {
     // The confirmation waited in the outbox and goes out now that the streams are back.
     await waitFor(
       "the e-mail of the order placed during the outage",
-      async () => smtp.received.some((m) => m.to.includes(buyer.email) && m.raw.includes("confirmed")),
+      async () => confirmations(buyer.email) > 0,
       30_000,
     );
   }, 90_000);
