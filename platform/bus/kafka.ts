@@ -11,9 +11,9 @@ import {
 } from "kafkajs";
 import { EventEnvelope } from "../../contracts/events.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { aggregateOf, aggregateTypes } from "./aggregates.ts";
 import type { Bus, EventHandler, PoisonHandler, RetryPolicy } from "./port.ts";
 import { backoff, defaultRetry } from "./port.ts";
-import { aggregateTypes } from "./redis-streams.ts";
 
 export type KafkaBusOptions = {
   /** Bootstrap brokers, `host:port`. */
@@ -40,7 +40,10 @@ export type KafkaBusOptions = {
 const aggregateTopics = (prefix: string) => aggregateTypes.map((type) => `${prefix}.${type}`);
 const deadLetterTopic = (prefix: string) => `${prefix}.dead-letter`;
 
-/** The topics a prefix needs: one per aggregate type, and the dead-letter topic. Provision them up front. */
+/**
+ * The topics a prefix needs: one per aggregate type of the event contracts, and the dead-letter topic.
+ * Provision them up front (the cluster's mock peer and KAFKA_BROKERS, compose's kafka-init).
+ */
 export const kafkaTopics = (prefix = "fastr") => [...aggregateTopics(prefix), deadLetterTopic(prefix)];
 
 /**
@@ -93,7 +96,7 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
   const log = options.log ?? silentLogger;
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   const heartbeatInterval = options.heartbeatIntervalMs ?? 3_000;
-  const topicOf = (type: string) => `${prefix}.${type.split(".")[0]}`;
+  const topicOf = (type: string) => `${prefix}.${aggregateOf(type)}`;
   const topics = aggregateTopics(prefix);
   const deadLetter = deadLetterTopic(prefix);
 

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import Redis from "ioredis";
-import { EventEnvelope, EventPayloads } from "../../contracts/events.ts";
+import { EventEnvelope } from "../../contracts/events.ts";
+import { aggregateOf, aggregateTypes } from "./aggregates.ts";
 import type { Bus, EventHandler, PoisonHandler, RetryPolicy } from "./port.ts";
 import { backoff, defaultRetry } from "./port.ts";
 
@@ -23,9 +24,6 @@ export type RedisStreamsOptions = {
   maxStreamLength?: number;
   onPoison?: PoisonHandler;
 };
-
-/** One stream per aggregate type, named by the part of the event type before the dot. */
-export const aggregateTypes = [...new Set(Object.keys(EventPayloads).map((name) => name.split(".")[0]!))];
 
 type Entry = [id: string, fields: string[] | null];
 type Group = { name: string; handler: EventHandler; onPoison: PoisonHandler; loop: Promise<void> };
@@ -61,7 +59,7 @@ export function redisStreamsBus(options: RedisStreamsOptions): Bus {
   const maxStreamLength = options.maxStreamLength ?? 1_000_000;
   const blockMs = Math.max(50, Math.min(1_000, Math.floor(visibilityMs / 3)));
 
-  const streamOf = (type: string) => `${prefix}.${type.split(".")[0]}`;
+  const streamOf = (type: string) => `${prefix}.${aggregateOf(type)}`;
   const streams = aggregateTypes.map(streamOf);
   const deadLetter = `${prefix}.dead-letter`;
   const leaseKey = (group: string, stream: string) => `${prefix}:lease:${group}:${stream}`;

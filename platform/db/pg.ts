@@ -22,6 +22,7 @@ export async function openPostgres({
   url,
   replicaUrl,
   poolSize = 10,
+  applicationName,
   replicaPollMs = 50,
   onError = (error) =>
     console.error(
@@ -31,13 +32,18 @@ export async function openPostgres({
   url: string;
   replicaUrl?: string;
   poolSize?: number;
+  /** Names this process's connections in `pg_stat_activity` (PgBouncer passes it on), e.g. `order-2`. */
+  applicationName?: string;
   /** How often the replica's replay position (and so its health) is read. */
   replicaPollMs?: number;
   /** An idle pooled connection broke (server restart, failover); the pool replaces it. */
   onError?: (error: Error) => void;
 }): Promise<Database> {
-  const primaryPool = new Pool({ connectionString: url, max: poolSize });
-  const replicaPool = replicaUrl ? new Pool({ connectionString: replicaUrl, max: poolSize }) : undefined;
+  const named = applicationName ? { application_name: applicationName } : {};
+  const primaryPool = new Pool({ connectionString: url, max: poolSize, ...named });
+  const replicaPool = replicaUrl
+    ? new Pool({ connectionString: replicaUrl, max: poolSize, ...named })
+    : undefined;
   // Without a listener, a connection the server drops while idle would crash the process.
   primaryPool.on("error", onError);
   replicaPool?.on("error", onError);

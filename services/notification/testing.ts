@@ -215,6 +215,9 @@ export async function startSmtpSink(
     url: `smtp://127.0.0.1:${port}`,
     received,
     rcptAttempts,
+    /** The decoded subjects of what arrived for `address`, in order of arrival. */
+    subjectsTo: (address: string) =>
+      received.filter((m) => m.to.includes(address)).map((m) => parseMail(m.raw).header("subject")),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -18,6 +18,8 @@ export type SpawnOptions = {
   logFile: string;
   /** Run as this user (Postgres and PgBouncer refuse to run as root). */
   owner?: { uid: number; gid: number } | null;
+  /** "pipe": a pipe this process holds open until it exits (a child may watch it to die with us). */
+  stdin?: "ignore" | "pipe";
 };
 
 const children = new Set<Child>();
@@ -39,7 +41,7 @@ export function spawnChild(name: string, command: readonly string[], options: Sp
   const proc = Bun.spawn([...command], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env } as Record<string, string>,
-    stdin: "ignore",
+    stdin: options.stdin ?? "ignore",
     stdout: log,
     stderr: log,
     ...(options.owner ?? {}),

@@ -5,6 +5,7 @@ import { type ServiceName, serviceNames } from "../../platform/module.ts";
 import { modules } from "../modules.ts";
 import { requirePrograms } from "./binaries.ts";
 import { type Child, freePort, readyOrDied, spawnChild, waitFor } from "./child.ts";
+import { type ClusterKafka, startClusterKafka } from "./kafka.ts";
 import { startNginx } from "./nginx.ts";
 import { startPgBouncer } from "./pgbouncer.ts";
 import { startPostgres } from "./postgres.ts";
@@ -24,6 +25,10 @@ export type ClusterOptions = {
   durable?: boolean;
   /** Extra environment for every instance (e.g. SMTP_URL, short leases in tests). */
   env?: Record<string, string>;
+  /** The event transport (BUS); redis-streams by default. */
+  bus?: "redis-streams" | "kafka";
+  /** With `bus: "kafka"`: real brokers (KAFKA_BROKERS); without, the cluster starts librdkafka's mock. */
+  kafkaBrokers?: readonly string[];
   /** Progress lines while starting. */
   say?: (line: string) => void;
 };
@@ -40,7 +45,8 @@ function internalSecret(dir: string) {
 /**
  * The distributed shape on one machine, from system binaries, on loopback: Postgres primary and
  * streaming replica, PgBouncer, Redis, every service as `instancesPerService` processes, and NGINX
- * in front. Resolves once every instance is ready and NGINX answers.
+ * in front; with `bus: "kafka"`, the events go through Kafka (the given brokers, or a mock peer it
+ * starts). Resolves once every instance is ready and NGINX answers.
  * @example const cluster = await startCluster({ dir: ".fastr/cluster", port: 8080 }); ... await cluster.stop();
  */
 export async function startCluster(options: ClusterOptions) {
@@ -77,6 +83,21 @@ export async function startCluster(options: ClusterOptions) {
     stoppers.push(() => redis.stop());
     say(`Redis is up (${elapsed()})`);
 
+    const bus = options.bus ?? "redis-streams";
+    let kafka: ClusterKafka | null = null;
+    if (bus === "kafka") {
+      kafka = await startClusterKafka({
+        dir,
+        ...(options.kafkaBrokers && { brokers: options.kafkaBrokers }),
+      });
+      stoppers.push(() => kafka!.stop());
+      say(
+        kafka.pid
+          ? `Kafka: librdkafka's mock cluster at ${kafka.brokers.join(",")} (${elapsed()})`
+          : `Kafka: the brokers at ${kafka.brokers.join(",")}, topics ready (${elapsed()})`,
+      );
+    }
+
     const migrate = Bun.spawn(["bun", join(root, "scripts/migrate.ts")], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: postgres.primary.url(), LOG_LEVEL: "warn" },
@@ -102,7 +123,8 @@ export async function startCluster(options: ClusterOptions) {
         DATABASE_URL: pgbouncer.primaryUrl,
         DATABASE_REPLICA_URL: pgbouncer.replicaUrl,
         REDIS_URL: redis.url,
-        BUS: "redis-streams",
+        BUS: bus,
+        ...kafka?.env,
         INTERNAL_SECRET: secret,
         TRUST_PROXY: "1",
         INSTANCE: `${service}-${index + 1}`,
@@ -156,6 +178,7 @@ export async function startCluster(options: ClusterOptions) {
       postgres: { primary: postgres.primary.pid, replica: postgres.replica?.pid ?? null },
       pgbouncer: pgbouncer.pid,
       redis: redis.pid,
+      ...(kafka?.pid && { kafkaMock: kafka.pid }),
       nginx: nginx.pid,
     });
     // Prometheus file_sd: one target group per instance, labelled with its service.
@@ -181,6 +204,9 @@ export async function startCluster(options: ClusterOptions) {
       get redisUrl() {
         return redis.url;
       },
+      bus,
+      /** The Kafka brokers the instances use (bus: "kafka"). */
+      kafkaBrokers: kafka?.brokers ?? null,
       secret,
       instances,
       postgres,

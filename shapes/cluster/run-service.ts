@@ -5,7 +5,6 @@ import { cartInternal } from "../../contracts/cart.internal.ts";
 import { paymentInternal } from "../../contracts/payment.internal.ts";
 import { productInternal } from "../../contracts/product.internal.ts";
 import { userInternal } from "../../contracts/user.internal.ts";
-import { redisStreamsBus } from "../../platform/bus/redis-streams.ts";
 import { redisCache } from "../../platform/cache/redis.ts";
 import { resilientCache } from "../../platform/cache/resilient.ts";
 import { systemClock } from "../../platform/clock.ts";
@@ -20,6 +19,7 @@ import { createLogger, type Logger } from "../../platform/log.ts";
 import type { ServiceModule, ServiceName } from "../../platform/module.ts";
 import { remoteService } from "../../routers/internal.ts";
 import { composeServices } from "../compose.ts";
+import { busSettings, openBus } from "./bus.ts";
 
 /** What a service instance of the distributed shape reads besides its own service's variables. */
 export const instanceSettings = z.object({
@@ -29,9 +29,6 @@ export const instanceSettings = z.object({
   DATABASE_REPLICA_URL: postgresUrl("postgres://user:pass@127.0.0.1:6432/fastr_replica").optional(),
   DATABASE_POOL_SIZE: env.int(1, 200).default(10),
   REDIS_URL: redisUrl(),
-  BUS: z
-    .enum(["redis-streams", "kafka"], { message: "expected redis-streams or kafka" })
-    .default("redis-streams"),
   /** The secret every service signs its calls to the others with. */
   INTERNAL_SECRET: z.string().min(32, { message: "expected a secret of at least 32 characters" }),
   /** This process's name in logs and consumer groups, e.g. `order-2`. */
@@ -90,8 +87,9 @@ function nonceGuard(url: string, log: Logger) {
 
 /**
  * One process of one service in the distributed shape: Postgres through PgBouncer (and the replica),
- * Redis for the cache and the event streams, remote adapters for the services it calls, its public
- * router for NGINX and its internal router for the other services. `bun services/<name>/main.ts`.
+ * Redis for the cache, the event bus (Redis Streams or Kafka, see bus.ts), remote adapters for the
+ * services it calls, its public router for NGINX and its internal router for the other services.
+ * `bun services/<name>/main.ts`.
  * @example await runService(orderModule);
  */
 export async function runService(module: ServiceModule) {
@@ -99,9 +97,13 @@ export async function runService(module: ServiceModule) {
   const config = readConfigOrExit([
     hostSettings,
     instanceSettings,
+    busSettings,
     calleeSettings(callees),
     module.config,
-  ]) as z.infer<typeof hostSettings> & z.infer<typeof instanceSettings> & Record<string, unknown>;
+  ]) as z.infer<typeof hostSettings> &
+    z.infer<typeof instanceSettings> &
+    z.infer<typeof busSettings> &
+    Record<string, unknown>;
   const instance = config.INSTANCE ?? `${module.name}-${process.pid}`;
   const log = createLogger(config.LOG_LEVEL, { base: { service: module.name, instance } });
 
@@ -109,22 +111,17 @@ export async function runService(module: ServiceModule) {
     url: config.DATABASE_URL,
     ...(config.DATABASE_REPLICA_URL && { replicaUrl: config.DATABASE_REPLICA_URL }),
     poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: instance,
     onError: (error) => log.warn("idle database connection failed", { error }),
   });
   const cache = resilientCache(redisCache(config.REDIS_URL), log);
   const limits = fallbackLimits(redisLimits(config.REDIS_URL), memoryLimits(), log);
-  if (config.BUS === "kafka")
-    throw new Error("BUS=kafka: the Kafka transport is not wired into services yet");
-  const bus = redisStreamsBus({
-    url: config.REDIS_URL,
+  const bus = openBus(config, {
     instance,
+    redisUrl: config.REDIS_URL,
+    log,
     onPoison: (consumer, event, error) =>
-      log.error("event dead-lettered", {
-        consumer,
-        eventId: event.id,
-        type: event.type,
-        error,
-      }),
+      log.error("event dead-lettered", { consumer, eventId: event.id, type: event.type, error }),
   });
   const nonces = nonceGuard(config.REDIS_URL, log);
   const remote = Object.fromEntries(

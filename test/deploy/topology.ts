@@ -1,3 +1,5 @@
+import { kafkaTopics as busTopics } from "../../platform/bus/kafka.ts";
+
 /**
  * The distributed shape's contract that compose.yaml and deploy/kubernetes must both follow: which
  * services exist, whom each one calls, and which secrets each one may see.
@@ -23,14 +25,8 @@ export const ownSecrets: Record<string, FastrService> = {
   SMTP_URL: "notification",
 };
 
-/** The Kafka topics the bus uses: one per aggregate type, and the dead letters. */
-export const kafkaTopics = [
-  "fastr.user",
-  "fastr.product",
-  "fastr.order",
-  "fastr.payment",
-  "fastr.dead-letter",
-];
+/** The Kafka topics the bus uses (one per aggregate type of the event contracts, and the dead letters). */
+export const kafkaTopics = busTopics();
 
 export const urlVariable = (service: FastrService) => `${service.toUpperCase()}_URLS`;
 

@@ -1,5 +1,5 @@
 /*
- * A Kafka-protocol peer for tests: librdkafka's mock cluster on 127.0.0.1.
+ * A Kafka-protocol peer for the cluster and the tests: librdkafka's mock cluster on 127.0.0.1.
  *
  *   kafka-mock [--brokers N] [--partitions P] TOPIC...
  *
