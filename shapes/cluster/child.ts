@@ -44,6 +44,9 @@ export function spawnChild(name: string, command: readonly string[], options: Sp
     stdin: options.stdin ?? "ignore",
     stdout: log,
     stderr: log,
+    // Its own process group: Ctrl-C reaches only the cluster, which stops its children in order
+    // (services drain before the databases they use go away).
+    detached: true,
     ...(options.owner ?? {}),
   });
   const child: Child = {
