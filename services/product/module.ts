@@ -5,7 +5,7 @@ import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { productRouter } from "../../routers/product.ts";
-import { catalogGeneration } from "./catalog-cache.ts";
+import { catalogGeneration } from "./cache/catalog-cache.ts";
 import { outbox } from "./db/schema.ts";
 import { createProductService, productModule as migrations } from "./index.ts";
 import { mountMedia } from "./media.ts";

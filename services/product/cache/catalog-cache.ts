@@ -1,6 +1,6 @@
 import superjson from "superjson";
-import type { Cache } from "../../platform/cache/port.ts";
-import { newId } from "../../platform/ids.ts";
+import type { Cache } from "../../../platform/cache/port.ts";
+import { newId } from "../../../platform/ids.ts";
 
 const GENERATION = "product:generation";
 const FOREVER_MS = 365 * 24 * 3600 * 1000;
@@ -35,3 +35,5 @@ export function catalogCache(cache: Cache, ttlMs: number) {
     invalidate: () => cache.set(GENERATION, newId(), FOREVER_MS),
   };
 }
+
+export type CatalogCache = ReturnType<typeof catalogCache>;
