@@ -1,24 +1,34 @@
-import type { ProductApi } from "../../contracts/product.ts";
+import type { Product, ProductApi } from "../../contracts/product.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { catalogCache } from "./cache/catalog-cache.ts";
 import { writePolicy } from "./cache/policy.ts";
+import { stockCache } from "./cache/stock-cache.ts";
 import { catalogReads } from "./catalog/reads.ts";
 import { catalogWrites } from "./catalog/writes.ts";
+import { withStockLevels } from "./domain/catalog.ts";
 import { reservationsOf } from "./inventory/reservations.ts";
-import { stockLevels } from "./inventory/stock.ts";
+import { stockLevels, stockLevelsOf } from "./inventory/stock.ts";
 
 export const productModule = migrationsOf("product", import.meta.dir);
 export { catalogGeneration } from "./cache/catalog-cache.ts";
 export { outbox as productOutbox } from "./db/schema.ts";
 
-/** The product service from its ports: the catalog (reads and staff writes), stock and reservations. */
-export function createProductService(ports: ServicePorts, options: { cacheTtlMs: number }): ProductApi {
-  const cache = catalogCache(ports.cache, options.cacheTtlMs);
-  const policy = writePolicy(ports, cache);
-  return {
-    ...catalogReads(ports.db, cache),
+/**
+ * The product service from its ports: the catalog (reads and staff writes), stock and reservations;
+ * and `withCurrentStock`, which gives a cached product page the units left now.
+ */
+export function createProductService(ports: ServicePorts, options: { cacheTtlMs: number }) {
+  const catalog = catalogCache(ports.cache, options.cacheTtlMs);
+  const stock = stockCache(ports.cache, options.cacheTtlMs, (id) => stockLevelsOf(ports.db.primary, id));
+  const policy = writePolicy(ports, { catalog, stock });
+  const withCurrentStock = async (product: Product) =>
+    withStockLevels(product, await stock.levels(product.id));
+
+  const api: ProductApi = {
+    ...catalogReads(ports.db, catalog, withCurrentStock),
     ...catalogWrites(ports.clock, policy),
     ...stockLevels(ports.db, ports.clock, policy),
     ...reservationsOf(ports.db, policy),
   };
+  return { api, withCurrentStock };
 }

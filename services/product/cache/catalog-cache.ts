@@ -1,30 +1,22 @@
 import superjson from "superjson";
 import type { Cache } from "../../../platform/cache/port.ts";
-import { newId } from "../../../platform/ids.ts";
-
-const GENERATION = "product:generation";
-const FOREVER_MS = 365 * 24 * 3600 * 1000;
+import { versionAt } from "./versions.ts";
 
 /**
  * The catalog's current generation. Every catalog cache key embeds it (here and in the HTTP response
- * cache); a write sets a fresh random one, so every earlier entry becomes unreachable at once (lists
- * included), and a lost or evicted generation can only cause misses, never stale hits.
+ * cache); a change to what a listing or a product page shows sets a fresh one (see policy.ts), so
+ * every earlier entry becomes unreachable at once, lists included.
  */
-export async function catalogGeneration(cache: Cache): Promise<string> {
-  const current = await cache.get(GENERATION);
-  if (current) return current;
-  const fresh = newId();
-  await cache.set(GENERATION, fresh, FOREVER_MS);
-  return fresh;
-}
+export const catalogGeneration = (cache: Cache): Promise<string> =>
+  versionAt(cache, "product:generation").current();
 
 /** Cache-aside for catalog reads, keyed by the catalog generation. */
 export function catalogCache(cache: Cache, ttlMs: number) {
-  const generation = () => catalogGeneration(cache);
+  const generation = versionAt(cache, "product:generation");
 
   return {
     async read<T>(key: string, load: () => Promise<T>): Promise<T> {
-      const full = `product:${await generation()}:${key}`;
+      const full = `product:${await generation.current()}:${key}`;
       const hit = await cache.get(full);
       if (hit !== null) return superjson.parse<T>(hit);
       const value = await load();
@@ -32,7 +24,7 @@ export function catalogCache(cache: Cache, ttlMs: number) {
       return value;
     },
     /** Call after a write commits: the next read of anything goes to the database. */
-    invalidate: () => cache.set(GENERATION, newId(), FOREVER_MS),
+    invalidate: () => generation.bump(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { ProductApi } from "../../../contracts/product.ts";
+import type { Product, ProductApi } from "../../../contracts/product.ts";
 import type { Database } from "../../../platform/db/port.ts";
 import type { CatalogCache } from "../cache/catalog-cache.ts";
 import { categories, products } from "../db/schema.ts";
@@ -8,20 +8,27 @@ import { listProducts } from "./listing.ts";
 import { loadProduct } from "./rows.ts";
 
 /**
- * What shoppers read: listings, product pages and categories, each answered from the catalog cache.
- * Misses read the primary, so a lagging replica is never written into the cache.
+ * What shoppers read: listings, product pages and categories, each answered from the catalog cache;
+ * a product page then gets its units left from the stock cache (`withCurrentStock`). Misses read the
+ * primary, so a lagging replica is never written into the cache.
  */
-export function catalogReads(db: Database, cache: CatalogCache) {
+export function catalogReads(
+  db: Database,
+  cache: CatalogCache,
+  withCurrentStock: (product: Product) => Promise<Product>,
+) {
   return {
     list: (input) => cache.read(`list:${JSON.stringify(input)}`, () => listProducts(db.primary, input)),
 
-    get: (input) =>
-      cache.read(`get:${JSON.stringify(input)}`, async () => {
-        const by = "id" in input ? eq(products.id, input.id) : eq(products.slug, input.slug);
-        const product = await loadProduct(db.primary, and(by, eq(products.status, "active"))!);
-        if (!product) throw productErrors.notFound();
-        return product;
-      }),
+    get: async (input) =>
+      withCurrentStock(
+        await cache.read(`get:${JSON.stringify(input)}`, async () => {
+          const by = "id" in input ? eq(products.id, input.id) : eq(products.slug, input.slug);
+          const product = await loadProduct(db.primary, and(by, eq(products.status, "active"))!);
+          if (!product) throw productErrors.notFound();
+          return product;
+        }),
+      ),
 
     categories: () =>
       cache.read("categories", () =>

@@ -6,10 +6,18 @@ import { productErrors } from "../domain/product.errors.ts";
 export type StockLine = { variantId: string; quantity: number };
 
 /**
+ * What a transaction's stock movements did to the catalog, gathered for the cache policy: the
+ * products whose stock levels moved, and those whose `inStock` flipped (the only stock fact a
+ * listing shows).
+ */
+export type StockEffect = { moved: Set<string>; flipped: Set<string> };
+export const noStockEffect = (): StockEffect => ({ moved: new Set(), flipped: new Set() });
+
+/**
  * Takes units out of stock, all lines in one statement: each row only if enough is left. A line that
  * is short (or whose product was archived) fails the whole transaction with a readable CONFLICT.
  */
-export async function takeStock(tx: Tx, lines: readonly StockLine[]) {
+export async function takeStock(tx: Tx, lines: readonly StockLine[], effect: StockEffect) {
   const taken = rowsOf<{ id: string; product_id: string; stock: number }>(
     await tx.execute(sql`
       update ${variants} v set stock = v.stock - d.q
@@ -32,15 +40,17 @@ export async function takeStock(tx: Tx, lines: readonly StockLine[]) {
       .where(eq(variants.id, short.variantId));
     throw productErrors.outOfStock(short.variantId, line);
   }
+  for (const t of taken) effect.moved.add(t.product_id);
   // Only a variant that just ran out can change its product's listing.
   await refreshInStock(
     tx,
     taken.filter((t) => t.stock === 0).map((t) => t.product_id),
+    effect,
   );
 }
 
 /** Puts units back on the shelf (lines may repeat a variant). */
-export async function giveBackStock(tx: Tx, lines: readonly StockLine[]) {
+export async function giveBackStock(tx: Tx, lines: readonly StockLine[], effect: StockEffect) {
   if (lines.length === 0) return;
   const restocked = rowsOf<{ product_id: string; stock: number; q: number }>(
     await tx.execute(sql`
@@ -49,16 +59,24 @@ export async function giveBackStock(tx: Tx, lines: readonly StockLine[]) {
       where v.id = d.id
       returning v.product_id, v.stock, d.q`),
   );
+  for (const r of restocked) effect.moved.add(r.product_id);
   // Only a variant that was sold out can change its product's listing.
   await refreshInStock(
     tx,
     restocked.filter((r) => r.stock === r.q).map((r) => r.product_id),
+    effect,
   );
 }
 
-async function refreshInStock(tx: Tx, productIds: readonly string[]) {
+/** Re-derives `inStock` of these products and records the ones whose value actually changed. */
+async function refreshInStock(tx: Tx, productIds: readonly string[], effect: StockEffect) {
   if (productIds.length === 0) return;
-  await tx.execute(sql`
-    update ${products} p set in_stock = exists (select 1 from ${variants} v where v.product_id = p.id and v.stock > 0)
-    where p.id = any(${sql.param([...new Set(productIds)])}::uuid[])`);
+  const flipped = rowsOf<{ id: string }>(
+    await tx.execute(sql`
+      update ${products} p set in_stock = not p.in_stock
+      where p.id = any(${sql.param([...new Set(productIds)])}::uuid[])
+        and p.in_stock <> exists (select 1 from ${variants} v where v.product_id = p.id and v.stock > 0)
+      returning p.id`),
+  );
+  for (const { id } of flipped) effect.flipped.add(id);
 }

@@ -13,7 +13,7 @@ import { giveBackStock, takeStock } from "./movements.ts";
 export function reservationsOf(db: Database, policy: WritePolicy) {
   return {
     reserve: (orderId, lines, ttlMs) =>
-      policy.stockWrite(async (tx) => {
+      policy.stockWrite(async (tx, effect) => {
         const claimed = await tx
           .insert(reservations)
           .values(
@@ -28,11 +28,11 @@ export function reservationsOf(db: Database, policy: WritePolicy) {
           .onConflictDoNothing()
           .returning({ variantId: reservations.variantId });
         if (claimed.length === 0) return; // this order already holds its stock
-        await takeStock(tx, lines);
+        await takeStock(tx, lines, effect);
       }),
 
     commitReservation: (orderId) =>
-      policy.stockWrite(async (tx) => {
+      policy.stockWrite(async (tx, effect) => {
         const rows = await tx
           .select()
           .from(reservations)
@@ -41,7 +41,7 @@ export function reservationsOf(db: Database, policy: WritePolicy) {
         if (rows.length === 0) throw productErrors.noReservation();
         const lapsed = rows.filter((r) => r.status === "released");
         // A reservation that expired gave its units back; sell them only if they are still there.
-        if (lapsed.length) await takeStock(tx, lapsed);
+        if (lapsed.length) await takeStock(tx, lapsed, effect);
         await tx
           .update(reservations)
           .set({ status: "committed" })
@@ -49,13 +49,13 @@ export function reservationsOf(db: Database, policy: WritePolicy) {
       }),
 
     releaseReservation: (orderId) =>
-      policy.stockWrite(async (tx) => {
+      policy.stockWrite(async (tx, effect) => {
         const released = await tx
           .update(reservations)
           .set({ status: "released" })
           .where(and(eq(reservations.orderId, orderId), ne(reservations.status, "released")))
           .returning({ variantId: reservations.variantId, quantity: reservations.quantity });
-        await giveBackStock(tx, released);
+        await giveBackStock(tx, released, effect);
       }),
 
     async reservationState(orderId) {
@@ -67,7 +67,7 @@ export function reservationsOf(db: Database, policy: WritePolicy) {
     },
 
     releaseExpiredReservations: () =>
-      policy.stockWrite(async (tx) => {
+      policy.stockWrite(async (tx, effect) => {
         const released = await tx
           .update(reservations)
           .set({ status: "released" })
@@ -77,7 +77,7 @@ export function reservationsOf(db: Database, policy: WritePolicy) {
             variantId: reservations.variantId,
             quantity: reservations.quantity,
           });
-        await giveBackStock(tx, released);
+        await giveBackStock(tx, released, effect);
         return new Set(released.map((r) => r.orderId)).size;
       }),
   } satisfies Pick<

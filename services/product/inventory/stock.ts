@@ -2,12 +2,22 @@ import { eq, inArray } from "drizzle-orm";
 import type { ProductApi } from "../../../contracts/product.ts";
 import { appendToOutbox, event } from "../../../platform/bus/outbox.ts";
 import type { Clock } from "../../../platform/clock.ts";
-import type { Database } from "../../../platform/db/port.ts";
+import type { Database, Executor } from "../../../platform/db/port.ts";
 import type { WritePolicy } from "../cache/policy.ts";
+import type { StockLevels } from "../cache/stock-cache.ts";
 import { refreshListing } from "../catalog/refresh-listing.ts";
 import { toVariant } from "../catalog/rows.ts";
 import { outbox, products, variants } from "../db/schema.ts";
 import { productErrors } from "../domain/product.errors.ts";
+
+/** A product's units on the shelf, by variant: what a product page shows besides the cached catalog. */
+export async function stockLevelsOf(ex: Executor, productId: string): Promise<StockLevels> {
+  const rows = await ex
+    .select({ id: variants.id, stock: variants.stock })
+    .from(variants)
+    .where(eq(variants.productId, productId));
+  return Object.fromEntries(rows.map((r) => [r.id, r.stock]));
+}
 
 /** Stock levels: fresh facts for the cart and the checkout (never cached), and staff's stock counts. */
 export function stockLevels(db: Database, clock: Clock, policy: WritePolicy) {
@@ -36,9 +46,10 @@ export function stockLevels(db: Database, clock: Clock, policy: WritePolicy) {
     },
 
     setStock: ({ variantId, stock }) =>
-      policy.catalogWrite(async (tx) => {
+      policy.catalogWrite(async (tx, effect) => {
         const [row] = await tx.update(variants).set({ stock }).where(eq(variants.id, variantId)).returning();
         if (!row) throw productErrors.variantNotFound();
+        effect.moved.add(row.productId);
         await refreshListing(tx, clock, row.productId);
         await appendToOutbox(tx, outbox, [
           event(
