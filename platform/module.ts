@@ -6,6 +6,7 @@ import type { OutboxTable } from "./bus/outbox.ts";
 import type { EventHandler, PoisonHandler } from "./bus/port.ts";
 import type { Migrations } from "./db/port.ts";
 import type { HostEnv } from "./http/host.ts";
+import type { ResponseCacheOptions } from "./http/response-cache.ts";
 import type { ServicePorts } from "./service.ts";
 
 /** The seven services, in an order where each one's dependencies come before it. */
@@ -37,7 +38,7 @@ export type ServiceInstance<Api> = {
   consumers?: readonly EventConsumer[];
   jobs?: readonly Job[];
   /** Public queries whose answers the host may store and serve by URL (see response-cache.ts). */
-  cachedQueries?: { paths: readonly string[]; ttlMs: number; generation: () => Promise<string> };
+  cachedQueries?: Omit<ResponseCacheOptions, "cache">;
   /** Routes besides the tRPC routers (webhooks, media, dev pages). */
   mount?: (app: Hono<HostEnv>) => void;
   /** Called once the host serves; background senders start here. */

@@ -159,3 +159,72 @@ describe("what the response cache stores", () => {
     expect(await respondWith(json({ "cache-control": "private, max-age=60" }))()).toBeNull();
   });
 });
+
+describe("the response cache with a freshened procedure", () => {
+  /** `shelf` answers a stored part (`name`) and a live one (`left`), which `freshen` keeps current. */
+  function shelfApp() {
+    const t = initTRPC.create();
+    const state = { left: 5, runs: 0, failFreshen: false };
+    const router = t.router({
+      shelf: t.procedure.query(() => {
+        state.runs++;
+        return { name: "kettle", left: state.left };
+      }),
+      categories: t.procedure.query(() => ["coffee-tea"]),
+    });
+    const hono = new Hono();
+    hono.use(
+      "/api/*",
+      responseCache({
+        cache: memoryCache(),
+        ttlMs: 60_000,
+        paths: ["/api/product/trpc/shelf", "/api/product/trpc/categories"],
+        generation: async () => "g1",
+        freshen: {
+          "/api/product/trpc/shelf": async (data) => {
+            if (state.failFreshen) throw new Error("stock store away");
+            return { ...(data as object), left: state.left };
+          },
+        },
+      }),
+    );
+    hono.all("/api/product/trpc/*", (c) =>
+      fetchRequestHandler({ endpoint: "/api/product/trpc", req: c.req.raw, router }),
+    );
+    const get = (path: string) => hono.request(`http://shop.test${path}`);
+    return { get, state };
+  }
+
+  it("serves a stored answer as a hit with its live part as it is now, without running the procedure", async () => {
+    const { get, state } = shelfApp();
+    expect((await get("/api/product/trpc/shelf")).headers.get("x-cache")).toBe("miss");
+    state.left = 4;
+    const single = await get("/api/product/trpc/shelf");
+    expect(single.headers.get("x-cache")).toBe("hit");
+    expect(await single.json()).toEqual({ result: { data: { name: "kettle", left: 4 } } });
+
+    await get("/api/product/trpc/categories,shelf?batch=1");
+    state.left = 3;
+    const batch = await get("/api/product/trpc/categories,shelf?batch=1");
+    expect(batch.headers.get("x-cache")).toBe("hit");
+    expect(await batch.json()).toEqual([
+      { result: { data: ["coffee-tea"] } },
+      { result: { data: { name: "kettle", left: 3 } } },
+    ]);
+    expect(state.runs).toBe(2);
+  });
+
+  it("answers afresh when the live part cannot be read, and hits again once it can", async () => {
+    const { get, state } = shelfApp();
+    await get("/api/product/trpc/shelf");
+    state.failFreshen = true;
+    state.left = 2;
+    const fresh = await get("/api/product/trpc/shelf");
+    expect(fresh.headers.get("x-cache")).toBe("miss");
+    expect(await fresh.json()).toEqual({ result: { data: { name: "kettle", left: 2 } } });
+    expect(state.runs).toBe(2);
+
+    state.failFreshen = false;
+    expect((await get("/api/product/trpc/shelf")).headers.get("x-cache")).toBe("hit");
+  });
+});

@@ -9,6 +9,13 @@ export type ResponseCacheOptions = {
   paths: readonly string[];
   /** Part of every key: changing it (on any write) makes every stored response unreachable. */
   generation: () => Promise<string>;
+  /**
+   * Per procedure path, a step each stored result of that procedure goes through whenever it is served
+   * again: for answers holding a part that changes more often than the generation (the units left on
+   * a product page). It takes and returns the result's `data` as the transformer encoded it; when it
+   * fails, the request is answered afresh.
+   */
+  freshen?: Readonly<Record<string, (data: unknown) => Promise<unknown>>>;
 };
 
 /**
@@ -43,7 +50,8 @@ function keyOf(path: string, url: string) {
     if (!KEY_PARAMS.has(name) || seen.has(name)) return null;
     seen.add(name);
   }
-  return `${path}\n${params.get("batch") === "1" ? "batch" : "single"}\n${params.get("input") ?? ""}`;
+  const batch = params.get("batch") === "1";
+  return { batch, key: `${path}\n${batch ? "batch" : "single"}\n${params.get("input") ?? ""}` };
 }
 
 /** Whether a response may be replayed to every plain request with the same key. */
@@ -93,21 +101,51 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler 
     );
   };
 
+  /**
+   * The stored body with every result of a freshened procedure brought up to date, or null when one
+   * cannot be. tRPC answers one procedure with `{ result: { data } }` and a batch with an array of them.
+   */
+  const freshened = async (path: string, batch: boolean, body: string): Promise<string | null> => {
+    if (!options.freshen) return body;
+    const slash = path.lastIndexOf("/");
+    const steps = path
+      .slice(slash + 1)
+      .split(",")
+      .map((procedure) => options.freshen?.[`${path.slice(0, slash)}/${procedure}`]);
+    if (steps.every((step) => step === undefined)) return body;
+    try {
+      const parsed = JSON.parse(body);
+      const results: { result: { data: unknown } }[] = batch ? parsed : [parsed];
+      if (results.length !== steps.length) return null;
+      await Promise.all(
+        steps.map(async (step, i) => {
+          const { result } = results[i]!;
+          if (step) result.data = await step(result.data);
+        }),
+      );
+      return JSON.stringify(parsed);
+    } catch {
+      return null;
+    }
+  };
+
   return async (c, next) => {
     if (c.req.method !== "GET" || !cacheable(c.req.path) || !plainRequest(c.req.raw.headers)) return next();
     const urlKey = keyOf(c.req.path, c.req.url);
     if (urlKey === null) return next();
-    const key = `http:${await options.generation()}:${urlKey}`;
+    const key = `http:${await options.generation()}:${urlKey.key}`;
     const hit = await options.cache.get(key);
     if (hit !== null) {
       // Stored as "<Vary>\n<body>": the header is part of the answer a client should see.
       const newline = hit.indexOf("\n");
       const vary = hit.slice(0, newline);
-      return c.body(hit.slice(newline + 1), 200, {
-        "content-type": "application/json",
-        ...(vary && { vary }),
-        "x-cache": "hit",
-      });
+      const body = await freshened(c.req.path, urlKey.batch, hit.slice(newline + 1));
+      if (body !== null)
+        return c.body(body, 200, {
+          "content-type": "application/json",
+          ...(vary && { vary }),
+          "x-cache": "hit",
+        });
     }
     await next();
     if (storable(c.res)) {

@@ -1,17 +1,19 @@
 import { z } from "zod";
 import { productInternal } from "../../contracts/product.internal.ts";
+import type { ProductApi } from "../../contracts/product.ts";
 import { SECOND } from "../../platform/clock.ts";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { productRouter } from "../../routers/product.ts";
-import { catalogGeneration } from "./catalog-cache.ts";
+import { catalogGeneration } from "./cache/catalog-cache.ts";
+import { freshenStoredPage } from "./cache/stored-pages.ts";
 import { outbox } from "./db/schema.ts";
 import { createProductService, productModule as migrations } from "./index.ts";
 import { mountMedia } from "./media.ts";
 
 export const productConfig = z.object({
-  /** How long catalog answers are cached (every catalog write makes them unreachable at once). */
+  /** How long catalog answers are cached (every change to what they show makes them unreachable at once). */
   CACHE_TTL_SECONDS: env.int(1, 86_400).default(300),
 });
 
@@ -26,7 +28,9 @@ export const productModule = {
   router: productRouter,
   internalRouter: (api) => internalRouter(productInternal, api),
   create(ports, _deps: Record<string, never>, config) {
-    const product = createProductService(ports, { cacheTtlMs: config.CACHE_TTL_SECONDS * SECOND });
+    const { api: product, withCurrentStock } = createProductService(ports, {
+      cacheTtlMs: config.CACHE_TTL_SECONDS * SECOND,
+    });
     return {
       api: product,
       jobs: [
@@ -41,13 +45,9 @@ export const productModule = {
         paths: ["/api/product/trpc/list", "/api/product/trpc/get", "/api/product/trpc/categories"],
         ttlMs: config.CACHE_TTL_SECONDS * SECOND,
         generation: () => catalogGeneration(ports.cache),
+        freshen: { "/api/product/trpc/get": freshenStoredPage(withCurrentStock) },
       },
       mount: mountMedia,
     };
   },
-} satisfies ServiceModule<
-  "product",
-  ReturnType<typeof createProductService>,
-  Record<string, never>,
-  z.infer<typeof productConfig>
->;
+} satisfies ServiceModule<"product", ProductApi, Record<string, never>, z.infer<typeof productConfig>>;

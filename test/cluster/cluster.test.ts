@@ -65,6 +65,56 @@ describeWith(clusterBinaries, "the cluster", () => {
     await waitFor("the confirmation e-mail", async () => confirmations(buyer.email) > 0, 20_000);
   }, 60_000);
 
+  it("keeps the catalog cached on both product processes through a sale, and both show the last unit sold at once", async () => {
+    const product = await stocked([2]);
+    const [one, two] = ["product-1", "product-2"].map(
+      (n) => shop.cluster.instances.find((i) => i.name === n)!,
+    );
+    const paths = [
+      `/api/product/trpc/list?input=${encodeURIComponent(JSON.stringify({ json: { category: product.category.slug } }))}`,
+      `/api/product/trpc/get?input=${encodeURIComponent(JSON.stringify({ json: { id: product.id } }))}`,
+    ];
+    /** Each path read straight from each product process: whether it was a hit, and inStock / units left. */
+    const readBoth = () =>
+      Promise.all(
+        [one!, two!].flatMap((instance) =>
+          paths.map(async (path) => {
+            const res = await fetch(`${instance.url}${path}`);
+            const { result } = (await res.json()) as {
+              result: {
+                data: {
+                  json: { items?: { inStock: boolean }[]; inStock?: boolean; variants?: { stock: number }[] };
+                };
+              };
+            };
+            const data = result.data.json;
+            return {
+              hit: res.headers.get("x-cache") === "hit",
+              shows: data.items ? data.items[0]!.inStock : [data.inStock, data.variants![0]!.stock],
+            };
+          }),
+        ),
+      );
+    await readBoth();
+    const buy = async (key: string) => {
+      const buyer = await shop.customer(`Last Unit ${key}`);
+      await buyer.client.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 1 });
+      expect((await buyer.client.order.checkout.mutate(checkoutOf(key))).status).toBe("paid");
+    };
+
+    await buy("one-of-two");
+    expect(await readBoth()).toEqual([
+      { hit: true, shows: true },
+      { hit: true, shows: [true, 1] },
+      { hit: true, shows: true },
+      { hit: true, shows: [true, 1] },
+    ]);
+
+    await buy("last-of-two");
+    const after = await readBoth();
+    expect(after.map((r) => r.shows)).toEqual([false, [false, 0], false, [false, 0]]);
+  }, 60_000);
+
   it("serves the storefront's build at / and on client routes, the assets cached for good", async () => {
     for (const path of ["/", "/products/anything", "/account"]) {
       const page = await shop.fetch(path);

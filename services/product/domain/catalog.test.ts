@@ -1,5 +1,13 @@
 import { describe, expect, it } from "bun:test";
-import { decodeCursor, effectiveSort, encodeCursor, listingFacts, slugify, variantTitle } from "./catalog.ts";
+import {
+  decodeCursor,
+  effectiveSort,
+  encodeCursor,
+  listingFacts,
+  slugify,
+  variantTitle,
+  withStockLevels,
+} from "./catalog.ts";
 
 describe("catalog rules", () => {
   it("makes readable slugs from titles", () => {
@@ -21,6 +29,28 @@ describe("catalog rules", () => {
     ]);
     expect(facts).toEqual({ priceFrom: 700, currency: "EUR", inStock: false });
     expect(listingFacts([{ price: 1, currency: "EUR", stock: 2 }]).inStock).toBe(true);
+  });
+
+  it("gives a cached product page the units left now, and in stock only while some are", () => {
+    const page = {
+      title: "Linen Shirt",
+      inStock: true,
+      variants: [
+        { id: "s", title: "S", stock: 3 },
+        { id: "m", title: "M", stock: 1 },
+      ],
+    };
+    expect(withStockLevels(page, { s: 2, m: 1 })).toEqual({
+      title: "Linen Shirt",
+      inStock: true,
+      variants: [
+        { id: "s", title: "S", stock: 2 },
+        { id: "m", title: "M", stock: 1 },
+      ],
+    });
+    expect(withStockLevels(page, { s: 0, m: 0 })).toMatchObject({ inStock: false });
+    expect(withStockLevels({ ...page, inStock: false }, { s: 0, m: 4 })).toMatchObject({ inStock: true });
+    expect(page.variants[0]!.stock).toBe(3); // the cached copy itself is left alone
   });
 
   it("sorts by relevance only when there is a query", () => {

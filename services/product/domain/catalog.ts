@@ -67,3 +67,14 @@ const badCursor = () =>
     "PRODUCT.BAD_CURSOR",
     "cursor does not belong to this listing; start again without one",
   );
+
+/**
+ * A product page with the units left now: the catalog's copy of the page (cached through sales) with
+ * each variant's stock replaced by its current level, and `inStock` derived from them as a listing's.
+ */
+export function withStockLevels<
+  P extends { inStock: boolean; variants: readonly { id: string; stock: number }[] },
+>(product: P, levels: Readonly<Record<string, number>>): P {
+  const variants = product.variants.map((v) => ({ ...v, stock: levels[v.id] ?? v.stock }));
+  return { ...product, variants, inStock: variants.some((v) => v.stock > 0) };
+}

@@ -1,0 +1,31 @@
+import superjson from "superjson";
+import type { Cache } from "../../../platform/cache/port.ts";
+import { versionAt } from "./versions.ts";
+
+/**
+ * The catalog's current generation. Every catalog cache key embeds it (here and in the HTTP response
+ * cache); a change to what a listing or a product page shows sets a fresh one (see policy.ts), so
+ * every earlier entry becomes unreachable at once, lists included.
+ */
+export const catalogGeneration = (cache: Cache): Promise<string> =>
+  versionAt(cache, "product:generation").current();
+
+/** Cache-aside for catalog reads, keyed by the catalog generation. */
+export function catalogCache(cache: Cache, ttlMs: number) {
+  const generation = versionAt(cache, "product:generation");
+
+  return {
+    async read<T>(key: string, load: () => Promise<T>): Promise<T> {
+      const full = `product:${await generation.current()}:${key}`;
+      const hit = await cache.get(full);
+      if (hit !== null) return superjson.parse<T>(hit);
+      const value = await load();
+      await cache.set(full, superjson.stringify(value), ttlMs);
+      return value;
+    },
+    /** Call after a write commits: the next read of anything goes to the database. */
+    invalidate: () => generation.bump(),
+  };
+}
+
+export type CatalogCache = ReturnType<typeof catalogCache>;

@@ -1,0 +1,82 @@
+import { eq, sql } from "drizzle-orm";
+import { rowsOf, type Tx } from "../../../platform/db/port.ts";
+import { products, variants } from "../db/schema.ts";
+import { productErrors } from "../domain/product.errors.ts";
+
+export type StockLine = { variantId: string; quantity: number };
+
+/**
+ * What a transaction's stock movements did to the catalog, gathered for the cache policy: the
+ * products whose stock levels moved, and those whose `inStock` flipped (the only stock fact a
+ * listing shows).
+ */
+export type StockEffect = { moved: Set<string>; flipped: Set<string> };
+export const noStockEffect = (): StockEffect => ({ moved: new Set(), flipped: new Set() });
+
+/**
+ * Takes units out of stock, all lines in one statement: each row only if enough is left. A line that
+ * is short (or whose product was archived) fails the whole transaction with a readable CONFLICT.
+ */
+export async function takeStock(tx: Tx, lines: readonly StockLine[], effect: StockEffect) {
+  const taken = rowsOf<{ id: string; product_id: string; stock: number }>(
+    await tx.execute(sql`
+      update ${variants} v set stock = v.stock - d.q
+      from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as d(id, q)
+      where v.id = d.id and v.stock >= d.q
+        and exists (select 1 from ${products} p where p.id = v.product_id and p.status = 'active')
+      returning v.id, v.product_id, v.stock`),
+  );
+  if (taken.length < lines.length) {
+    const short = lines.find((l) => !taken.some((t) => t.id === l.variantId))!;
+    const [line] = await tx
+      .select({
+        title: products.title,
+        variantTitle: variants.title,
+        stock: variants.stock,
+        status: products.status,
+      })
+      .from(variants)
+      .innerJoin(products, eq(products.id, variants.productId))
+      .where(eq(variants.id, short.variantId));
+    throw productErrors.outOfStock(short.variantId, line);
+  }
+  for (const t of taken) effect.moved.add(t.product_id);
+  // Only a variant that just ran out can change its product's listing.
+  await refreshInStock(
+    tx,
+    taken.filter((t) => t.stock === 0).map((t) => t.product_id),
+    effect,
+  );
+}
+
+/** Puts units back on the shelf (lines may repeat a variant). */
+export async function giveBackStock(tx: Tx, lines: readonly StockLine[], effect: StockEffect) {
+  if (lines.length === 0) return;
+  const restocked = rowsOf<{ product_id: string; stock: number; q: number }>(
+    await tx.execute(sql`
+      update ${variants} v set stock = v.stock + d.q
+      from (select id, sum(q)::int as q from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as u(id, q) group by id) d
+      where v.id = d.id
+      returning v.product_id, v.stock, d.q`),
+  );
+  for (const r of restocked) effect.moved.add(r.product_id);
+  // Only a variant that was sold out can change its product's listing.
+  await refreshInStock(
+    tx,
+    restocked.filter((r) => r.stock === r.q).map((r) => r.product_id),
+    effect,
+  );
+}
+
+/** Re-derives `inStock` of these products and records the ones whose value actually changed. */
+async function refreshInStock(tx: Tx, productIds: readonly string[], effect: StockEffect) {
+  if (productIds.length === 0) return;
+  const flipped = rowsOf<{ id: string }>(
+    await tx.execute(sql`
+      update ${products} p set in_stock = not p.in_stock
+      where p.id = any(${sql.param([...new Set(productIds)])}::uuid[])
+        and p.in_stock <> exists (select 1 from ${variants} v where v.product_id = p.id and v.stock > 0)
+      returning p.id`),
+  );
+  for (const { id } of flipped) effect.flipped.add(id);
+}

@@ -1,0 +1,65 @@
+import { eq, inArray } from "drizzle-orm";
+import type { ProductApi } from "../../../contracts/product.ts";
+import { appendToOutbox, event } from "../../../platform/bus/outbox.ts";
+import type { Clock } from "../../../platform/clock.ts";
+import type { Database, Executor } from "../../../platform/db/port.ts";
+import type { WritePolicy } from "../cache/policy.ts";
+import type { StockLevels } from "../cache/stock-cache.ts";
+import { refreshListing } from "../catalog/refresh-listing.ts";
+import { toVariant } from "../catalog/rows.ts";
+import { outbox, products, variants } from "../db/schema.ts";
+import { productErrors } from "../domain/product.errors.ts";
+
+/** A product's units on the shelf, by variant: what a product page shows besides the cached catalog. */
+export async function stockLevelsOf(ex: Executor, productId: string): Promise<StockLevels> {
+  const rows = await ex
+    .select({ id: variants.id, stock: variants.stock })
+    .from(variants)
+    .where(eq(variants.productId, productId));
+  return Object.fromEntries(rows.map((r) => [r.id, r.stock]));
+}
+
+/** Stock levels: fresh facts for the cart and the checkout (never cached), and staff's stock counts. */
+export function stockLevels(db: Database, clock: Clock, policy: WritePolicy) {
+  return {
+    async variants(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.primary
+        .select({
+          variant: variants,
+          product: { title: products.title, image: products.image, status: products.status },
+        })
+        .from(variants)
+        .innerJoin(products, eq(products.id, variants.productId))
+        .where(inArray(variants.id, [...ids]));
+      return rows.map(({ variant, product }) => ({
+        id: variant.id,
+        productId: variant.productId,
+        sku: variant.sku,
+        title: product.title,
+        variantTitle: variant.title,
+        image: product.image,
+        price: { amount: variant.price, currency: variant.currency as "EUR" },
+        stock: variant.stock,
+        purchasable: product.status === "active",
+      }));
+    },
+
+    setStock: ({ variantId, stock }) =>
+      policy.catalogWrite(async (tx, effect) => {
+        const [row] = await tx.update(variants).set({ stock }).where(eq(variants.id, variantId)).returning();
+        if (!row) throw productErrors.variantNotFound();
+        effect.moved.add(row.productId);
+        await refreshListing(tx, clock, row.productId);
+        await appendToOutbox(tx, outbox, [
+          event(
+            "product.stock_changed@1",
+            row.productId,
+            { productId: row.productId, variantId, stock },
+            clock,
+          ),
+        ]);
+        return toVariant(row);
+      }),
+  } satisfies Pick<ProductApi, "variants" | "setStock">;
+}
