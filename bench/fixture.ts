@@ -49,7 +49,7 @@ export async function stockProducts(base: string, count = 8): Promise<Stock> {
         title: `Bench Mug ${i + 1}`,
         description: "A mug the benchmark buys.",
         category: categorySlug,
-        variants: [{ sku, price: { amount: 1500 + i * 100, currency: "EUR" }, stock: 10_000_000 }],
+        variants: [{ sku, price: { amount: 1500 + i * 100, currency: "EUR" }, stock: 1_000_000 }],
       },
       token,
     )) as { id: string; slug: string; variants: { id: string }[] };
