@@ -54,11 +54,9 @@ async function fetchHandler(
 
 if (import.meta.main) {
   const [kind = "", port = "0", url] = process.argv.slice(2);
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: Number(port),
-    fetch: await fetchHandler(kind, url),
-  });
+  const fetch = await fetchHandler(kind, url);
+  Bun.gc(true); // PGlite's start leaves garbage; the shop collects its own after seeding too
+  const server = Bun.serve({ hostname: "127.0.0.1", port: Number(port), fetch });
   process.on("SIGTERM", () => process.exit(0));
   console.log(`ready ${server.port}`);
 }
