@@ -1,19 +1,62 @@
 /**
  * The ceilings the shop is measured against, each run in its own process:
- * `bun bench/baselines.ts bun|hono <port>` serves `GET /` with a small JSON body and prints `ready <port>`.
+ *   bun bench/baselines.ts bun|hono <port>                 GET / answers a small JSON body
+ *   bun bench/baselines.ts pglite <port>                   GET / reads one row through PGlite, behind Hono
+ *   bun bench/baselines.ts pg|bunsql|bunsql-unprepared <port> <postgres url>
+ *                                                          the same read through `pg` or Bun.SQL
+ * Each prints `ready <port>` once it serves. The row lives in `bench_one_row`, made here if missing.
  */
+import { PGlite } from "@electric-sql/pglite";
+import { SQL } from "bun";
 import { Hono } from "hono";
+import { Pool } from "pg";
 
 export const baselineBody = { ok: true, service: "bench", items: [1, 2, 3] };
 
-function fetchHandler(kind: string): (request: Request) => Response | Promise<Response> {
+const CREATE = `create table if not exists bench_one_row (id int primary key, name text not null);
+  insert into bench_one_row values (1, 'one row') on conflict do nothing`;
+const READ = "select id, name from bench_one_row where id = $1";
+/** Connections per pool: the db adapter's default. */
+const POOL = 10;
+
+type ReadOne = () => Promise<unknown>;
+
+async function oneRowReader(kind: string, url: string | undefined): Promise<ReadOne> {
+  if (kind === "pglite") {
+    const db = await PGlite.create();
+    await db.exec(CREATE);
+    return async () => (await db.query(READ, [1])).rows[0];
+  }
+  if (!url) throw new Error(`${kind} needs a postgres:// URL`);
+  if (kind === "pg") {
+    const pool = new Pool({ connectionString: url, max: POOL });
+    await pool.query(CREATE);
+    return async () => (await pool.query(READ, [1])).rows[0];
+  }
+  if (kind === "bunsql" || kind === "bunsql-unprepared") {
+    // Through PgBouncer in transaction mode, named prepared statements must be off.
+    const sql = new SQL({ url, max: POOL, prepare: kind === "bunsql" });
+    await sql.unsafe(CREATE);
+    return async () => (await sql`select id, name from bench_one_row where id = ${1}`)[0];
+  }
+  throw new Error(`unknown baseline "${kind}" (expected bun, hono, pglite, pg, bunsql or bunsql-unprepared)`);
+}
+
+async function fetchHandler(
+  kind: string,
+  url?: string,
+): Promise<(request: Request) => Response | Promise<Response>> {
   if (kind === "bun") return () => Response.json(baselineBody);
   if (kind === "hono") return new Hono().get("/", (c) => c.json(baselineBody)).fetch;
-  throw new Error(`unknown baseline "${kind}" (expected bun or hono)`);
+  const read = await oneRowReader(kind, url);
+  return new Hono().get("/", async (c) => c.json(await read())).fetch;
 }
 
 if (import.meta.main) {
-  const [kind = "", port = "0"] = process.argv.slice(2);
-  const server = Bun.serve({ hostname: "127.0.0.1", port: Number(port), fetch: fetchHandler(kind) });
+  const [kind = "", port = "0", url] = process.argv.slice(2);
+  const fetch = await fetchHandler(kind, url);
+  Bun.gc(true); // PGlite's start leaves garbage; the shop collects its own after seeding too
+  const server = Bun.serve({ hostname: "127.0.0.1", port: Number(port), fetch });
+  process.on("SIGTERM", () => process.exit(0));
   console.log(`ready ${server.port}`);
 }

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { SEARCH_WORDS } from "./scenarios.ts";
 
 export type LoadOptions = {
   url: string;
@@ -17,12 +18,32 @@ export type LoadResult = { requests: number; rps: number; p50Ms: number; p99Ms: 
 
 /** `BENCH_LOAD=bun` forces the fallback (to check it, or to compare generators). */
 export const tool = process.env.BENCH_LOAD !== "bun" && Bun.which("wrk") ? "wrk" : "bun-loop";
-const canPin = Bun.which("taskset") !== null && availableParallelism() >= 2;
-export const pinning = canPin ? "server on core 0, load on core 1" : "not pinned";
+let canPin = Bun.which("taskset") !== null && availableParallelism() >= 2;
+export const pinning = () => (canPin ? "server on core 0, load on core 1" : "not pinned");
+/** The cluster's processes share both cores, so its load generator must not have one to itself. */
+export const stopPinning = () => {
+  canPin = false;
+};
 
 /** argv prefixed with `taskset -c <core>` when pinning is possible (taskset execs, so the PID stays the child's). */
 export const pinned = (core: number, argv: string[]) =>
   canPin ? ["taskset", "-c", String(core), ...argv] : argv;
+
+/**
+ * A URL may vary per request: `__WORD__` becomes the next of `SEARCH_WORDS`, `__N__` a number never
+ * used before in this run (from a random start), so each request is a cache miss.
+ */
+export const varies = (url: string) => url.includes("__WORD__") || url.includes("__N__");
+
+const wrkVary = `local words = {${SEARCH_WORDS.map((w) => `"${w}"`).join(",")}}
+math.randomseed(os.time())
+local n = math.random(1000000000, 1500000000)
+request = function()
+  n = n + 1
+  local path = wrk.path:gsub("__WORD__", words[n % #words + 1]):gsub("__N__", tostring(n))
+  return wrk.format(nil, path)
+end
+`;
 
 // wrk's own summary rounds and mixes units; this prints exact microseconds as one parseable line.
 const wrkReport = `done = function(s, latency, _)
@@ -78,14 +99,14 @@ async function runOnce(options: LoadOptions): Promise<LoadResult> {
 }
 
 async function wrkArgv(o: LoadOptions) {
-  const script = join(import.meta.dir, "..", ".bench", "report.lua");
-  await Bun.write(script, wrkReport);
+  const script = join(import.meta.dir, "..", ".bench", varies(o.url) ? "report-vary.lua" : "report.lua");
+  await Bun.write(script, (varies(o.url) ? wrkVary : "") + wrkReport);
   const headers = Object.entries(o.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
   return [
     "wrk",
     "-t1",
     `-c${o.connections}`,
-    `-d${o.seconds}s`,
+    `-d${Math.max(1, Math.round(o.seconds))}s`, // wrk takes whole seconds
     "--timeout",
     "5s",
     "-s",
@@ -101,11 +122,18 @@ async function bunLoop(o: LoadOptions) {
   let errors = 0;
   const started = performance.now();
   const deadline = started + o.seconds * 1000;
+  let n = 1_000_000_000 + Math.floor(Math.random() * 500_000_000);
+  const nextUrl = varies(o.url)
+    ? () => {
+        n++;
+        return o.url.replace("__WORD__", SEARCH_WORDS[n % SEARCH_WORDS.length]!).replace("__N__", String(n));
+      }
+    : () => o.url;
   const worker = async () => {
     while (performance.now() < deadline) {
       const t = performance.now();
       try {
-        const response = await fetch(o.url, { headers: o.headers ?? {} });
+        const response = await fetch(nextUrl(), { headers: o.headers ?? {} });
         await response.arrayBuffer();
         if (!response.ok) errors++;
       } catch {

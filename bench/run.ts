@@ -1,367 +1,803 @@
 /**
- * `bun run bench`: the embedded shop's HTTP throughput and latency next to bare Bun.serve and bare Hono,
- * measured in the same run, plus the shop's memory and its start time. Prints a table and writes
- * `.bench/results.json`. Targets are ratios to bare Hono, never absolute timings; `--check` exits 1 on a miss.
+ * `bun run bench`: the shop's throughput, latency, errors and memory next to the ceilings it is
+ * measured against, all in the same run. Prints a table and writes markdown + JSON to bench/results/.
+ * Targets are ratios to a baseline of the same run (targets.ts); `--check` exits 1 on a miss.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
-import { checkoutFixture, measureCheckouts } from "./checkout.ts";
-import { type LoadResult, load, pinned, pinning, stopLoad, tool } from "./load.ts";
+import { query as pgQuery } from "../shapes/cluster/postgres.ts";
+import {
+  type CheckoutScript,
+  checkoutScript,
+  pgbenchScript,
+  rebind,
+  statementCount,
+} from "./checkout-sql.ts";
+import { benchStaff, call, type Shopper, type Stock, signUpShoppers, stockProducts } from "./fixture.ts";
+import { load, pinned, pinning, stopLoad, stopPinning, tool } from "./load.ts";
+import { startNginxStatic } from "./nginx-static.ts";
+import {
+  freePort,
+  loadAverage,
+  type Memory,
+  memorySampler,
+  ready,
+  root,
+  rssMiB,
+  scratch,
+  spawnServer,
+  stop,
+  stopAll,
+} from "./processes.ts";
+import { writeResults } from "./report.ts";
+import { catalogPaths, query } from "./scenarios.ts";
+import type { ShoppersOptions, ShoppersResult } from "./shoppers.ts";
+import { compareStock, type InvariantResult, STOCKED_SQL, type StockRow } from "./stock-invariant.ts";
+import { evaluate, type Row, SCENARIOS, type Target } from "./targets.ts";
 
-const SECONDS = 5;
-const WARMUP_SECONDS = 2;
-const CONNECTIONS = 64;
-const root = join(import.meta.dir, "..");
+const usage =
+  () => `usage: bun run bench [--scenario NAME[,NAME…]] [--duration S] [--connections N[,N…]] [--cluster] [--check]
 
-/**
- * Minimum req/s as a fraction of bare Hono's. Cached public catalog reads should be answered from the
- * serialized-response cache before tRPC resolution, so they belong near Hono (a full tRPC query is
- * ~0.15×); auth.me validates its session in PGlite (~3.5k req/s, ~0.04×).
- */
-const targets: Record<string, number> = {
-  "/healthz": 0.5,
-  "product.list (first page)": 0.5,
-  "product.list (category, price_asc)": 0.5,
-  "product.get (slug)": 0.5,
-  "product.categories": 0.5,
-  "auth.me (Bearer)": 0.03,
-};
+Measures the embedded shop (and with --cluster the distributed shape through NGINX) next to its
+baselines, in the same run: ${tool} for stateless GETs, a Bun load loop (bench/shoppers.ts) for
+sessions and carts; ${pinning()} (the cluster runs unpinned). Each scenario runs at every connection
+count: a warm-up, then the measured run. Prints a table and writes bench/results/latest.{md,json}.
+A full run takes several minutes and both cores: run it on an otherwise idle machine.
 
-const scenarioHelp = (): [string, string][] => [
-  ["bare Bun.serve (JSON), bare Hono (JSON)", "the baselines (Hono twice: before and after the shop)"],
-  ...Object.entries(targets).map(([scenario, target]): [string, string] => [
-    scenario,
-    `req/s and latency; target ≥ ${target}× bare Hono`,
-  ]),
-  ["bun start, fresh and warm", "ms to the first 200 on /healthz, RSS, SIGTERM to exit"],
-  ["checkout, 16 and 64 concurrent buyers", "checkouts/s, p50 and p99 latency"],
-];
-
-const usage = () => `usage: bun run bench [--check]
-
-Measures the embedded shop next to bare Bun.serve and bare Hono, in the same run, with ${tool}:
-${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per scenario, ${pinning}.
-Prints a table and writes .bench/results.json. Takes about two minutes and both cores:
-run it on an otherwise idle machine.
-
-scenarios:
-${scenarioHelp()
-  .map(([name, what]) => `  ${name.padEnd(40)}  ${what}`)
+scenarios (the baselines a selected scenario is compared with run too):
+${Object.entries(SCENARIOS)
+  .map(([name, s]) => `  ${name.padEnd(22)}${s.what}`)
   .join("\n")}
 
 options:
-  --check   exit 1 when a scenario misses its target
-  --help    print this and exit
+  --scenario NAME      only these scenarios (repeat it, or separate names with commas)
+  --duration S         measured seconds per scenario and connection count (default 5)
+  --warmup S           warm-up seconds before each (default 2; 0 = none)
+  --connections N,N    connection counts (virtual shoppers for stateful scenarios; default 16,64)
+  --cluster            also the distributed shape (bun run cluster's processes, through NGINX)
+  --no-embedded        with --cluster: the cluster only
+  --check              exit 1 when a target is missed, a request failed or the stock invariant broke
+  --help               print this and exit
 
 environment:
-  BENCH_LOAD=bun   use the built-in Bun load loop even when wrk is installed`;
+  BENCH_LOAD=bun       the Bun load loop even for stateless GETs, when wrk is installed`;
 
-/** The command line: `--check`, `--help`; anything else is a mistake, said before any work starts. */
-function readOptions(args: string[]) {
+type Options = {
+  scenarios: string[];
+  duration: number;
+  warmup: number;
+  connections: number[];
+  cluster: boolean;
+  embedded: boolean;
+  check: boolean;
+};
+
+/** The command line; anything it does not understand is said before any work starts (exit 2). */
+function readOptions(args: string[]): Options | "help" {
+  const fail = (message: string): never => {
+    console.error(`bench: ${message}\n\n${usage()}`);
+    process.exit(2);
+  };
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
-    return parseArgs({
+    values = parseArgs({
       args,
-      options: { check: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+      options: {
+        scenario: { type: "string", multiple: true },
+        duration: { type: "string", default: "5" },
+        warmup: { type: "string", default: "2" },
+        connections: { type: "string", default: "16,64" },
+        cluster: { type: "boolean", default: false },
+        "no-embedded": { type: "boolean", default: false },
+        check: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
       strict: true,
       allowPositionals: false,
     }).values;
   } catch (error) {
-    console.error(`bench: ${(error as Error).message}\n\n${usage()}`);
-    process.exit(2);
+    return fail((error as Error).message);
   }
+  if (values.help) return "help";
+  const number = (name: string, min: number, max: number) => {
+    const n = Number(values[name]);
+    if (!Number.isFinite(n) || n < min || n > max)
+      fail(`--${name} must be a number from ${min} to ${max}, got "${values[name]}"`);
+    return n;
+  };
+  const scenarios = ((values.scenario as string[] | undefined) ?? [])
+    .flatMap((s) => s.split(","))
+    .filter(Boolean);
+  for (const s of scenarios) if (!(s in SCENARIOS)) fail(`unknown scenario "${s}" (see the list below)`);
+  const connections = String(values.connections)
+    .split(",")
+    .map((c) => Number(c));
+  if (connections.some((c) => !Number.isInteger(c) || c < 1 || c > 1024))
+    fail(`--connections takes whole numbers from 1 to 1024, got "${values.connections}"`);
+  if (values["no-embedded"] && !values.cluster) fail("--no-embedded needs --cluster");
+  return {
+    scenarios: scenarios.length ? withBaselines(scenarios, Boolean(values.cluster)) : Object.keys(SCENARIOS),
+    duration: number("duration", 0.2, 600),
+    warmup: number("warmup", 0, 600),
+    connections,
+    cluster: Boolean(values.cluster),
+    embedded: !values["no-embedded"],
+    check: Boolean(values.check),
+  };
 }
 
-type Row = LoadResult & { bodyBytes: number; scenario: string; vsHono?: number; target?: number };
-
-const children = new Set<Subprocess>();
-
-function spawn(argv: string[], env: Record<string, string | undefined> = process.env) {
-  const proc = Bun.spawn(argv, { cwd: root, env, stdout: "pipe", stderr: "inherit" });
-  children.add(proc);
-  return proc;
+/** A scenario's targets compare it with these, so they run with it. */
+function withBaselines(scenarios: string[], cluster: boolean) {
+  const needs: Record<string, string[]> = {
+    healthz: ["bare-hono"],
+    list: ["bare-hono", ...(cluster ? ["nginx-static"] : [])],
+    "list-category": ["bare-hono"],
+    get: ["bare-hono", ...(cluster ? ["nginx-static"] : [])],
+    categories: ["bare-hono", ...(cluster ? ["nginx-static"] : [])],
+    search: ["bare-hono"],
+    "cart-add": ["db-pglite", ...(cluster ? ["db-pg-pgbouncer"] : [])],
+    "cart-read": ["db-pglite"],
+    checkout: ["pglite-checkout-sql", ...(cluster ? ["pgbench-checkout"] : [])],
+    "list-while-buying": ["list"],
+  };
+  return [...new Set(scenarios.flatMap((s) => [s, ...(needs[s] ?? [])]))];
 }
 
-/** SIGTERM by PID, SIGKILL if it has not exited within 5 s. */
-async function stop(proc: Subprocess) {
-  if (proc.exitCode === null && proc.signalCode === null) {
-    proc.kill("SIGTERM");
-    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5_000).then(() => false)]);
-    if (!exited) proc.kill("SIGKILL");
-    await proc.exited;
-  }
-  children.delete(proc);
-}
-
-/** Waits for the child's `ready <port>` line. */
-async function ready(proc: Subprocess<"ignore", "pipe", "inherit">, timeoutMs = 60_000): Promise<number> {
-  const reader = proc.stdout.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let timer: Timer | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`pid ${proc.pid} not ready after ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    while (true) {
-      const chunk = await Promise.race([reader.read(), timeout]);
-      if (chunk.done) throw new Error(`pid ${proc.pid} exited before it was ready:\n${text}`);
-      text += decoder.decode(chunk.value, { stream: true });
-      const match = text.match(/^ready (\d+)$/m);
-      if (match) return Number(match[1]);
-    }
-  } finally {
-    clearTimeout(timer);
-    reader.releaseLock();
-  }
-}
-
-const kib = (pid: number, field: "VmRSS" | "VmHWM") => {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1] ?? Number.NaN);
+const rows: Row[] = [];
+const notes: string[] = [];
+const say = (line: string) => console.error(`  ${line}`);
+const record = (row: Row) => {
+  rows.push(row);
+  say(
+    `${row.shape} ${row.scenario} c=${row.connections}: ${Math.round(row.rps)}/s, p99 ${row.p99Ms.toFixed(1)} ms${row.errors ? `, ${row.errors} errors` : ""}`,
+  );
 };
-const mib = (pid: number, field: "VmRSS" | "VmHWM") => Math.round(kib(pid, field) / 1024);
-/** Other work on these cores skews every sample; the 1-minute load average before the run says how much. */
-const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 
-/** One 200 first (a load run of errors would measure nothing), then the bounded load run. */
-async function bench(url: string, headers: Record<string, string> = {}, expect = "") {
-  const response = await fetch(url, { headers });
+/** A stateless GET scenario: one 200 first (a run of errors measures nothing), then the load runs. */
+async function measureGet(o: Options, shape: Row["shape"], scenario: string, url: string, headers = {}) {
+  const probe = url.replace("__WORD__", "coffee").replace("__N__", "1000000000");
+  const response = await fetch(probe, { headers });
   const body = await response.text();
-  if (response.status !== 200 || !body.includes(expect))
-    throw new Error(`${url}: ${response.status} ${body}`);
-  const result = await load({
-    url,
-    headers,
-    seconds: SECONDS,
-    warmupSeconds: WARMUP_SECONDS,
-    connections: CONNECTIONS,
-  });
-  return { ...result, bodyBytes: Buffer.byteLength(body) };
+  if (response.status !== 200)
+    throw new Error(`${scenario}: ${probe} answered ${response.status} ${body.slice(0, 300)}`);
+  for (const connections of o.connections) {
+    const r = await load({ url, headers, seconds: o.duration, warmupSeconds: o.warmup, connections });
+    record({ shape, scenario, connections, ...r, bodyBytes: Buffer.byteLength(body) });
+  }
+  return body;
 }
 
-async function measureBaseline(kind: "bun" | "hono") {
-  const proc = spawn(pinned(0, [process.execPath, "bench/baselines.ts", kind, "0"]));
-  try {
-    const port = await ready(proc);
-    return await bench(`http://127.0.0.1:${port}/`);
-  } finally {
-    await stop(proc);
+/** A stateful scenario in its own process on the load core. */
+async function runShoppers(options: ShoppersOptions): Promise<ShoppersResult> {
+  const file = join(scratch, `shoppers-${options.scenario}-${options.shoppers.length}.json`);
+  await Bun.write(file, JSON.stringify(options));
+  const proc = Bun.spawn(pinned(1, [process.execPath, "bench/shoppers.ts", file]), {
+    cwd: root,
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: (options.seconds + options.warmupSeconds + 60) * 1000,
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  const line = out.split("\n").find((l) => l.startsWith("BENCH "));
+  if (code !== 0 || !line)
+    throw new Error(`shoppers ${options.scenario} failed (exit ${code}): ${err || out}`);
+  return JSON.parse(line.slice(6)) as ShoppersResult;
+}
+
+/** Which kind of call is a stateful scenario's headline figure. */
+const headline: Record<string, string> = {
+  "cart-add": "cart.addItem",
+  "cart-add-guest": "cart.addItem",
+  "cart-read": "cart.get",
+  checkout: "order.checkout",
+  mixed: "catalog read",
+};
+
+async function measureStateful(
+  o: Options,
+  shape: Row["shape"],
+  scenario: keyof typeof headline,
+  base: string,
+  shoppers: Shopper[],
+  stock: Stock,
+  browse: string[],
+) {
+  for (const connections of o.connections) {
+    const r = await runShoppers({
+      base,
+      scenario: scenario as ShoppersOptions["scenario"],
+      shoppers: shoppers.slice(0, connections),
+      stock,
+      browse,
+      seconds: o.duration,
+      warmupSeconds: o.warmup,
+    });
+    const main = r.kinds[headline[scenario]!] ?? { perSecond: 0, p50Ms: 0, p99Ms: 0, errors: 0, calls: 0 };
+    const errors = Object.values(r.kinds).reduce((s, k) => s + k.errors, 0);
+    record({
+      shape,
+      scenario,
+      connections,
+      requests: main.calls,
+      rps: main.perSecond,
+      p50Ms: main.p50Ms,
+      p99Ms: main.p99Ms,
+      errors,
+      kinds: r.kinds,
+      ...(r.catalogReads !== undefined && { hitRatio: r.catalogHits! / Math.max(1, r.catalogReads) }),
+    });
+    if (r.firstErrors.length)
+      notes.push(`${shape} ${scenario} c=${connections}: ${r.firstErrors.join(" | ")}`);
   }
 }
 
-const query = (service: string, procedure: string, input?: unknown) =>
-  `/api/${service}/trpc/${procedure}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`;
-
-async function trpcData(url: string, init?: RequestInit) {
-  const response = await fetch(url, init);
-  const body = (await response.json()) as { result?: { data?: { json?: unknown } } };
-  if (!response.ok || !body.result) throw new Error(`${url}: ${response.status} ${JSON.stringify(body)}`);
-  return body.result.data?.json;
+/** Catalog reads at `connections` while 4 buyers check out (the issue's "the cache dies whenever anyone buys"). */
+async function measureListWhileBuying(
+  o: Options,
+  shape: Row["shape"],
+  base: string,
+  url: string,
+  buyers: Shopper[],
+  stock: Stock,
+) {
+  for (const connections of o.connections) {
+    const buying = runShoppers({
+      base,
+      scenario: "buyers",
+      shoppers: buyers,
+      stock,
+      browse: [],
+      seconds: o.duration + o.warmup + 1,
+      warmupSeconds: 0,
+    });
+    await Bun.sleep(500);
+    const r = await load({ url, seconds: o.duration, warmupSeconds: o.warmup, connections });
+    const bought = await buying;
+    record({
+      shape,
+      scenario: "list-while-buying",
+      connections,
+      ...r,
+      kinds: bought.kinds,
+      errors: r.errors + Object.values(bought.kinds).reduce((s, k) => s + k.errors, 0),
+    });
+  }
 }
 
-const benchStaff = { email: "bench-staff@example.test", password: "bench staff password" };
+function wants(o: Options, ...names: string[]) {
+  return names.some((n) => o.scenarios.includes(n));
+}
 
-/** Checkouts per second and their latency at 16 and 64 concurrent buyers, on a fresh shop. */
-async function measureCheckoutRuns() {
-  const proc = spawn(pinned(0, [process.execPath, "bench/serve-shop.ts", "0"]), {
-    ...process.env,
+type ShopHandle = {
+  shape: Row["shape"];
+  base: string;
+  stockRows: () => Promise<StockRow[]>;
+  cartId: (userId: string) => Promise<string | null>;
+};
+
+/** Every selected shop scenario against one running shop (embedded or the cluster). */
+async function measureShop(
+  o: Options,
+  shop: ShopHandle,
+  extra: { replay?: (s: CheckoutScript, c: number) => Promise<void> } = {},
+) {
+  const { shape, base } = shop;
+  const paths = await catalogPaths(base);
+  const stockBefore = await shop.stockRows();
+  const statefulNames = ["cart-add", "cart-add-guest", "cart-read", "checkout", "mixed", "list-while-buying"];
+  const needsFixture = wants(o, ...statefulNames, "pglite-checkout-sql", "pgbench-checkout");
+  const maxShoppers = Math.max(...o.connections);
+  const stock = needsFixture ? await stockProducts(base) : { categorySlug: "", products: [] };
+  const shoppers = needsFixture ? await signUpShoppers(base, maxShoppers + 1, shape) : [];
+  const browse = [
+    paths.list,
+    paths.categories,
+    ...stock.products.slice(0, 4).map((p) => query("product", "get", { slug: p.slug })),
+    query("product", "list", { category: stock.categorySlug || undefined, limit: 24 }),
+    paths.get,
+  ];
+
+  let listBody = "";
+  const gets: [string, string][] = [
+    ["healthz", "/healthz"],
+    ["list", paths.list],
+    ["list-category", paths.listCategory],
+    ["get", paths.get],
+    ["categories", paths.categories],
+    ["search", paths.search],
+  ];
+  for (const [scenario, path] of gets) {
+    if (!wants(o, scenario, ...(scenario === "list" ? ["list-while-buying"] : []))) continue;
+    const body = await measureGet(o, shape, scenario, base + path);
+    if (scenario === "list") listBody = body;
+  }
+  for (const scenario of ["cart-add", "cart-add-guest", "cart-read", "checkout", "mixed"] as const)
+    if (wants(o, scenario)) await measureStateful(o, shape, scenario, base, shoppers, stock, browse);
+  if (wants(o, "list-while-buying"))
+    await measureListWhileBuying(o, shape, base, base + paths.list, shoppers.slice(0, 4), stock);
+
+  // The checkout's own SQL, recorded from two checkouts of the spare shopper.
+  let script: CheckoutScript | undefined;
+  if (extra.replay && wants(o, "pglite-checkout-sql", "checkout", "pgbench-checkout")) {
+    script = await recordCheckout(base, shoppers.at(-1)!, stock);
+    for (const c of o.connections) await extra.replay(script, c);
+  }
+  if (!listBody && wants(o, "nginx-static")) listBody = await (await fetch(base + paths.list)).text();
+
+  // Let sagas and consumers finish what the last requests started, then check the stock.
+  await Bun.sleep(1_000);
+  const invariant = compareStock(stockBefore, await shop.stockRows());
+  say(
+    `${shape} stock invariant: ${invariant.ok ? "holds" : "BROKEN"} (${invariant.sold} units sold, ${invariant.held} held)`,
+  );
+  return { listBody, invariant, script, stock, shoppers };
+}
+
+let controlUrl = "";
+/** Two checkouts of one shopper, recorded through the db port (embedded only: serve-shop's control port). */
+async function recordCheckout(base: string, shopper: Shopper, stock: Stock): Promise<CheckoutScript> {
+  const once = async (n: number) => {
+    await call(
+      base,
+      "cart/trpc/addItem",
+      { variantId: stock.products[n % stock.products.length]!.variantId, quantity: 1 },
+      shopper.token,
+    );
+    await Bun.sleep(200); // what the add started (events, consumers) is done before recording
+    await fetch(`${controlUrl}/capture`, { method: "POST" });
+    await call(
+      base,
+      "order/trpc/checkout",
+      { idempotencyKey: crypto.randomUUID(), addressId: shopper.addressId, paymentMethodId: "pm_card_visa" },
+      shopper.token,
+    );
+    return (await (await fetch(`${controlUrl}/captured`)).json()) as Parameters<typeof checkoutScript>[0];
+  };
+  const first = await once(0);
+  const second = await once(0);
+  const script = checkoutScript(first, second);
+  await Bun.write(join(scratch, "checkout.sql"), pgbenchScript(script));
+  say(
+    `checkout SQL: ${statementCount(script)} statements, ${script.fresh} ids per checkout (.bench/checkout.sql)`,
+  );
+  return script;
+}
+
+const memory: Record<string, Memory> = {};
+const results: Record<string, unknown> = {};
+
+async function runEmbedded(o: Options) {
+  const dir = join(scratch, "embedded");
+  const logFile = join(dir, "shop.log");
+  await Bun.write(logFile, "");
+  const started = performance.now();
+  const proc = spawnServer([process.execPath, "bench/serve-shop.ts", "0"], logFile, {
     BENCH_STAFF_EMAIL: benchStaff.email,
     BENCH_STAFF_PASSWORD: benchStaff.password,
   });
+  let invariant: InvariantResult | undefined;
   try {
-    const base = `http://127.0.0.1:${await ready(proc)}`;
-    const { variantId } = await checkoutFixture(base, benchStaff);
-    const runs = [];
-    for (const concurrency of [16, 64]) {
-      runs.push(await measureCheckouts(base, variantId, concurrency, SECONDS));
-      const last = runs.at(-1)!;
-      console.error(
-        `  checkout x${concurrency}: ${last.perSecond.toFixed(0)}/s, p99 ${last.p99Ms.toFixed(1)} ms`,
-      );
+    const [port, control] = await ready(proc, logFile);
+    controlUrl = `http://127.0.0.1:${control}`;
+    const base = `http://127.0.0.1:${port}`;
+    say(
+      `embedded shop ready in ${Math.round(performance.now() - started)} ms (seeded, in-memory PGlite; request log at info to ${logFile})`,
+    );
+    const sampler = memorySampler(() => ({ "embedded shop": [proc.pid] }));
+    sampler.start();
+    const shop = await measureShop(
+      o,
+      {
+        shape: "embedded",
+        base,
+        stockRows: async () => (await fetch(`${controlUrl}/stock`)).json() as Promise<StockRow[]>,
+        cartId: async (user) =>
+          (await fetch(`${controlUrl}/cart-id?user=${user}`)).json() as Promise<string | null>,
+      },
+      {
+        replay: async (script, c) => {
+          if (!wants(o, "pglite-checkout-sql", "checkout")) return;
+          const r = (await (
+            await fetch(`${controlUrl}/replay`, {
+              method: "POST",
+              body: JSON.stringify({ script, seconds: o.duration, concurrency: c }),
+            })
+          ).json()) as { perSecond: number; errors: number; firstError?: string };
+          record({
+            shape: "baseline",
+            scenario: "pglite-checkout-sql",
+            connections: c,
+            requests: 0,
+            rps: r.perSecond,
+            p50Ms: 0,
+            p99Ms: 0,
+            errors: r.errors,
+          });
+          if (r.firstError) notes.push(`pglite-checkout-sql: ${r.firstError}`);
+        },
+      },
+    );
+    invariant = shop.invariant;
+    memory["embedded shop"] = sampler.finish()["embedded shop"]!;
+    const spare = shop.shoppers.at(-1);
+    if (spare && shop.script) {
+      const cartId = (await (await fetch(`${controlUrl}/cart-id?user=${spare.userId}`)).json()) as
+        | string
+        | null;
+      embeddedFixture = { shopper: spare, stock: shop.stock, cartId };
     }
-    return { runs, peakMiB: mib(proc.pid, "VmHWM") };
+    results.embeddedInvariant = invariant;
+    return shop;
   } finally {
-    await stop(proc);
+    await stop(proc, 15_000);
   }
 }
 
-async function measureShop() {
-  const proc = spawn(pinned(0, [process.execPath, "bench/serve-shop.ts", "0"]));
+/** A baseline server on the server core, measured at every connection count. */
+async function measureBaseline(o: Options, scenario: string, argv: string[]) {
+  const logFile = join(scratch, `${scenario}.log`);
+  await Bun.write(logFile, "");
+  const proc = spawnServer([process.execPath, "bench/baselines.ts", ...argv], logFile);
   try {
-    const base = `http://127.0.0.1:${await ready(proc)}`;
-    const idleMiB = mib(proc.pid, "VmRSS");
-    const list = (await trpcData(base + query("product", "list", { limit: 24 }))) as {
-      items: { slug: string }[];
+    const [port] = await ready(proc, logFile, 60_000);
+    const idle = rssMiB(proc.pid);
+    await measureGet(o, "baseline", scenario, `http://127.0.0.1:${port}/`);
+    memory[scenario] = {
+      idleMiB: Math.round(idle),
+      loadMiB: Math.round(rssMiB(proc.pid)),
+      peakMiB: Math.round(rssMiB(proc.pid, "VmHWM")),
     };
-    const grant = (await trpcData(base + query("auth", "signup"), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        json: { email: `bench-${Date.now()}@example.test`, password: "correct horse battery", name: "Bench" },
-      }),
-    })) as { token: string };
-
-    const scenarios: [string, string, Record<string, string>?][] = [
-      ["/healthz", "/healthz"],
-      ["product.list (first page)", query("product", "list", { limit: 24 })],
-      [
-        "product.list (category, price_asc)",
-        query("product", "list", { category: "coffee-tea", sort: "price_asc", limit: 24 }),
-      ],
-      ["product.get (slug)", query("product", "get", { slug: list.items[0]!.slug })],
-      ["product.categories", query("product", "categories")],
-      ["auth.me (Bearer)", query("auth", "me"), { authorization: `Bearer ${grant.token}` }],
-    ];
-    const rows: Row[] = [];
-    for (const [scenario, path, headers] of scenarios) {
-      // auth.me answers null (still 200) for a bad token: make sure the run is of a signed-in caller
-      rows.push({ scenario, ...(await bench(base + path, headers, headers ? '"email"' : "")) });
-      console.error(`  ${scenario}: ${Math.round(rows.at(-1)!.rps)} req/s`);
-    }
-    return { rows, memory: { idleMiB, afterMiB: mib(proc.pid, "VmRSS"), peakMiB: mib(proc.pid, "VmHWM") } };
   } finally {
     await stop(proc);
   }
 }
 
-async function freePort() {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const { port } = server;
-  await server.stop(true);
-  return port;
+/** `pg` and Bun.SQL, straight to Postgres and through PgBouncer (transaction mode). */
+async function measureDrivers(o: Options, direct: string, pooled: string) {
+  const drivers: [string, string[]][] = [
+    ["db-pg", ["pg", "0", direct]],
+    ["db-bunsql", ["bunsql", "0", direct]],
+    ["db-pg-pgbouncer", ["pg", "0", pooled]],
+    ["db-bunsql-pgbouncer", ["bunsql-unprepared", "0", pooled]],
+  ];
+  for (const [scenario, argv] of drivers) if (wants(o, scenario)) await measureBaseline(o, scenario, argv);
 }
 
-/** `bun start` on `dataDir`: ms from spawn to the first 200 on /healthz, RSS then, and how it stopped. */
-async function measureStart(dataDir: string) {
-  const port = await freePort();
-  const started = performance.now();
-  const proc = spawn([process.execPath, "shapes/embedded/main.ts"], {
-    ...process.env,
-    PORT: String(port),
-    FASTR_DATA_DIR: dataDir,
-    LOG_LEVEL: "warn",
-  });
+/** A throwaway Postgres (no fsync) and PgBouncer for the driver baselines when no cluster runs. */
+async function withPostgres<T>(fn: (direct: string, pooled: string) => Promise<T>) {
+  const { startPostgres } = await import("../shapes/cluster/postgres.ts");
+  const { startPgBouncer } = await import("../shapes/cluster/pgbouncer.ts");
+  const dir = mkdtempSync(join(tmpdir(), "fastr-bench-pg-"));
+  const { chmodSync } = await import("node:fs");
+  chmodSync(dir, 0o755);
+  const postgres = await startPostgres({ dir: join(dir, "postgres"), replica: false, durable: false });
   try {
-    while (true) {
-      if (proc.exitCode !== null) throw new Error(`bun start exited with ${proc.exitCode} before serving`);
-      if (performance.now() - started > 60_000) throw new Error("bun start not healthy after 60 s");
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok) break;
-      await Bun.sleep(20);
+    const bouncer = await startPgBouncer({
+      dir: join(dir, "pgbouncer"),
+      primaryPort: postgres.primary.port,
+      replicaPort: null,
+    });
+    try {
+      return await fn(postgres.primary.url(), bouncer.primaryUrl);
+    } finally {
+      await bouncer.stop();
     }
-    const readyMs = Math.round(performance.now() - started);
-    const rssMiB = mib(proc.pid, "VmRSS");
-    const stopping = performance.now();
-    await stop(proc);
-    return { readyMs, rssMiB, stopMs: Math.round(performance.now() - stopping), exitCode: proc.exitCode };
   } finally {
-    await stop(proc);
+    await postgres.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
+async function measureNginxStatic(o: Options, body: string, shape: Row["shape"] = "baseline") {
+  const dir = await mkdtemp(join(tmpdir(), "fastr-bench-nginx-"));
+  const { chmodSync } = await import("node:fs");
+  chmodSync(dir, 0o755);
+  const nginx = await startNginxStatic(dir, body);
+  try {
+    await measureGet(o, shape, "nginx-static", nginx.url);
+  } finally {
+    await stop(nginx.proc);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `bun start` on an empty data directory, then again on the same one: ms to the first 200, RSS then. */
 async function measureStarts() {
-  const dir = await mkdtemp(join(tmpdir(), "fastr-bench-"));
+  const dir = await mkdtemp(join(tmpdir(), "fastr-bench-start-"));
+  const once = async () => {
+    const port = freePort();
+    const started = performance.now();
+    const proc: Subprocess = spawnServer(
+      [process.execPath, "shapes/embedded/main.ts"],
+      join(scratch, "start.log"),
+      {
+        PORT: String(port),
+        FASTR_DATA_DIR: dir,
+        LOG_LEVEL: "warn",
+      },
+    );
+    try {
+      while (true) {
+        if (proc.exitCode !== null) throw new Error(`bun start exited with ${proc.exitCode} before serving`);
+        if (performance.now() - started > 120_000) throw new Error("bun start not healthy after 120 s");
+        if (
+          await fetch(`http://127.0.0.1:${port}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
+        await Bun.sleep(20);
+      }
+      const readyMs = Math.round(performance.now() - started);
+      const rss = Math.round(rssMiB(proc.pid));
+      const peak = Math.round(rssMiB(proc.pid, "VmHWM"));
+      const stopping = performance.now();
+      await stop(proc, 15_000);
+      return { readyMs, rssMiB: rss, peakMiB: peak, stopMs: Math.round(performance.now() - stopping) };
+    } finally {
+      await stop(proc);
+    }
+  };
   try {
-    return { fresh: await measureStart(dir), warm: await measureStart(dir) };
+    return { fresh: await once(), warm: await once() };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-function print(rows: Row[]) {
-  const cells = rows.map((r) => [
-    r.scenario,
-    Math.round(r.rps).toLocaleString("en-US"),
-    r.p50Ms.toFixed(2),
-    r.p99Ms.toFixed(2),
-    r.vsHono === undefined ? "" : `${r.vsHono.toFixed(3)}×`,
-    r.target === undefined ? "" : `≥${r.target}× ${r.vsHono! >= r.target ? "ok" : "MISS"}`,
-    String(r.bodyBytes),
-    String(r.errors),
-  ]);
-  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "vs hono*", "target", "body B", "errors"];
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
-  console.log([line(header), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n"));
+async function runCluster(o: Options, script: CheckoutScript | undefined) {
+  const { startCluster } = await import("../shapes/cluster/cluster.ts");
+  stopPinning();
+  const dir = mkdtempSync(join(tmpdir(), "fastr-bench-cluster-"));
+  const { chmodSync } = await import("node:fs");
+  chmodSync(dir, 0o755);
+  const started = performance.now();
+  const cluster = await startCluster({
+    dir,
+    port: freePort(),
+    env: { LOG_LEVEL: "info", SIGNUP_LIMIT: "1000000" },
+    say: (line) => say(`cluster: ${line}`),
+  });
+  try {
+    while (
+      !(await fetch(`${cluster.url}/api/product/trpc/categories`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      await Bun.sleep(50);
+    results.clusterStartMs = Math.round(performance.now() - started);
+    // The staff account the fixture signs in with, made as an operator would.
+    const staff = Bun.spawnSync(
+      [
+        process.execPath,
+        "scripts/staff-create.ts",
+        "--email",
+        benchStaff.email,
+        "--password",
+        benchStaff.password,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: cluster.databaseUrl, LOG_LEVEL: "warn" },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    if (staff.exitCode !== 0)
+      throw new Error(`staff:create on the cluster failed: ${staff.stderr.toString()}`);
+    const groups = () => ({
+      ...Object.fromEntries(cluster.instances.map((i) => [i.name, [i.pid]])),
+      "postgres primary": [cluster.postgres.primary.pid],
+      ...(cluster.postgres.replica && { "postgres replica": [cluster.postgres.replica.pid] }),
+    });
+    const processes = (await Bun.file(join(dir, "processes.json")).json()) as {
+      pgbouncer: number;
+      redis: number;
+      nginx: number;
+    };
+    const sampler = memorySampler(() => ({
+      ...groups(),
+      pgbouncer: [processes.pgbouncer],
+      redis: [processes.redis],
+      nginx: [processes.nginx],
+    }));
+    sampler.start();
+    const shop = await measureShop(o, {
+      shape: "cluster",
+      base: cluster.url,
+      stockRows: () => pgQuery<StockRow>(cluster.databaseUrl, STOCKED_SQL),
+      cartId: async (user) =>
+        (
+          await pgQuery<{ id: string }>(cluster.databaseUrl, "select id from cart.carts where user_id = $1", [
+            user,
+          ])
+        )[0]?.id ?? null,
+    });
+    results.clusterInvariant = shop.invariant;
+    Object.assign(
+      memory,
+      Object.fromEntries(Object.entries(sampler.finish()).map(([k, v]) => [`cluster ${k}`, v])),
+    );
+    if (wants(o, "nginx-static") && shop.listBody) await measureNginxStatic(o, shop.listBody);
+    await measureDrivers(o, cluster.databaseUrl, cluster.pooledDatabaseUrl);
+    if (script && wants(o, "pgbench-checkout", "checkout") && Bun.which("pgbench")) {
+      await measurePgbench(
+        o,
+        cluster.databaseUrl,
+        script,
+        shop.shoppers.at(-1)!,
+        shop.stock,
+        async (user) =>
+          (
+            await pgQuery<{ id: string }>(
+              cluster.databaseUrl,
+              "select id from cart.carts where user_id = $1",
+              [user],
+            )
+          )[0]?.id ?? null,
+      );
+    }
+  } finally {
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-async function main(options: { check: boolean }) {
+/** pgbench of the checkout's own SQL on the cluster's primary, with the ids of a cluster shopper. */
+async function measurePgbench(
+  o: Options,
+  url: string,
+  script: CheckoutScript,
+  shopper: Shopper,
+  stock: Stock,
+  cartId: (user: string) => Promise<string | null>,
+) {
+  const recorded = embeddedFixture;
+  if (!recorded)
+    return notes.push("pgbench-checkout needs the embedded run, where the checkout's SQL is recorded");
+  const ids = new Map<string, string>([
+    [recorded.shopper.userId, shopper.userId],
+    [recorded.shopper.addressId, shopper.addressId],
+    ...recorded.stock.products.flatMap((p, i): [string, string][] => [
+      [p.id, stock.products[i]!.id],
+      [p.variantId, stock.products[i]!.variantId],
+    ]),
+  ]);
+  const recordedCart = recorded.cartId;
+  const clusterCart = await cartId(shopper.userId);
+  if (recordedCart && clusterCart) ids.set(recordedCart, clusterCart);
+  const file = join(scratch, "checkout-cluster.sql");
+  await Bun.write(file, pgbenchScript(rebind(script, ids)));
+  const u = new URL(url);
+  for (const connections of o.connections) {
+    const proc = Bun.spawn(
+      [
+        "pgbench",
+        "-n",
+        "-M",
+        "simple",
+        "-f",
+        file,
+        "-c",
+        String(connections),
+        "-j",
+        "1",
+        "-T",
+        String(Math.max(1, Math.round(o.duration))),
+        "-h",
+        u.hostname,
+        "-p",
+        u.port,
+        "-U",
+        u.username || "postgres",
+        u.pathname.slice(1),
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const [out, err] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    const tps = Number(out.match(/tps = ([\d.]+)/)?.[1] ?? Number.NaN);
+    const failed = Number(out.match(/number of failed transactions: (\d+)/)?.[1] ?? 0);
+    const latency = Number(out.match(/latency average = ([\d.]+) ms/)?.[1] ?? Number.NaN);
+    if (!Number.isFinite(tps)) notes.push(`pgbench c=${connections}: ${err.slice(0, 500)}`);
+    record({
+      shape: "baseline",
+      scenario: "pgbench-checkout",
+      connections,
+      requests: 0,
+      rps: tps,
+      p50Ms: latency,
+      p99Ms: Number.NaN,
+      errors: failed,
+    });
+  }
+}
+
+/** The shopper whose checkouts were recorded, and their cart: their ids are swapped for a cluster shopper's. */
+let embeddedFixture: { shopper: Shopper; stock: Stock; cartId: string | null } | undefined;
+
+async function main(o: Options) {
   const began = performance.now();
   const loadBefore = loadAverage();
   console.error(
-    `fastr bench: ${tool}, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s each, ${pinning}, load average ${loadBefore}`,
+    `fastr bench: ${tool}, connections ${o.connections.join("/")}, ${o.warmup} s warm-up + ${o.duration} s each, ${pinning()}, load average ${loadBefore}`,
   );
-  const bare = await measureBaseline("bun");
-  const hono = await measureBaseline("hono");
-  console.error(`  baselines: Bun.serve ${Math.round(bare.rps)} req/s, Hono ${Math.round(hono.rps)} req/s`);
-  const shop = await measureShop();
-  // Hono again after the shop: ratios use the mean, and the two runs' difference shows the noise
-  const honoAgain = await measureBaseline("hono");
-  const honoRps = (hono.rps + honoAgain.rps) / 2;
-  const starts = await measureStarts();
-  const checkout = await measureCheckoutRuns();
+  if (wants(o, "bare-bun")) await measureBaseline(o, "bare-bun", ["bun", "0"]);
+  if (wants(o, "bare-hono")) await measureBaseline(o, "bare-hono", ["hono", "0"]);
+  let script: CheckoutScript | undefined;
+  let listBody = "";
+  const shopScenarios = Object.keys(SCENARIOS).filter((s) => SCENARIOS[s]!.shop);
+  if (o.embedded && wants(o, ...shopScenarios)) {
+    const shop = await runEmbedded(o);
+    script = shop.script;
+    listBody = shop.listBody;
+  }
+  if (o.embedded) {
+    if (wants(o, "nginx-static") && listBody) await measureNginxStatic(o, listBody);
+    if (wants(o, "db-pglite", "cart-add", "cart-read"))
+      await measureBaseline(o, "db-pglite", ["pglite", "0"]);
+    if (wants(o, "db-pg", "db-bunsql", "db-pg-pgbouncer", "db-bunsql-pgbouncer") && !o.cluster) {
+      if (Bun.which("postgres") || Bun.which("/usr/lib/postgresql/15/bin/postgres"))
+        await withPostgres((d, p) => measureDrivers(o, d, p));
+      else notes.push("no postgres binary: the pg and Bun.SQL baselines were skipped");
+    }
+    if (wants(o, "start")) {
+      results.start = await measureStarts();
+      say(`bun start: ${JSON.stringify(results.start)}`);
+    }
+  }
+  if (o.cluster) await runCluster(o, script);
+  if (wants(o, "bare-hono")) {
+    const first = rows.filter((r) => r.scenario === "bare-hono");
+    await measureBaseline(o, "bare-hono", ["hono", "0"]);
+    const again = rows.filter((r) => r.scenario === "bare-hono").slice(first.length);
+    for (const r of again) r.scenario = "bare-hono (again)";
+  }
 
-  const rows: Row[] = [
-    { scenario: "bare Bun.serve (JSON)", ...bare, vsHono: bare.rps / honoRps },
-    { scenario: "bare Hono (JSON)", ...hono, vsHono: hono.rps / honoRps },
-    { scenario: "bare Hono (JSON), after the shop", ...honoAgain, vsHono: honoAgain.rps / honoRps },
-    ...shop.rows.map((r) => ({ ...r, vsHono: r.rps / honoRps, target: targets[r.scenario] })),
-  ];
-  print(rows);
-  console.log(
-    `* vs the mean of the two bare Hono runs; they differ by ${Math.round((100 * Math.abs(hono.rps - honoAgain.rps)) / honoRps)}%, so ratios are ± that much`,
-  );
-  console.log(
-    `\nshop RSS: ${shop.memory.idleMiB} MiB idle after seeding, ${shop.memory.afterMiB} MiB after the run (peak ${shop.memory.peakMiB} MiB)`,
-  );
-  console.log(
-    `bun start to first 200 on /healthz: fresh ${starts.fresh.readyMs} ms (seeding included, RSS ${starts.fresh.rssMiB} MiB), ` +
-      `warm ${starts.warm.readyMs} ms (RSS ${starts.warm.rssMiB} MiB); SIGTERM to exit ${starts.fresh.stopMs} / ${starts.warm.stopMs} ms`,
-  );
-
-  console.log(
-    `checkout (add to cart, then check out; only the checkout timed), ${SECONDS} s each:\n${checkout.runs
-      .map(
-        (r) =>
-          `  ${r.concurrency} concurrent buyers: ${r.perSecond.toFixed(0)} checkouts/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`,
-      )
-      .join("\n")}`,
-  );
-
-  const misses = rows.filter((r) => r.target !== undefined && r.vsHono! < r.target);
-  const results = {
+  const targets: Target[] = evaluate(rows, memory, results);
+  const invariants = [results.embeddedInvariant, results.clusterInvariant].filter(
+    Boolean,
+  ) as InvariantResult[];
+  const failures = rows.filter((r) => r.errors > 0);
+  const summary = {
     at: new Date().toISOString(),
+    machine: `${navigator.hardwareConcurrency} cores, load average ${loadBefore} before the run`,
     bun: Bun.version,
     tool,
-    pinning,
-    connections: CONNECTIONS,
-    seconds: SECONDS,
-    warmupSeconds: WARMUP_SECONDS,
-    loadAverageBefore: loadBefore,
-    scenarios: rows,
-    shopMemoryMiB: shop.memory,
-    checkout,
-    start: starts,
-    misses: misses.map((r) => r.scenario),
+    pinning: o.cluster ? "embedded pinned, cluster unpinned" : pinning(),
+    options: o,
+    rows,
+    memory,
+    targets,
+    invariants,
+    notes,
+    start: results.start,
+    clusterStartMs: results.clusterStartMs,
     benchSeconds: Math.round((performance.now() - began) / 1000),
   };
-  await Bun.write(join(root, ".bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const written = await writeResults(summary);
+  const missed = targets.filter((t) => !t.ok);
   console.log(
-    `\n${misses.length} of ${Object.keys(targets).length} targets missed; wrote .bench/results.json (${results.benchSeconds} s)`,
+    `\n${missed.length} of ${targets.length} targets missed, ${failures.length} runs with errors, stock invariant ${invariants.every((i) => i.ok) ? "holds" : "BROKEN"}; wrote ${written.join(", ")} (${summary.benchSeconds} s)`,
   );
-  if (misses.length > 0 && options.check) process.exitCode = 1;
+  if (o.check && (missed.length || failures.length || invariants.some((i) => !i.ok))) process.exitCode = 1;
 }
 
 const options = readOptions(Bun.argv.slice(2));
-if (options.help) {
+if (options === "help") {
   console.log(usage());
   process.exit(0);
 }
@@ -369,12 +805,12 @@ if (options.help) {
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.on(signal, async () => {
     stopLoad();
-    await Promise.all([...children].map(stop));
+    await stopAll();
     process.exit(130);
   });
 
 try {
   await main(options);
 } finally {
-  await Promise.all([...children].map(stop));
+  await stopAll();
 }

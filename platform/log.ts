@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import type { LogLevel } from "./config.ts";
 
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
@@ -8,27 +9,98 @@ export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown
 /** Where log lines go; stdout and stderr unless a test wants to read them. */
 export type LogSink = (level: Level, line: string) => void;
 
-const standardStreams: LogSink = (level, line) =>
-  (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`);
+/** Lines waiting for stdout: written together once per turn of the event loop, or at 64 KiB. */
+let pending = "";
+let flushScheduled = false;
+const FLUSH_AT = 64 * 1024;
+
+function flushStdout() {
+  flushScheduled = false;
+  if (!pending) return;
+  const chunk = pending;
+  pending = "";
+  process.stdout.write(chunk);
+}
+
+// Whatever ends the process (exit, an uncaught error), buffered lines are written first, synchronously.
+process.on("exit", () => {
+  if (!pending) return;
+  try {
+    writeSync(1, pending);
+  } catch {}
+  pending = "";
+});
+
+/**
+ * stdout for debug and info, buffered: one write per turn of the event loop instead of one per line
+ * (a write is a system call, about as costly as building the line). warn and error go to stderr at
+ * once, after whatever stdout still holds, so nothing an error explains is left waiting.
+ */
+const standardStreams: LogSink = (level, line) => {
+  if (level === "warn" || level === "error") {
+    flushStdout();
+    process.stderr.write(`${line}\n`);
+    return;
+  }
+  pending += `${line}\n`;
+  if (pending.length >= FLUSH_AT) flushStdout();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushStdout);
+  }
+};
+
+/** `new Date().toISOString()`, built once per millisecond however many lines share it. */
+let isoMs = 0;
+let iso = "";
+const timestamp = () => {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    iso = new Date(now).toISOString();
+  }
+  return iso;
+};
+
+const describeErrors = (_key: string, value: unknown) =>
+  value instanceof Error ? describeError(value) : value;
+
+/** Only fields holding objects can hold an Error; flat ones skip the replacer, which costs a call per key. */
+function hasObjects(fields: Record<string, unknown> | undefined) {
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value === "object" && value !== null) return true;
+  }
+  return false;
+}
 
 /**
  * One JSON object per line on stdout (stderr for warn and error): easy to grep, easy to ship.
  * Pass errors themselves (`{ error }`), never `String(error)` or `error.stack`: any Error in the
  * fields is written through `describeError`, which leaves out the values bound to a failed query.
+ * `base` fields go on every line; `mixin` is asked for more on each line (say, the active trace).
  * @example log.info("request", { requestId, status: 200, ms: 1.2 }); log.error("sweep failed", { error });
  */
 export function createLogger(
   level: LogLevel,
-  { base = {}, sink = standardStreams }: { base?: Record<string, unknown>; sink?: LogSink } = {},
+  {
+    base = {},
+    sink = standardStreams,
+    mixin,
+  }: {
+    base?: Record<string, unknown>;
+    sink?: LogSink;
+    mixin?: () => Record<string, unknown> | undefined;
+  } = {},
 ): Logger {
   const threshold = levels[level];
+  const deepBase = hasObjects(base);
   const emit = (lvl: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (levels[lvl] < threshold) return;
-    const record = { t: new Date().toISOString(), level: lvl, ...base, msg, ...fields };
-    sink(
-      lvl,
-      JSON.stringify(record, (_key, value) => (value instanceof Error ? describeError(value) : value)),
-    );
+    const extra = mixin?.();
+    const record = { t: timestamp(), level: lvl, ...base, msg, ...extra, ...fields };
+    const deep = deepBase || hasObjects(fields) || hasObjects(extra);
+    sink(lvl, deep ? JSON.stringify(record, describeErrors) : JSON.stringify(record));
   };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

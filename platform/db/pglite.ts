@@ -28,7 +28,10 @@ function emptyCluster() {
 export async function openPglite(
   dataDir?: string,
   options: {
-    /** Sees every statement drizzle sends (counting them, say). */ onQuery?: (sql: string) => void;
+    /** Sees every statement drizzle sends, with its bound values (counting them, say). */
+    onQuery?: (sql: string, params: readonly unknown[]) => void;
+    /** Sees where each transaction begins and ends (replaying a request's SQL, say). */
+    onTransaction?: (event: "begin" | "commit" | "rollback") => void;
   } = {},
 ): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
@@ -36,9 +39,24 @@ export async function openPglite(
     ? await PGlite.create({ dataDir })
     : await PGlite.create({ loadDataDir: await emptyCluster() });
   const onQuery = options.onQuery;
+  const onTransaction = options.onTransaction;
+  if (onTransaction) {
+    const transaction = client.transaction.bind(client);
+    client.transaction = async (fn) => {
+      onTransaction("begin");
+      try {
+        const result = await transaction(fn);
+        onTransaction("commit");
+        return result;
+      } catch (error) {
+        onTransaction("rollback");
+        throw error;
+      }
+    };
+  }
   const db = drizzle({
     client,
-    ...(onQuery && { logger: { logQuery: (query: string) => onQuery(query) } }),
+    ...(onQuery && { logger: { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } }),
   }) as unknown as Sql;
   // One connection: migrations run one after another, or two would both see "nothing applied yet".
   let queue: Promise<void> = Promise.resolve();

@@ -4,13 +4,13 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getConnInfo } from "hono/bun";
 import { getCookie, setCookie } from "hono/cookie";
-import { secureHeaders } from "hono/secure-headers";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import { LSN, LSN_COOKIE, LSN_HEADER, withRequestScope } from "../request-context.ts";
 import { apiCors } from "./cors.ts";
 import { errorResponse } from "./error-body.ts";
 import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
+import { addHostHeaders, hostHeaders, hostResponse } from "./host-headers.ts";
 import { type ResponseCacheOptions, responseCache } from "./response-cache.ts";
 import { trpcRequestGuard } from "./trpc-request-guard.ts";
 
@@ -47,6 +47,8 @@ export type HostEnv = { Variables: { requestId: string } };
 type Env = HostEnv;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const JSON_HEADERS = hostHeaders({ "content-type": "application/json" });
+const HEALTHY = JSON.stringify({ status: "ok" });
 const DEFAULT_MAX_BATCH_SIZE = 10;
 
 function socketAddress(c: Context<Env>) {
@@ -58,8 +60,8 @@ function socketAddress(c: Context<Env>) {
 }
 
 /**
- * The Hono app every shape serves: request ids, one JSON log line per request, security headers,
- * CORS for configured origins, request rules (methods, JSON bodies, batch size, body limit), health
+ * The Hono app every shape serves: request ids, one JSON log line per request, security headers
+ * (host-headers.ts), CORS for configured origins, request rules (methods, JSON bodies, batch size, body limit), health
  * and readiness, and each service's tRPC router under `/api/<name>/trpc`.
  * @example const host = createHost({ routers: serviceRouters, createContext, log, maxBodyBytes, trustProxy: false, ready });
  *          Bun.serve({ port: 3000, fetch: host.app.fetch });
@@ -85,10 +87,16 @@ export function createHost(options: HostOptions) {
         setCookie(c, LSN_COOKIE, lsn, { path: "/", httpOnly: true, sameSite: "Lax", maxAge: 300 });
       }
     }
-    c.header("X-Request-Id", requestId);
+    try {
+      addHostHeaders(c.res, requestId);
+    } catch {
+      // A response with immutable headers: a mutable copy takes them.
+      c.res = new Response(c.res.body, c.res);
+      addHostHeaders(c.res, requestId);
+    }
     // While shutting down, every answer closes its connection: a kept-alive connection the server
     // closes later could carry a request the client already sent.
-    if (draining) c.header("Connection", "close");
+    if (draining) c.res.headers.set("Connection", "close");
     options.log.info("request", {
       requestId,
       method: c.req.method,
@@ -97,20 +105,6 @@ export function createHost(options: HostOptions) {
       ms: Math.round((performance.now() - started) * 100) / 100,
     });
   });
-
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-      // A route that chose its own value (product images: Cross-Origin-Resource-Policy) keeps it.
-      overwrite: false,
-    }),
-  );
 
   app.use("/api/*", apiCors(options.corsOrigins ?? []));
 
@@ -130,7 +124,7 @@ export function createHost(options: HostOptions) {
 
   if (options.responseCache) app.use("/api/*", responseCache(options.responseCache));
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/healthz", (c) => hostResponse(HEALTHY, 200, JSON_HEADERS, c.get("requestId")));
   app.get("/readyz", async (c) => {
     if (draining) return c.json({ status: "draining" }, 503);
     try {

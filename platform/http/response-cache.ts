@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { Cache } from "../cache/port.ts";
+import { hostHeaders, hostResponse } from "./host-headers.ts";
 import { mediaType } from "./media-type.ts";
 
 export type ResponseCacheOptions = {
@@ -7,8 +8,11 @@ export type ResponseCacheOptions = {
   ttlMs: number;
   /** Query procedures whose answer depends only on the URL, e.g. `/api/product/trpc/list`. */
   paths: readonly string[];
-  /** Part of every key: changing it (on any write) makes every stored response unreachable. */
-  generation: () => Promise<string>;
+  /**
+   * Part of every key: changing it (on any write) makes every stored response unreachable. A
+   * generation held in memory may be returned as a plain string (no await on the hot path).
+   */
+  generation: () => string | Promise<string>;
   /**
    * Per procedure path, a step each stored result of that procedure goes through whenever it is served
    * again: for answers holding a part that changes more often than the generation (the units left on
@@ -40,6 +44,18 @@ function plainRequest(headers: Headers) {
     !headers.get("accept")?.toLowerCase().includes("application/jsonl")
   );
 }
+
+const HIT = { "content-type": "application/json", "x-cache": "hit" };
+/** A hit's headers, prebuilt per stored `Vary` value (there are one or two). */
+const hitHeadersByVary = new Map<string, Headers>();
+const hitHeaders = (vary: string) => {
+  let headers = hitHeadersByVary.get(vary);
+  if (!headers) {
+    headers = hostHeaders({ ...HIT, ...(vary && { vary }) });
+    if (hitHeadersByVary.size < 16) hitHeadersByVary.set(vary, headers);
+  }
+  return headers;
+};
 
 /** The cache key: the decoded procedure path, whether it is a batch, and the input; null = do not cache. */
 function keyOf(path: string, url: string) {
@@ -80,7 +96,9 @@ function storable(res: Response) {
  * not pin is never stored. Errors are never stored.
  * @example app.use("/api/*", responseCache({ cache, ttlMs: 300_000, paths: ["/api/product/trpc/list"], generation }));
  */
-export function responseCache(options: ResponseCacheOptions): MiddlewareHandler {
+export function responseCache(
+  options: ResponseCacheOptions,
+): MiddlewareHandler<{ Variables: { requestId?: string } }> {
   const byBase = new Map<string, Set<string>>();
   for (const path of options.paths) {
     const slash = path.lastIndexOf("/");
@@ -133,19 +151,19 @@ export function responseCache(options: ResponseCacheOptions): MiddlewareHandler 
     if (c.req.method !== "GET" || !cacheable(c.req.path) || !plainRequest(c.req.raw.headers)) return next();
     const urlKey = keyOf(c.req.path, c.req.url);
     if (urlKey === null) return next();
-    const key = `http:${await options.generation()}:${urlKey.key}`;
+    const generation = options.generation();
+    const key = `http:${typeof generation === "string" ? generation : await generation}:${urlKey.key}`;
     const hit = await options.cache.get(key);
     if (hit !== null) {
       // Stored as "<Vary>\n<body>": the header is part of the answer a client should see.
       const newline = hit.indexOf("\n");
       const vary = hit.slice(0, newline);
       const body = await freshened(c.req.path, urlKey.batch, hit.slice(newline + 1));
-      if (body !== null)
-        return c.body(body, 200, {
-          "content-type": "application/json",
-          ...(vary && { vary }),
-          "x-cache": "hit",
-        });
+      if (body !== null) {
+        const requestId = c.get("requestId");
+        if (requestId) return hostResponse(body, 200, hitHeaders(vary), requestId);
+        return c.body(body, 200, { ...HIT, ...(vary && { vary }) });
+      }
     }
     await next();
     if (storable(c.res)) {

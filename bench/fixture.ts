@@ -1,0 +1,87 @@
+/**
+ * What the stateful scenarios need, made through the public API of the shop under test (embedded, or
+ * the cluster through NGINX): products with stock for the whole run, and signed-in shoppers with an
+ * address. Made before any timing starts.
+ */
+
+type Json = Record<string, unknown>;
+
+/** One tRPC call over HTTP: a mutation (POST) or, with `query`, a GET. */
+export async function call(
+  base: string,
+  path: string,
+  input?: Json | null,
+  token?: string,
+  kind: "mutation" | "query" = "mutation",
+): Promise<unknown> {
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const url =
+    kind === "query"
+      ? `${base}/api/${path}${input ? `?input=${encodeURIComponent(JSON.stringify({ json: input }))}` : ""}`
+      : `${base}/api/${path}`;
+  const response = await fetch(url, {
+    method: kind === "query" ? "GET" : "POST",
+    headers: kind === "query" ? auth : { "content-type": "application/json", ...auth },
+    ...(kind === "mutation" && { body: JSON.stringify({ json: input ?? null }) }),
+  });
+  const body = (await response.json()) as { result?: { data: { json: unknown } }; error?: unknown };
+  if (!body.result) throw new Error(`${path}: ${response.status} ${JSON.stringify(body.error)}`);
+  return body.result.data.json;
+}
+
+export const benchStaff = { email: "bench-staff@example.test", password: "bench staff password" };
+
+export type Stock = { categorySlug: string; products: { id: string; slug: string; variantId: string }[] };
+
+/** `count` products in their own category, each with one variant stocked for any run. */
+export async function stockProducts(base: string, count = 8): Promise<Stock> {
+  const { token } = (await call(base, "auth/trpc/login", benchStaff)) as { token: string };
+  const run = Date.now().toString(36);
+  const categorySlug = `bench-${run}`;
+  await call(base, "product/trpc/createCategory", { slug: categorySlug, name: "Bench" }, token);
+  const products = [];
+  for (let i = 0; i < count; i++) {
+    const sku = `BENCH-${run}-${i}`.toUpperCase();
+    const product = (await call(
+      base,
+      "product/trpc/create",
+      {
+        title: `Bench Mug ${i + 1}`,
+        description: "A mug the benchmark buys.",
+        category: categorySlug,
+        variants: [{ sku, price: { amount: 1500 + i * 100, currency: "EUR" }, stock: 1_000_000 }],
+      },
+      token,
+    )) as { id: string; slug: string; variants: { id: string }[] };
+    products.push({ id: product.id, slug: product.slug, variantId: product.variants[0]!.id });
+  }
+  return { categorySlug, products };
+}
+
+export type Shopper = { token: string; userId: string; addressId: string; email: string };
+
+/** `count` signed-up customers, each with a shipping address. */
+export async function signUpShoppers(base: string, count: number, tag: string): Promise<Shopper[]> {
+  const one = async (i: number) => {
+    const email = `shopper-${tag}-${i}-${Date.now().toString(36)}@example.test`;
+    const grant = (await call(base, "auth/trpc/signup", {
+      email,
+      password: "correct horse battery",
+      name: "Bench Shopper",
+    })) as { token: string; user: { id: string } };
+    const address = (await call(
+      base,
+      "user/trpc/addresses.add",
+      { name: "Bench Shopper", line1: "Main St 1", city: "Berlin", postalCode: "10115", country: "DE" },
+      grant.token,
+    )) as { id: string };
+    return { token: grant.token, userId: grant.user.id, addressId: address.id, email };
+  };
+  // A few at a time: each sign-up hashes a password (argon2id), which is meant to be slow.
+  const shoppers: Shopper[] = [];
+  for (let i = 0; i < count; i += 8)
+    shoppers.push(
+      ...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, j) => one(i + j)))),
+    );
+  return shoppers;
+}

@@ -1,0 +1,146 @@
+/**
+ * The bench's child processes: started pinned to the server core, their output in a log file, ready
+ * when they print `ready <port> …`, stopped by PID (SIGTERM, then SIGKILL), and their memory read
+ * from /proc.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { pinned } from "./load.ts";
+
+export const root = join(import.meta.dir, "..");
+/** Logs and scratch files of the current run (gitignored). */
+export const scratch = join(root, ".bench");
+
+const children = new Set<Subprocess>();
+
+/** A child on the server core (core 0), stdout and stderr appended to `logFile`. */
+export function spawnServer(argv: string[], logFile: string, env: Record<string, string | undefined> = {}) {
+  const log = Bun.file(logFile);
+  const proc = Bun.spawn(pinned(0, argv), {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdin: "ignore",
+    stdout: log,
+    stderr: log,
+  });
+  children.add(proc);
+  return proc;
+}
+
+/** SIGTERM by PID, SIGKILL if it has not exited within `graceMs`. */
+export async function stop(proc: Subprocess, graceMs = 5_000) {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    proc.kill("SIGTERM");
+    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(graceMs).then(() => false)]);
+    if (!exited) proc.kill("SIGKILL");
+    await proc.exited;
+  }
+  children.delete(proc);
+}
+
+export const stopAll = () => Promise.all([...children].map((c) => stop(c)));
+
+/** Waits until the child's log has a `ready <numbers…>` line; returns the numbers. */
+export async function ready(proc: Subprocess, logFile: string, timeoutMs = 90_000): Promise<number[]> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const text = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+    const match = text.match(/^ready ([\d ]+)$/m);
+    if (match) return match[1]!.trim().split(" ").map(Number);
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(
+        `pid ${proc.pid} exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${text.slice(-3000)}`,
+      );
+    await Bun.sleep(25);
+  }
+  throw new Error(`pid ${proc.pid} not ready after ${timeoutMs} ms (log: ${logFile})`);
+}
+
+/** RSS (or the peak RSS, VmHWM) of one process in MiB; NaN once it is gone. */
+export function rssMiB(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS") {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1] ?? Number.NaN);
+    return Math.round(kib / 102.4) / 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The process and every descendant (Postgres forks a backend per connection, NGINX its workers). */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    const dir = `/proc/${tree[i]}/task`;
+    if (!existsSync(dir)) continue;
+    for (const task of readdirSync(dir)) {
+      try {
+        const children = readFileSync(join(dir, task, "children"), "utf8").trim();
+        if (children) tree.push(...children.split(/\s+/).map(Number));
+      } catch {}
+    }
+  }
+  return [...new Set(tree)];
+}
+
+export type Memory = { idleMiB: number; loadMiB: number; peakMiB: number };
+
+/**
+ * Samples the RSS of named process trees every `everyMs` while a run goes on: per name, the RSS at
+ * idle (when `start` is called), the highest sum seen under load, and the peak (for a single process
+ * also its kernel high-water mark, which covers start-up and seeding).
+ */
+export function memorySampler(groups: () => Record<string, number[]>, everyMs = 250) {
+  const idle: Record<string, number> = {};
+  const load: Record<string, number> = {};
+  const sum = (pids: number[], field: "VmRSS" | "VmHWM") =>
+    pids.flatMap(processTree).reduce((s, p) => s + (rssMiB(p, field) || 0), 0);
+  let timer: Timer | undefined;
+  const sample = (into: Record<string, number>) => {
+    for (const [name, pids] of Object.entries(groups()))
+      into[name] = Math.max(into[name] ?? 0, sum(pids, "VmRSS"));
+  };
+  return {
+    /** The idle figure now; from here on, samples under load. */
+    start() {
+      sample(idle);
+      timer = setInterval(() => sample(load), everyMs);
+    },
+    pause: () => clearInterval(timer),
+    resume() {
+      clearInterval(timer);
+      timer = setInterval(() => sample(load), everyMs);
+    },
+    /** Per name: idle, the highest under load, and the peak. */
+    finish(): Record<string, Memory> {
+      clearInterval(timer);
+      sample(load);
+      const out: Record<string, Memory> = {};
+      for (const [name, pids] of Object.entries(groups())) {
+        // The kernel's high-water mark is exact for one process; for a tree, summing each member's
+        // would add peaks reached at different times, so only the samples count.
+        const tree = pids.flatMap(processTree);
+        const hwm = tree.length === 1 ? rssMiB(tree[0]!, "VmHWM") || 0 : 0;
+        const round = (n: number) => Math.round(n);
+        out[name] = {
+          idleMiB: round(idle[name] ?? Number.NaN),
+          loadMiB: round(load[name] ?? Number.NaN),
+          peakMiB: round(Math.max(hwm, load[name] ?? 0)),
+        };
+      }
+      return out;
+    },
+  };
+}
+
+/** A free port on 127.0.0.1 (the OS picks it). */
+export function freePort() {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = server;
+  server.stop(true);
+  return port;
+}
+
+/** Other work on these cores skews every sample; the 1-minute load average says how much. */
+export const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);

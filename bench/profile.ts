@@ -1,0 +1,56 @@
+/**
+ * `bun bench/profile.ts [path…] [--seconds 2] [--connections 64]`: the embedded shop under Bun's CPU
+ * profiler, a short load on each path, and the top frames of the samples taken under that load only
+ * (start-up and seeding left out). Defaults: `/healthz` and a cached `product.list` page. Short by
+ * design: relative shares stay meaningful on a busy machine, absolute req/s do not.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type CpuProfile, formatTopFrames, topFrames } from "./cpu-profile.ts";
+import { load, tool } from "./load.ts";
+import { ready, scratch, spawnServer, stop } from "./processes.ts";
+import { catalogPaths } from "./scenarios.ts";
+
+const { values, positionals } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { seconds: { type: "string", default: "2" }, connections: { type: "string", default: "64" } },
+  allowPositionals: true,
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const dir = join(scratch, `profile-${Date.now()}`);
+const logFile = join(dir, "shop.log");
+await Bun.write(logFile, "");
+
+const proc = spawnServer(
+  [process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir}`, "bench/serve-shop.ts", "0"],
+  logFile,
+);
+const windows: { path: string; fromUs: number; toUs: number; rps: number }[] = [];
+try {
+  const [port] = await ready(proc, logFile);
+  const base = `http://127.0.0.1:${port}`;
+  const paths = positionals.length ? positionals : ["/healthz", (await catalogPaths(base)).list];
+  for (const path of paths) {
+    const url = base + path;
+    if ((await fetch(url)).status !== 200) throw new Error(`${path} does not answer 200`);
+    await load({ url, seconds: 1, warmupSeconds: 0, connections });
+    const fromUs = Date.now() * 1000;
+    const result = await load({ url, seconds, warmupSeconds: 0, connections });
+    windows.push({ path, fromUs, toUs: Date.now() * 1000, rps: result.rps });
+  }
+} finally {
+  await stop(proc, 15_000);
+}
+
+const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+if (!file) throw new Error(`no .cpuprofile in ${dir}`);
+const profile = (await Bun.file(join(dir, file)).json()) as CpuProfile;
+for (const w of windows) {
+  console.log(
+    `\n${w.path}: ${Math.round(w.rps)} req/s under the profiler (${tool}, c=${connections}, ${seconds} s)`,
+  );
+  console.log(formatTopFrames(topFrames(profile, w)));
+}
+console.log(`\nprofile: ${join(dir, file)}`);
