@@ -89,6 +89,11 @@ function prefixQuery(q: string): string | null {
 export function createProductService(ports: ServicePorts, options: { cacheTtlMs: number }): ProductApi {
   const { db, clock } = ports;
   const cache = catalogCache(ports.cache, options.cacheTtlMs);
+  const stockConflicts = ports.metrics.counter({
+    name: "fastr_stock_conflicts_total",
+    help: "Stock takes (reserving or re-taking units) that found too few units left and were refused",
+  });
+  stockConflicts.inc({}, 0);
 
   async function loadProduct(ex: Executor, where: SQL): Promise<Product | null> {
     const [row] = await ex
@@ -451,6 +456,7 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
         returning v.id, v.product_id, v.stock`),
     );
     if (taken.length < lines.length) {
+      stockConflicts.inc({});
       const short = lines.find((l) => !taken.some((t) => t.id === l.variantId))!;
       const [info] = await tx
         .select({
