@@ -1,7 +1,7 @@
 /**
  * `bun run cluster`: the distributed shape on this machine. Postgres primary + replica, PgBouncer,
- * Redis, NGINX and two processes of every service, from system binaries, on loopback. Ctrl-C stops
- * everything it started.
+ * Redis, NGINX, two processes of every service and (when installed) Prometheus scraping them, from
+ * system binaries, on loopback. Ctrl-C stops everything it started.
  */
 import { z } from "zod";
 import { env, readConfigOrExit } from "../../platform/config.ts";
@@ -26,7 +26,12 @@ try {
 say(`ready at ${cluster.url}/ (started in ${(cluster.startupMs / 1000).toFixed(1)} s) — Ctrl+C stops it`);
 say(`DATABASE_URL=${cluster.databaseUrl}`);
 say(`REDIS_URL=${cluster.redisUrl}`);
-say(`instances (Prometheus file_sd): ${cluster.dir}/instances.json`);
+say(`instances (Prometheus file_sd): ${cluster.targetsFile}; each serves /metrics on its own port`);
+say(
+  cluster.prometheusUrl
+    ? `Prometheus: ${cluster.prometheusUrl}/ (targets: ${cluster.prometheusUrl}/targets, alerts: ${cluster.prometheusUrl}/alerts)`
+    : "Prometheus is not installed (apt-get install -y prometheus), so nothing scrapes the instances",
+);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -20,10 +20,14 @@ const ROOT = resolve(import.meta.dir, "../..");
 /**
  * The distributed shape for a test file: Postgres primary + replica, PgBouncer, Redis, NGINX and two
  * processes of every service, in a temporary directory, fast rather than durable. The handle speaks
- * to it the way a client would: through NGINX's public URL.
+ * to it the way a client would: through NGINX's public URL. Prometheus only when asked for (it costs
+ * a process and the suites that do not look at it should not pay).
  * @example const shop = await startTestCluster({ SMTP_URL: smtp.url }); ... await shop.stop();
  */
-export async function startTestCluster(env: Record<string, string> = {}) {
+export async function startTestCluster(
+  env: Record<string, string> = {},
+  { prometheus = false }: { prometheus?: boolean } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "fastr-cluster-"));
   chmodSync(dir, 0o755); // Postgres and PgBouncer run as their own user and must reach their folders
 
@@ -31,6 +35,7 @@ export async function startTestCluster(env: Record<string, string> = {}) {
     dir,
     port: freePort(),
     durable: false,
+    prometheus,
     env: {
       LOG_LEVEL: "info",
       // Buyers in these tests all come from 127.0.0.1.
