@@ -4,6 +4,7 @@ import { readyBuyer } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { type Sample, scrape, select, total } from "../../test/support/scrape.ts";
 import { startTestShop, type TestShop } from "../../test/support/shop.ts";
+import { isLoopbackAddress } from "./metrics-access.ts";
 
 const key = () => `metrics-${crypto.randomUUID()}`;
 
@@ -139,5 +140,22 @@ describe("/metrics of the embedded shop", () => {
     expect((await shop.fetch("/metrics", { headers: { forwarded: "for=203.0.113.9" } })).status).toBe(403);
     const rebound = await shop.fetch("/metrics", { headers: { host: "rebind.attacker.example" } });
     expect(rebound.status).toBe(403);
+  });
+});
+
+describe("isLoopbackAddress", () => {
+  it("takes 127.0.0.0/8 and ::1, also IPv4-mapped, and nothing else", () => {
+    for (const a of ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"])
+      expect([a, isLoopbackAddress(a)]).toEqual([a, true]);
+    for (const a of [
+      "10.0.0.1",
+      "::ffff:10.0.0.1",
+      "128.0.0.1",
+      "fe80::1",
+      "",
+      "unknown",
+      "127.0.0.1.example",
+    ])
+      expect([a, isLoopbackAddress(a)]).toEqual([a, false]);
   });
 });
