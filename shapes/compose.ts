@@ -89,14 +89,7 @@ export async function composeServices(
   });
   const metrics = createMetrics({ log });
   const { deadLettered } = measurePorts(metrics, { db, bus, outboxes });
-  const servicePorts: Omit<ServicePorts, "metrics"> = {
-    db,
-    cache,
-    limits,
-    clock,
-    log,
-    eventsCommitted: relay.kick,
-  };
+  const servicePorts = { db, cache, limits, clock, log, eventsCommitted: relay.kick };
 
   const instances = new Map<ServiceName, ServiceInstance<unknown>>();
   const apiOf = (name: ServiceName) => instances.get(name)?.api ?? options.remote?.[name];
@@ -107,7 +100,7 @@ export async function composeServices(
       if (!api) throw new Error(`${module.name} calls ${callee}, which is neither hosted here nor reachable`);
       deps[callee] = api;
     }
-    const ports = { ...servicePorts, metrics: metrics.forService(module.name) };
+    const ports: ServicePorts = { ...servicePorts, metrics: metrics.forService(module.name) };
     instances.set(module.name, await module.create(ports, deps, options.config));
   }
 
