@@ -4,6 +4,7 @@ import type { Clock } from "./clock.ts";
 import type { Database, Migrations } from "./db/port.ts";
 import type { Limits } from "./limits/port.ts";
 import type { Logger } from "./log.ts";
+import type { ServiceMetrics } from "./metrics/registry.ts";
 
 /** The ports every service is built from; the shape (embedded or distributed) picks the adapters. */
 export type ServicePorts = {
@@ -13,6 +14,8 @@ export type ServicePorts = {
   limits: Limits;
   clock: Clock;
   log: Logger;
+  /** Counters and scrape-time gauges, labelled with the service's name (served at /metrics). */
+  metrics: ServiceMetrics;
   /** Tells the outbox relay that a transaction just committed events to this outbox. */
   eventsCommitted: (outbox: OutboxTable) => void;
 };

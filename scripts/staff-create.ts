@@ -16,6 +16,7 @@ import { openPglite } from "../platform/db/pglite.ts";
 import type { Database } from "../platform/db/port.ts";
 import { memoryLimits } from "../platform/limits/memory.ts";
 import { silentLogger } from "../platform/log.ts";
+import { unscrapedMetrics } from "../platform/metrics/registry.ts";
 import { authOptionsFrom, createAuthService } from "../services/auth/index.ts";
 import { authConfig, authModule } from "../services/auth/module.ts";
 import { findRunningShop, StaffAccountInput, staffCreateInRunningShop } from "../shapes/embedded/admin.ts";
@@ -95,7 +96,15 @@ async function upsertStaff(config: Config, db: Database) {
     await db.migrate(authModule.migrations);
     const auth = createAuthService(
       // Promoting an account throttles nothing: an in-process limits store is enough here.
-      { db, cache, limits: memoryLimits(), clock: systemClock, log: silentLogger, eventsCommitted: () => {} },
+      {
+        db,
+        cache,
+        limits: memoryLimits(),
+        clock: systemClock,
+        log: silentLogger,
+        metrics: unscrapedMetrics("auth"),
+        eventsCommitted: () => {},
+      },
       authOptionsFrom(config),
     );
     return await auth.upsertStaff(staff);

@@ -10,6 +10,8 @@ import { createHost } from "../platform/http/host.ts";
 import { scheduleJobs } from "../platform/jobs.ts";
 import type { Limits } from "../platform/limits/port.ts";
 import type { Logger } from "../platform/log.ts";
+import { measurePorts } from "../platform/metrics/ports.ts";
+import { createMetrics } from "../platform/metrics/registry.ts";
 import {
   type ServiceInstance,
   type ServiceModule,
@@ -85,7 +87,9 @@ export async function composeServices(
     outboxes,
     onError: (error) => log.error("outbox relay failed", { error }),
   });
-  const servicePorts: ServicePorts = { db, cache, limits, clock, log, eventsCommitted: relay.kick };
+  const metrics = createMetrics({ log });
+  const { deadLettered } = measurePorts(metrics, { db, bus, outboxes });
+  const servicePorts = { db, cache, limits, clock, log, eventsCommitted: relay.kick };
 
   const instances = new Map<ServiceName, ServiceInstance<unknown>>();
   const apiOf = (name: ServiceName) => instances.get(name)?.api ?? options.remote?.[name];
@@ -96,7 +100,8 @@ export async function composeServices(
       if (!api) throw new Error(`${module.name} calls ${callee}, which is neither hosted here nor reachable`);
       deps[callee] = api;
     }
-    instances.set(module.name, await module.create(servicePorts, deps, options.config));
+    const ports: ServicePorts = { ...servicePorts, metrics: metrics.forService(module.name) };
+    instances.set(module.name, await module.create(ports, deps, options.config));
   }
 
   const services = Object.fromEntries(
@@ -117,12 +122,17 @@ export async function composeServices(
     ...(db.currentLsn && { writePosition: () => db.currentLsn!() }),
     ready: options.ready ?? (async () => void (await Promise.all([db.ping(), cache.ping(), limits.ping()]))),
     ...(cached && { responseCache: { cache, ...cached } }),
+    metrics: metrics.procedures,
   });
   for (const instance of instances.values()) instance.mount?.(host.app);
 
   for (const instance of instances.values()) {
     for (const { consumer, handle, onPoison } of instance.consumers ?? []) {
-      await bus.subscribe(consumer, handle, onPoison ? { onPoison } : {});
+      const giveUp =
+        onPoison ??
+        ((name, event, error) =>
+          log.error("event gave up", { consumer: name, eventId: event.id, type: event.type, error }));
+      await bus.subscribe(consumer, handle, { onPoison: deadLettered(consumer, giveUp) });
     }
   }
 
@@ -142,6 +152,8 @@ export async function composeServices(
   return {
     host,
     app: host.app,
+    /** This process's Prometheus registry; each shape decides who may read it at /metrics. */
+    metrics,
     services,
     relay,
     jobs,

@@ -107,6 +107,30 @@ export function busContract(name: string, open: () => Promise<Bus>) {
       expect(handled).toEqual([1, 2]);
     });
 
+    it("reports how many events a group has not finished with, and none once it caught up", async () => {
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let started = () => {};
+      const handling = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      await bus.subscribe("laggard", async () => {
+        started();
+        await gate;
+      });
+      const behind = async () =>
+        (await bus.lag()).filter((l) => l.consumer === "laggard").reduce((sum, l) => sum + (l.lag ?? 0), 0);
+
+      await bus.publish([stockChanged(newId(), 1), stockChanged(newId(), 2), stockChanged(newId(), 3)]);
+      await handling;
+      expect(await behind()).toBe(3);
+      release();
+      await bus.drain();
+      expect(await behind()).toBe(0);
+    });
+
     it("drain waits for deliveries still in flight", async () => {
       let finished = 0;
       await bus.subscribe("slow", async () => {

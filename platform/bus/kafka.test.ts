@@ -13,7 +13,7 @@ import type { Bus } from "./port.ts";
 setDefaultTimeout(20_000);
 
 /** Every test gets its own topics and groups; the mock cannot create topics later, so make them all now. */
-const namespaces = Array.from({ length: 12 }, () => `t${crypto.randomUUID().slice(0, 8)}`);
+const namespaces = Array.from({ length: 14 }, () => `t${crypto.randomUUID().slice(0, 8)}`);
 
 describeWith(kafkaRequirements(), "Kafka bus", () => {
   let peer: KafkaPeer;

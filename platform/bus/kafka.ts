@@ -252,19 +252,24 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
     return ends;
   }
 
+  /** How many messages of each partition in `ends` a group has not committed yet. */
+  async function behind(client: Admin, group: Group, ends: Ends) {
+    const committed = new Map<string, bigint>();
+    for (const { topic, partitions } of await client.fetchOffsets({ groupId: group.id, topics })) {
+      for (const { partition, offset } of partitions)
+        committed.set(partitionKey(topic, partition), BigInt(offset));
+    }
+    return [...ends].map(([key, { low, high }]) => {
+      const at = committed.get(key) ?? -1n;
+      // Nothing committed yet: the group starts at the earliest message still kept.
+      return { key, count: high - (at < 0n ? low : at) };
+    });
+  }
+
   /** True once every group of this bus has committed each partition up to its end in `ends`. */
   async function caughtUp(client: Admin, ends: Ends) {
     for (const group of groups.values()) {
-      const committed = new Map<string, bigint>();
-      for (const { topic, partitions } of await client.fetchOffsets({ groupId: group.id, topics })) {
-        for (const { partition, offset } of partitions)
-          committed.set(partitionKey(topic, partition), BigInt(offset));
-      }
-      for (const [key, { low, high }] of ends) {
-        const at = committed.get(key) ?? -1n;
-        // Nothing committed yet: the group starts at the earliest message still kept.
-        if ((at < 0n ? low : at) < high) return false;
-      }
+      if ((await behind(client, group, ends)).some(({ count }) => count > 0n)) return false;
     }
     return true;
   }
@@ -341,6 +346,23 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
       const client = await adminClient();
       const ends = await endOffsets(client);
       while (!closed && !(await caughtUp(client, ends))) await Bun.sleep(20);
+    },
+
+    async lag() {
+      if (groups.size === 0 || closed) return [];
+      const client = await adminClient();
+      const ends = await endOffsets(client);
+      const lags = [];
+      for (const group of groups.values()) {
+        const partitions = await behind(client, group, ends);
+        for (const topic of topics) {
+          const count = partitions
+            .filter(({ key }) => key.startsWith(`${topic}/`))
+            .reduce((sum, { count }) => sum + count, 0n);
+          lags.push({ consumer: group.name, stream: topic, lag: Number(count) });
+        }
+      }
+      return lags;
     },
 
     async close() {

@@ -62,6 +62,12 @@ export function memoryBus({
       if (consumers.has(name)) throw new Error(`consumer ${name} is already subscribed`);
       consumers.set(name, { handler, onPoison: options?.onPoison ?? onPoison, queue: [], running: null });
     },
+    async lag() {
+      return [...consumers].map(([consumer, { queue, running }]) => {
+        const inHand = running ? 1 : 0;
+        return { consumer, stream: "in-process", lag: queue.length + inHand, pending: inHand };
+      });
+    },
     async drain() {
       for (;;) {
         const running = [...consumers.values()].map((c) => c.running).filter(Boolean);

@@ -162,6 +162,27 @@ export function outboxRelay({
 }
 export type OutboxRelay = ReturnType<typeof outboxRelay>;
 
+/**
+ * Events committed to `table` and not yet published, and how long the oldest has waited in seconds
+ * (by database time); the partial index on unpublished rows keeps this cheap however long the history.
+ */
+export async function outboxBacklog(ex: Executor, table: OutboxTable) {
+  const [row] = await ex
+    .select({
+      unpublished: sql<number>`count(*)::int`,
+      oldestSeconds: sql<number>`coalesce(extract(epoch from now() - min(${table.occurredAt})), 0)::float8`,
+    })
+    .from(table)
+    .where(isNull(table.publishedAt));
+  return row!;
+}
+
+/** `schema.table` of an outbox, e.g. `order.outbox`. */
+export const outboxName = (table: OutboxTable) => {
+  const { schema, name } = getTableConfig(table);
+  return `${schema}.${name}`;
+};
+
 /** Deletes events published longer ago than `olderThanMs` (by database time); unpublished rows stay. */
 export async function pruneOutbox(db: Database, table: OutboxTable, olderThanMs: number): Promise<number> {
   const pruned = await db.primary

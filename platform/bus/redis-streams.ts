@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import Redis from "ioredis";
 import { EventEnvelope } from "../../contracts/events.ts";
+import { watchRedis } from "../metrics/redis.ts";
 import { aggregateOf, aggregateTypes } from "./aggregates.ts";
 import type { Bus, EventHandler, PoisonHandler, RetryPolicy } from "./port.ts";
 import { backoff, defaultRetry } from "./port.ts";
@@ -26,6 +27,13 @@ export type RedisStreamsOptions = {
 };
 
 type Entry = [id: string, fields: string[] | null];
+
+/** An XINFO reply (name, value, name, value, …) as a map. */
+const fieldsOf = (reply: unknown[]) => {
+  const fields = new Map<string, unknown>();
+  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), reply[i + 1]);
+  return fields;
+};
 type Group = { name: string; handler: EventHandler; onPoison: PoisonHandler; loop: Promise<void> };
 
 /** Renews a lease only if this instance still holds it. */
@@ -64,7 +72,7 @@ export function redisStreamsBus(options: RedisStreamsOptions): Bus {
   const deadLetter = `${prefix}.dead-letter`;
   const leaseKey = (group: string, stream: string) => `${prefix}:lease:${group}:${stream}`;
 
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 2 }) as LeaseCommands;
+  const redis = watchRedis(new Redis(options.url, { maxRetriesPerRequest: 2 }), "bus") as LeaseCommands;
   // Failures surface as rejected commands, which the loops handle; the event would only be noise.
   redis.on("error", () => {});
   redis.defineCommand("fastrRenew", { numberOfKeys: 1, lua: RENEW });
@@ -245,7 +253,7 @@ export function redisStreamsBus(options: RedisStreamsOptions): Bus {
     async subscribe(name, handler, subscribeOptions) {
       if (groups.has(name)) throw new Error(`consumer ${name} is already subscribed`);
       for (const stream of streams) await ensureGroup(stream, name);
-      const reader = redis.duplicate();
+      const reader = watchRedis(redis.duplicate(), "bus");
       reader.on("error", () => {});
       readers.push(reader);
       const group: Group = {
@@ -279,6 +287,25 @@ export function redisStreamsBus(options: RedisStreamsOptions): Bus {
         if (!busy) return;
         await Bun.sleep(10);
       }
+    },
+
+    async lag() {
+      const pipeline = redis.pipeline();
+      for (const stream of streams) pipeline.xinfo("GROUPS", stream);
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.flatMap(([error, groupInfos], i) => {
+        if (error) throw error;
+        return (groupInfos as unknown[][]).map(fieldsOf).flatMap((group) => {
+          const consumer = String(group.get("name"));
+          if (!groups.has(consumer)) return [];
+          const pending = Number(group.get("pending"));
+          // `lag` counts entries not yet delivered to the group; Redis answers nil when it cannot tell.
+          const undelivered = group.get("lag");
+          const lag =
+            undelivered === null || undelivered === undefined ? null : Number(undelivered) + pending;
+          return [{ consumer, stream: streams[i]!, lag, pending }];
+        });
+      });
     },
 
     async close() {

@@ -1,4 +1,5 @@
 import Redis from "ioredis";
+import { watchRedis } from "../metrics/redis.ts";
 import type { Cache } from "./port.ts";
 
 /** Redis takes whole milliseconds and rejects a zero or negative expiry. */
@@ -12,14 +13,17 @@ const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
  * @example const cache = redisCache("redis://127.0.0.1:6379"); await cache.set("k", "v", 60_000);
  */
 export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string } = {}) {
-  const redis = new Redis(url, {
-    enableAutoPipelining: true,
-    lazyConnect: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 500,
-    keyPrefix: prefix,
-    retryStrategy: (times) => Math.min(50 * times, 1_000),
-  });
+  const redis = watchRedis(
+    new Redis(url, {
+      enableAutoPipelining: true,
+      lazyConnect: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 500,
+      keyPrefix: prefix,
+      retryStrategy: (times) => Math.min(50 * times, 1_000),
+    }),
+    "cache",
+  );
   redis.on("error", () => {}); // failures surface as rejected commands
 
   const cache: Cache & { forgetAll(): Promise<void> } = {

@@ -4,7 +4,7 @@ import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Client, Pool } from "pg";
 import { describeError } from "../log.ts";
 import { lsnValue, requestScope } from "../request-context.ts";
-import { type Database, rowsOf, type Sql } from "./port.ts";
+import { type Database, type PoolUsage, rowsOf, type Sql } from "./port.ts";
 
 /** One lock for every service's migrations: they share the `drizzle` bookkeeping schema. */
 const migrationLock = sql`hashtext('fastr:migrate')`;
@@ -110,12 +110,26 @@ export async function openPostgres({
     async ping() {
       await primary.execute(sql`select 1`);
     },
+    usage: () => ({
+      pools: [
+        poolUsage("primary", primaryPool, poolSize),
+        ...(replicaPool ? [poolUsage("replica", replicaPool, poolSize)] : []),
+      ],
+    }),
     async close() {
       clearInterval(poller);
       await Promise.all([primaryPool.end(), replicaPool?.end()]);
     },
   };
 }
+
+const poolUsage = (pool: string, { totalCount, idleCount, waitingCount }: Pool, max: number): PoolUsage => ({
+  pool,
+  open: totalCount,
+  idle: idleCount,
+  max,
+  waiting: waitingCount,
+});
 
 /** Errors that mean the server is gone or going, not that the query was wrong. */
 const CONNECTION_LOST = new Set([

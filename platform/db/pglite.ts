@@ -21,6 +21,28 @@ function emptyCluster() {
 }
 
 /**
+ * PGlite runs one statement at a time: what waits is every query and transaction drizzle has started
+ * and not finished. Counts them; returns the reader of the count.
+ */
+function countInFlight(client: PGlite) {
+  let inFlight = 0;
+  const counted =
+    <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
+    async (...args: A) => {
+      inFlight++;
+      try {
+        return await run(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+  client.query = counted(client.query.bind(client)) as PGlite["query"];
+  client.exec = counted(client.exec.bind(client)) as PGlite["exec"];
+  client.transaction = counted(client.transaction.bind(client)) as PGlite["transaction"];
+  return () => inFlight;
+}
+
+/**
  * Real Postgres compiled to WASM, in this process: the embedded shape's database.
  * The first open in a process compiles the WASM (3–5 s); later opens take a few hundred ms.
  * @example const db = await openPglite(".fastr/pgdata"); // or openPglite() for memory
@@ -38,6 +60,7 @@ export async function openPglite(
   const client = dataDir
     ? await PGlite.create({ dataDir })
     : await PGlite.create({ loadDataDir: await emptyCluster() });
+  const inFlight = countInFlight(client);
   const onQuery = options.onQuery;
   const onTransaction = options.onTransaction;
   if (onTransaction) {
@@ -80,6 +103,7 @@ export async function openPglite(
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    usage: () => ({ pools: [], inFlight: inFlight() }),
     close: () => client.close(),
   };
 }

@@ -10,6 +10,20 @@ export type Executor = Sql | Tx;
 /** Where a service's drizzle-kit migrations live and which Postgres schema they own. */
 export type Migrations = { schema: string; folder: string };
 
+/** A connection pool's state, for metrics (the pg adapter has one per server it talks to). */
+export type PoolUsage = {
+  /** `primary` or `replica`. */
+  pool: string;
+  /** Connections open, idle among them, the pool's cap, and callers waiting for a connection. */
+  open: number;
+  idle: number;
+  max: number;
+  waiting: number;
+};
+
+/** How busy the database is: pools (pg), or statements and transactions queued or running (PGlite). */
+export type DatabaseUsage = { pools: readonly PoolUsage[]; inFlight?: number };
+
 /** The db port: one per process, shared by the services it hosts (each in its own schema). */
 export interface Database {
   readonly kind: "pglite" | "pg";
@@ -26,6 +40,8 @@ export interface Database {
   migrate(migrations: Migrations): Promise<void>;
   /** Round-trips to the primary; used by /readyz. */
   ping(): Promise<void>;
+  /** Connections and waiting callers right now (read when metrics are scraped). */
+  usage(): DatabaseUsage;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { getConnInfo } from "hono/bun";
 import { getCookie, setCookie } from "hono/cookie";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
+import type { ProcedureMetrics } from "../metrics/procedures.ts";
 import { LSN, LSN_COOKIE, LSN_HEADER, withRequestScope } from "../request-context.ts";
 import { apiCors } from "./cors.ts";
 import { errorResponse } from "./error-body.ts";
@@ -41,6 +42,8 @@ export type HostOptions = {
   writePosition?: () => Promise<string>;
   /** Public queries answered from stored responses (see responseCache). */
   responseCache?: ResponseCacheOptions;
+  /** Counts and times every procedure call (see platform/metrics). */
+  metrics?: ProcedureMetrics;
 };
 
 export type HostEnv = { Variables: { requestId: string } };
@@ -110,6 +113,8 @@ export function createHost(options: HostOptions) {
 
   for (const name of Object.keys(options.routers)) {
     const endpoint = `/api/${name}/trpc`;
+    if (options.metrics)
+      app.use(`${endpoint}/*`, options.metrics.measure(name, options.routers[name]!, endpoint));
     app.use(`${endpoint}/*`, trpcRequestGuard({ endpoint, maxBatchSize }));
   }
 
@@ -164,6 +169,7 @@ export function createHost(options: HostOptions) {
             : { headers: new Headers({ "retry-after": String(retryAfter) }) };
         },
         onError: ({ error, path }) => {
+          options.metrics?.failed(c.req.raw, path, error.code);
           if (error.code === "INTERNAL_SERVER_ERROR") {
             options.log.error("procedure failed", {
               requestId: meta.requestId,

@@ -5,7 +5,7 @@ import { mediaType } from "./media-type.ts";
 const ALLOW = "GET, HEAD, POST, OPTIONS";
 
 /** The procedure part of a tRPC URL as tRPC's fetch adapter reads it: after the endpoint, trimmed, decoded. */
-function procedurePath(url: string, endpoint: string): string | null {
+export function procedurePath(url: string, endpoint: string): string | null {
   const raw = new URL(url).pathname.slice(endpoint.length).replace(/^\/|\/$/g, "");
   try {
     return decodeURIComponent(raw);

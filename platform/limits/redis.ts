@@ -1,4 +1,5 @@
 import Redis from "ioredis";
+import { watchRedis } from "../metrics/redis.ts";
 import type { Limits } from "./port.ts";
 
 /**
@@ -40,12 +41,15 @@ function evictionSettings(info: string) {
  */
 export function redisLimits(url: string, { prefix = "fastr:limits:" }: { prefix?: string } = {}): Limits {
   // Fail within half a second while Redis is away, instead of queueing: callers decide (login fails closed).
-  const redis = new Redis(url, {
-    enableAutoPipelining: true,
-    lazyConnect: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 500,
-  }) as WithHit;
+  const redis = watchRedis(
+    new Redis(url, {
+      enableAutoPipelining: true,
+      lazyConnect: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 500,
+    }),
+    "limits",
+  ) as WithHit;
   redis.on("error", () => {});
   redis.defineCommand("fastrLimitHit", { numberOfKeys: 1, lua: HIT });
   const keyOf = (key: string) => prefix + key;

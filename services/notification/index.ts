@@ -13,6 +13,7 @@ import { summarizeError } from "../../platform/log.ts";
 import type { EventConsumer } from "../../platform/module.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { deadLetters, emailColumns, emails, inbox } from "./db/schema.ts";
+import { notificationMetrics } from "./metrics.ts";
 import { type EmailEvent, emailEventTypes, render, templates } from "./templates.ts";
 import type { MailTransport } from "./transport.ts";
 
@@ -109,6 +110,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
   const batch = deps.batch ?? 10;
   const leaseMs = deps.leaseMs ?? 5 * 60_000;
   const domain = messageIdDomain(from);
+  notificationMetrics(ports, [CONSUMER, SENDER]);
 
   /** Between start() and stop(): the poll timer runs and new emails are sent at once. */
   let active = false;

@@ -10,6 +10,7 @@ import { type Database, rowsOf } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import { memoryLimits } from "../../platform/limits/memory.ts";
 import { silentLogger } from "../../platform/log.ts";
+import { unscrapedMetrics } from "../../platform/metrics/registry.ts";
 import { createNotificationService, type NotificationDeps } from "./index.ts";
 
 export const fastBusRetry = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
@@ -102,6 +103,7 @@ export async function startNotification(db: Database, deps: Partial<Notification
       limits: memoryLimits(),
       clock: systemClock,
       log: silentLogger,
+      metrics: unscrapedMetrics("notification"),
       eventsCommitted: () => {},
     },
     { transport: null, from: FROM, ...deps },

@@ -14,6 +14,7 @@ import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { orderLines, orders, outbox } from "./db/schema.ts";
 import { checkCustomerCanCancel, inFlight } from "./domain/order.ts";
 import { orderEvent } from "./events.ts";
+import { orderMetrics } from "./metrics.ts";
 import { CONSUMER, logPoison, paymentEventHandler } from "./payment-events.ts";
 import { type FaultHook, placeOrderSaga } from "./saga/place-order.ts";
 import {
@@ -71,6 +72,8 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     reservationTtlMs: options.reservationTtlMs,
     eventsCommitted: () => ports.eventsCommitted(outbox),
   });
+
+  const metrics = orderMetrics(ports);
 
   const view = async (row: OrderRow) => (await withLines(db.primary, [row]))[0]!;
 
@@ -143,10 +146,17 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     return false;
   };
 
-  async function checkout(customer: Customer, input: CheckoutInput): Promise<Order> {
+  const checkout = (customer: Customer, input: CheckoutInput) =>
+    metrics.countCheckout((replayed) => placeOrder(customer, input, replayed));
+
+  /** The checkout; `replayed` is called when the answer is the order of an earlier request with the same key. */
+  async function placeOrder(customer: Customer, input: CheckoutInput, replayed: () => void): Promise<Order> {
     const hash = requestHash(input);
     const existing = await findByKey(customer.userId, input.idempotencyKey);
-    if (existing) return replay(existing, hash);
+    if (existing) {
+      replayed();
+      return replay(existing, hash);
+    }
     // Before anything is written or held: a method that cannot pay must not hold stock (ADR 020).
     await deps.payment.checkMethod(input.paymentMethodId);
 
@@ -227,6 +237,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // The same key arrived twice at once and the other request won the insert.
+      replayed();
       return replay((await findByKey(customer.userId, input.idempotencyKey))!, hash);
     }
     await deps.faults?.("after-create");

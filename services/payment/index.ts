@@ -4,6 +4,7 @@ import { DomainError } from "../../contracts/errors.ts";
 import {
   type ChargeInput,
   type ChargeResult,
+  DeclineCode,
   type PaymentApi,
   PaymentMethodId,
   type PaymentRecord,
@@ -73,6 +74,12 @@ export function createPaymentService(
   { provider }: { provider: PaymentProvider },
 ): PaymentService {
   const { db, clock } = ports;
+  const declines = ports.metrics.counter({
+    name: "fastr_payment_declines_total",
+    help: "Charges the provider declined, by decline reason (generic_decline, insufficient_funds, …)",
+    labelNames: ["reason"],
+  });
+  for (const reason of DeclineCode.options) declines.inc({ reason }, 0);
 
   const load = async (orderId: string) =>
     (await db.primary.select().from(payments).where(eq(payments.orderId, orderId)))[0] ?? null;
@@ -139,6 +146,7 @@ export function createPaymentService(
       })
       .where(and(eq(payments.id, payment.id), eq(payments.status, "pending")))
       .returning();
+    if (recorded && declined) declines.inc({ reason: declined.declineCode });
     const final = recorded ?? (await load(payment.orderId));
     const result = final && chargeResultOf(final);
     if (!result)

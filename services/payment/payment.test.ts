@@ -9,6 +9,7 @@ import type { Database } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import { memoryLimits } from "../../platform/limits/memory.ts";
 import { silentLogger } from "../../platform/log.ts";
+import { unscrapedMetrics } from "../../platform/metrics/registry.ts";
 import type { ServicePorts } from "../../platform/service.ts";
 import { payments } from "./db/schema.ts";
 import { DECLINE_MESSAGES } from "./domain/payment.ts";
@@ -58,6 +59,7 @@ describe("payment service (simulated provider, PGlite)", () => {
     limits: memoryLimits(),
     clock: systemClock,
     log: silentLogger,
+    metrics: unscrapedMetrics("payment"),
     eventsCommitted: () => {
       committed++;
     },

@@ -9,6 +9,7 @@ import type { Database } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import { memoryLimits } from "../../platform/limits/memory.ts";
 import { silentLogger } from "../../platform/log.ts";
+import { unscrapedMetrics } from "../../platform/metrics/registry.ts";
 import { outbox, payments, webhookEvents } from "./db/schema.ts";
 import type { PaymentStatus } from "./domain/payment.ts";
 import { createPaymentService, paymentModule } from "./index.ts";
@@ -31,6 +32,7 @@ describe("POST /webhooks/stripe", () => {
       limits: memoryLimits(),
       clock: systemClock,
       log: silentLogger,
+      metrics: unscrapedMetrics("payment"),
       eventsCommitted: () => {
         committed++;
       },

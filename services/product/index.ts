@@ -21,6 +21,11 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
   const catalog = catalogCache(ports.cache, options.cacheTtlMs);
   const stock = stockCache(ports.cache, options.cacheTtlMs, (id) => stockLevelsOf(ports.db.primary, id));
   const policy = writePolicy(ports, { catalog, stock });
+  const stockConflicts = ports.metrics.counter({
+    name: "fastr_stock_conflicts_total",
+    help: "Stock takes (reserving or re-taking units) that found too few units left and were refused",
+  });
+  stockConflicts.inc({}, 0);
   const withCurrentStock = async (product: Product) =>
     withStockLevels(product, await stock.levels(product.id));
 
@@ -28,7 +33,7 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
     ...catalogReads(ports.db, catalog, withCurrentStock),
     ...catalogWrites(ports.clock, policy),
     ...stockLevels(ports.db, ports.clock, policy),
-    ...reservationsOf(ports.db, policy),
+    ...reservationsOf(ports.db, policy, { onShortage: () => stockConflicts.inc({}) }),
   };
   return { api, withCurrentStock };
 }

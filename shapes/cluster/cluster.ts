@@ -3,12 +3,13 @@ import { join, resolve } from "node:path";
 import { DIST_DIR, ensureStorefrontBuild } from "../../clients/web/build.ts";
 import { type ServiceName, serviceNames } from "../../platform/module.ts";
 import { modules } from "../modules.ts";
-import { requirePrograms } from "./binaries.ts";
+import { locate, requirePrograms } from "./binaries.ts";
 import { type Child, freePort, readyOrDied, spawnChild, waitFor } from "./child.ts";
 import { type ClusterKafka, startClusterKafka } from "./kafka.ts";
 import { startNginx } from "./nginx.ts";
 import { startPgBouncer } from "./pgbouncer.ts";
 import { startPostgres } from "./postgres.ts";
+import { startPrometheus } from "./prometheus.ts";
 import { startRedis } from "./redis.ts";
 import { calleesOf } from "./run-service.ts";
 
@@ -23,6 +24,8 @@ export type ClusterOptions = {
   instancesPerService?: number;
   /** fsync and synchronous commit on (the default); tests turn them off. */
   durable?: boolean;
+  /** Start Prometheus scraping every instance (default: when Debian's `prometheus` is installed). */
+  prometheus?: boolean;
   /** Extra environment for every instance (e.g. SMTP_URL, short leases in tests). */
   env?: Record<string, string>;
   /** The event transport (BUS); redis-streams by default. */
@@ -44,9 +47,10 @@ function internalSecret(dir: string) {
 
 /**
  * The distributed shape on one machine, from system binaries, on loopback: Postgres primary and
- * streaming replica, PgBouncer, Redis, every service as `instancesPerService` processes, and NGINX
- * in front; with `bus: "kafka"`, the events go through Kafka (the given brokers, or a mock peer it
- * starts). Resolves once every instance is ready and NGINX answers.
+ * streaming replica, PgBouncer, Redis, every service as `instancesPerService` processes, NGINX in
+ * front, and Prometheus scraping every instance when it is installed; with `bus: "kafka"`, the events
+ * go through Kafka (the given brokers, or a mock peer it starts). Resolves once every instance is
+ * ready, NGINX answers and Prometheus is ready.
  * @example const cluster = await startCluster({ dir: ".fastr/cluster", port: 8080 }); ... await cluster.stop();
  */
 export async function startCluster(options: ClusterOptions) {
@@ -173,6 +177,32 @@ export async function startCluster(options: ClusterOptions) {
     });
     stoppers.push(() => nginx.stop());
 
+    // Prometheus file_sd: one target group per instance, labelled with its service; rewritten when
+    // an instance restarts (Prometheus re-reads it).
+    const targetsFile = join(dir, "instances.json");
+    const writeTargets = () =>
+      writeFileSync(
+        targetsFile,
+        JSON.stringify(
+          instances.map((i) => ({
+            targets: [`127.0.0.1:${i.port}`],
+            labels: { service: i.service, instance: i.name, pid: String(i.pid) },
+          })),
+          null,
+          2,
+        ),
+      );
+    writeTargets();
+
+    const withPrometheus = options.prometheus ?? locate("prometheus") !== null;
+    const prometheus = withPrometheus
+      ? await startPrometheus({ dir: join(dir, "prometheus"), targetsFile })
+      : null;
+    if (prometheus) {
+      stoppers.push(() => prometheus.stop());
+      say(`Prometheus is up (${elapsed()})`);
+    }
+
     const describeProcesses = () => ({
       instances: instances.map((i) => ({ service: i.service, name: i.name, pid: i.pid, url: i.url })),
       postgres: { primary: postgres.primary.pid, replica: postgres.replica?.pid ?? null },
@@ -180,19 +210,8 @@ export async function startCluster(options: ClusterOptions) {
       redis: redis.pid,
       ...(kafka?.pid && { kafkaMock: kafka.pid }),
       nginx: nginx.pid,
+      prometheus: prometheus?.pid ?? null,
     });
-    // Prometheus file_sd: one target group per instance, labelled with its service.
-    writeFileSync(
-      join(dir, "instances.json"),
-      JSON.stringify(
-        instances.map((i) => ({
-          targets: [`127.0.0.1:${i.port}`],
-          labels: { service: i.service, instance: i.name, pid: String(i.pid) },
-        })),
-        null,
-        2,
-      ),
-    );
     writeFileSync(join(dir, "processes.json"), JSON.stringify(describeProcesses(), null, 2));
 
     return {
@@ -209,6 +228,10 @@ export async function startCluster(options: ClusterOptions) {
       kafkaBrokers: kafka?.brokers ?? null,
       secret,
       instances,
+      /** The instances in Prometheus file_sd format. */
+      targetsFile,
+      /** Prometheus's URL, or null when it is not installed (or not asked for). */
+      prometheusUrl: prometheus?.url ?? null,
       postgres,
       /** Stops Redis (tests of running without it). */
       async stopRedis() {
@@ -223,6 +246,7 @@ export async function startCluster(options: ClusterOptions) {
         await instance.stop("SIGKILL", 1_000);
         const fresh = spawnInstance(instance.service, instance.index, env);
         instances.splice(instances.indexOf(instance), 1);
+        writeTargets();
         await readyOrDied(
           fresh,
           waitFor(`${fresh.name} to be ready`, async () => (await fetch(`${fresh.url}/readyz`)).ok, 60_000),

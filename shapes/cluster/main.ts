@@ -1,8 +1,8 @@
 /**
  * `bun run cluster [-- --bus kafka]`: the distributed shape on this machine. Postgres primary + replica,
- * PgBouncer, Redis, NGINX and two processes of every service, from system binaries, on loopback; events
- * over Redis Streams, or over Kafka (KAFKA_BROKERS, else librdkafka's mock peer it starts).
- * Ctrl-C stops everything it started.
+ * PgBouncer, Redis, NGINX, two processes of every service and (when installed) Prometheus scraping
+ * them, from system binaries, on loopback; events over Redis Streams, or over Kafka (KAFKA_BROKERS,
+ * else librdkafka's mock peer it starts). Ctrl-C stops everything it started.
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -52,7 +52,12 @@ say(`ready at ${cluster.url}/ (started in ${(cluster.startupMs / 1000).toFixed(1
 say(`DATABASE_URL=${cluster.databaseUrl}`);
 say(`REDIS_URL=${cluster.redisUrl}`);
 if (cluster.kafkaBrokers) say(`BUS=kafka KAFKA_BROKERS=${cluster.kafkaBrokers.join(",")}`);
-say(`instances (Prometheus file_sd): ${cluster.dir}/instances.json`);
+say(`instances (Prometheus file_sd): ${cluster.targetsFile}; each serves /metrics on its own port`);
+say(
+  cluster.prometheusUrl
+    ? `Prometheus: ${cluster.prometheusUrl}/ (targets: ${cluster.prometheusUrl}/targets, alerts: ${cluster.prometheusUrl}/alerts)`
+    : "Prometheus is not installed (apt-get install -y prometheus), so nothing scrapes the instances",
+);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

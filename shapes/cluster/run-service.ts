@@ -16,6 +16,8 @@ import { fallbackLimits } from "../../platform/limits/fallback.ts";
 import { memoryLimits } from "../../platform/limits/memory.ts";
 import { redisLimits } from "../../platform/limits/redis.ts";
 import { createLogger, type Logger } from "../../platform/log.ts";
+import { watchRedis } from "../../platform/metrics/redis.ts";
+import { mountMetrics } from "../../platform/metrics/route.ts";
 import type { ServiceModule, ServiceName } from "../../platform/module.ts";
 import { remoteService } from "../../routers/internal.ts";
 import { composeServices } from "../compose.ts";
@@ -65,7 +67,10 @@ const calleeSettings = (callees: readonly Callable[]) =>
 
 /** Remembers internal-call nonces in Redis (shared by every instance); in memory while Redis is away. */
 function nonceGuard(url: string, log: Logger) {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, keyPrefix: "nonce:" });
+  const redis = watchRedis(
+    new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, keyPrefix: "nonce:" }),
+    "nonces",
+  );
   redis.on("error", () => {});
   const local = new Map<string, number>();
   return {
@@ -157,6 +162,8 @@ export async function runService(module: ServiceModule) {
       log,
     });
   }
+  // The instance's own port, which NGINX's public listener never routes to for /metrics.
+  mountMetrics(composed.app, composed.metrics);
   await composed.start();
 
   const { url } = serve(composed.host, {

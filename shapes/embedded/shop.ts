@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { RetryPolicy } from "../../platform/bus/port.ts";
 import { env, hostSettings, readConfig, readConfigOrExit, storeSettings } from "../../platform/config.ts";
+import { mountMetrics } from "../../platform/metrics/route.ts";
 import type { AuthOptions } from "../../services/auth/index.ts";
 import type { FaultHook } from "../../services/order/saga/place-order.ts";
 import type { PaymentProvider } from "../../services/payment/index.ts";
@@ -8,6 +9,7 @@ import { type ComposePorts, composeServices } from "../compose.ts";
 import { modules } from "../modules.ts";
 import { mountApiReference } from "./api-page.ts";
 import { LOOPBACK_BINDS } from "./loopback-host.ts";
+import { localScrapersOnly } from "./metrics-access.ts";
 
 /** What only the embedded shape reads. */
 export const embeddedSettings = z.object({
@@ -63,6 +65,7 @@ export async function createShop(config: ShopConfig, ports: ComposePorts, overri
     },
   });
   if (LOOPBACK_BINDS.includes(config.HOST)) mountApiReference(shop.app);
+  mountMetrics(shop.app, shop.metrics, localScrapersOnly());
   await shop.start();
   return shop;
 }

@@ -22,11 +22,15 @@ const ROOT = resolve(import.meta.dir, "../..");
  * processes of every service, in a temporary directory, fast rather than durable. The handle speaks
  * to it the way a client would: through NGINX's public URL. With `bus: "kafka"` the events go through
  * the brokers in KAFKA_BROKERS when set, else through librdkafka's mock peer the cluster starts.
+ * Prometheus only when asked for (it costs a process and the suites that do not look at it should not pay).
  * @example const shop = await startTestCluster({ SMTP_URL: smtp.url }); ... await shop.stop();
  */
 export async function startTestCluster(
   env: Record<string, string> = {},
-  { bus = "redis-streams" }: { bus?: "redis-streams" | "kafka" } = {},
+  {
+    bus = "redis-streams",
+    prometheus = false,
+  }: { bus?: "redis-streams" | "kafka"; prometheus?: boolean } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), "fastr-cluster-"));
   chmodSync(dir, 0o755); // Postgres and PgBouncer run as their own user and must reach their folders
@@ -38,6 +42,7 @@ export async function startTestCluster(
     bus,
     ...(bus === "kafka" &&
       process.env.KAFKA_BROKERS && { kafkaBrokers: process.env.KAFKA_BROKERS.split(",") }),
+    prometheus,
     env: {
       LOG_LEVEL: "info",
       // Buyers in these tests all come from 127.0.0.1.

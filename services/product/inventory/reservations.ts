@@ -1,4 +1,5 @@
 import { and, eq, lt, ne, sql } from "drizzle-orm";
+import { DomainError } from "../../../contracts/errors.ts";
 import type { ProductApi } from "../../../contracts/product.ts";
 import type { Database } from "../../../platform/db/port.ts";
 import type { WritePolicy } from "../cache/policy.ts";
@@ -10,43 +11,56 @@ import { giveBackStock, takeStock } from "./movements.ts";
  * Stock held for an order's checkout: taken at once, sold on commit, given back on release or when
  * the hold expires. Every call is idempotent per order, as the order saga retries.
  */
-export function reservationsOf(db: Database, policy: WritePolicy) {
+export function reservationsOf(
+  db: Database,
+  policy: WritePolicy,
+  { onShortage }: { onShortage: () => void },
+) {
+  /** Counts a take refused for too few units left, then lets the refusal through. */
+  const counted = (error: unknown): never => {
+    if (error instanceof DomainError && error.code === "PRODUCT.OUT_OF_STOCK") onShortage();
+    throw error;
+  };
   return {
     reserve: (orderId, lines, ttlMs) =>
-      policy.stockWrite(async (tx, effect) => {
-        const claimed = await tx
-          .insert(reservations)
-          .values(
-            lines.map((l) => ({
-              orderId,
-              variantId: l.variantId,
-              quantity: l.quantity,
-              status: "held" as const,
-              expiresAt: sql`now() + make_interval(secs => ${ttlMs / 1000})`,
-            })),
-          )
-          .onConflictDoNothing()
-          .returning({ variantId: reservations.variantId });
-        if (claimed.length === 0) return; // this order already holds its stock
-        await takeStock(tx, lines, effect);
-      }),
+      policy
+        .stockWrite(async (tx, effect) => {
+          const claimed = await tx
+            .insert(reservations)
+            .values(
+              lines.map((l) => ({
+                orderId,
+                variantId: l.variantId,
+                quantity: l.quantity,
+                status: "held" as const,
+                expiresAt: sql`now() + make_interval(secs => ${ttlMs / 1000})`,
+              })),
+            )
+            .onConflictDoNothing()
+            .returning({ variantId: reservations.variantId });
+          if (claimed.length === 0) return; // this order already holds its stock
+          await takeStock(tx, lines, effect);
+        })
+        .catch(counted),
 
     commitReservation: (orderId) =>
-      policy.stockWrite(async (tx, effect) => {
-        const rows = await tx
-          .select()
-          .from(reservations)
-          .where(eq(reservations.orderId, orderId))
-          .for("update");
-        if (rows.length === 0) throw productErrors.noReservation();
-        const lapsed = rows.filter((r) => r.status === "released");
-        // A reservation that expired gave its units back; sell them only if they are still there.
-        if (lapsed.length) await takeStock(tx, lapsed, effect);
-        await tx
-          .update(reservations)
-          .set({ status: "committed" })
-          .where(and(eq(reservations.orderId, orderId), ne(reservations.status, "committed")));
-      }),
+      policy
+        .stockWrite(async (tx, effect) => {
+          const rows = await tx
+            .select()
+            .from(reservations)
+            .where(eq(reservations.orderId, orderId))
+            .for("update");
+          if (rows.length === 0) throw productErrors.noReservation();
+          const lapsed = rows.filter((r) => r.status === "released");
+          // A reservation that expired gave its units back; sell them only if they are still there.
+          if (lapsed.length) await takeStock(tx, lapsed, effect);
+          await tx
+            .update(reservations)
+            .set({ status: "committed" })
+            .where(and(eq(reservations.orderId, orderId), ne(reservations.status, "committed")));
+        })
+        .catch(counted),
 
     releaseReservation: (orderId) =>
       policy.stockWrite(async (tx, effect) => {

@@ -1,0 +1,180 @@
+/**
+ * Metrics of the distributed shape: every instance's /metrics (found the way Prometheus finds them,
+ * in the cluster's file_sd list), the series a checkout through NGINX moves, NGINX keeping /metrics
+ * private, and Prometheus scraping every instance with fastr's rules. One cluster for the file.
+ */
+import { afterAll, beforeAll, expect, it } from "bun:test";
+import { readFileSync } from "node:fs";
+import { locate } from "../../shapes/cluster/binaries.ts";
+import { describeWith, waitFor } from "../support/binaries.ts";
+import { address } from "../support/buyers.ts";
+import { stockedProduct } from "../support/catalog.ts";
+import { clusterBinaries, startTestCluster, type TestCluster } from "../support/cluster.ts";
+import { rawRequest } from "../support/raw-http.ts";
+import { type Sample, scrape, select, total } from "../support/scrape.ts";
+
+const prometheusInstalled = locate("prometheus") !== null;
+
+describeWith(clusterBinaries, "metrics of the cluster", () => {
+  let shop: TestCluster;
+  beforeAll(async () => {
+    shop = await startTestCluster({}, { prometheus: prometheusInstalled });
+  }, 180_000);
+  afterAll(() => shop?.stop(), 60_000);
+
+  type Target = { targets: [string]; labels: { service: string; instance: string } };
+  const targets = () => JSON.parse(readFileSync(shop.cluster.targetsFile, "utf8")) as Target[];
+  /** Every instance's samples, found through the file_sd list as Prometheus finds them. */
+  const scrapeAll = () =>
+    Promise.all(
+      targets().map(async ({ targets: [address], labels }) => ({
+        ...labels,
+        samples: await scrape(`http://${address}/metrics`),
+      })),
+    );
+  type Scraped = Awaited<ReturnType<typeof scrapeAll>>;
+  const of = (scraped: Scraped, service: string) => scraped.filter((i) => i.service === service);
+  /** A counter summed over a service's instances. */
+  const sum = (scraped: Scraped, service: string, name: string, labels: Record<string, string> = {}) =>
+    of(scraped, service).reduce((n, i) => n + total(i.samples, name, labels), 0);
+  /** A database-wide gauge, which every instance of the service reports alike: the largest. */
+  const max = (scraped: Scraped, service: string, name: string, labels: Record<string, string> = {}) =>
+    Math.max(
+      ...of(scraped, service).flatMap((i) => select(i.samples, name, labels).map((s: Sample) => s.value)),
+    );
+
+  it("serves /metrics on every instance in the file_sd list, with its service's procedures, its pools and Redis", async () => {
+    const scraped = await scrapeAll();
+    expect(scraped).toHaveLength(shop.cluster.instances.length);
+    for (const { service, instance, samples } of scraped) {
+      expect(total(samples, "process_resident_memory_bytes")).toBeGreaterThan(0);
+      // Idle connections close after a while, so an open count may be 0; the pools are there.
+      expect(total(samples, "fastr_db_pool_max_connections", { pool: "primary" })).toBe(10);
+      expect(select(samples, "fastr_db_pool_connections", { pool: "replica" })).toHaveLength(1);
+      expect(total(samples, "fastr_redis_connected", { client: "cache" })).toBe(1);
+      expect(total(samples, "fastr_redis_connected", { client: "bus" })).toBe(1);
+      expect(total(samples, "fastr_redis_commands_total", { client: "bus" })).toBeGreaterThan(0);
+      const procedures = select(samples, "fastr_procedure_calls_total");
+      expect(procedures.every((s) => s.labels.service === service)).toBe(true);
+      expect(instance.startsWith(`${service}-`)).toBe(true);
+    }
+  });
+
+  it("never answers /metrics through NGINX's public listener", async () => {
+    expect((await shop.fetch("/metrics")).status).toBe(404);
+    const port = Number(new URL(shop.url).port);
+    for (const path of [
+      "/metrics",
+      "/metrics?x=1",
+      "//metrics",
+      "/%6detrics",
+      "/api/order/../../metrics",
+      "/metrics/",
+    ]) {
+      const answer = await rawRequest(port, { method: "GET", path }).response;
+      if ("error" in answer) throw new Error(`${path}: ${answer.error}`);
+      expect(answer.body).not.toContain("# TYPE");
+      if (path !== "/metrics/") expect([path, answer.status]).toEqual([path, 404]);
+    }
+  });
+
+  it("moves with purchases through NGINX: checkout calls, checkouts and declines, orders by status; outbox and consumers catch up", async () => {
+    const { product } = await stockedProduct(shop, [5]);
+    const buyer = await shop.customer("Metric Buyer");
+    const checkout = async (paymentMethodId: string) => {
+      await buyer.client.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 1 });
+      return buyer.client.order.checkout
+        .mutate({ idempotencyKey: crypto.randomUUID(), shippingAddress: address, paymentMethodId })
+        .catch((error) => error);
+    };
+    const before = await scrapeAll();
+
+    expect((await checkout("pm_card_visa")).status).toBe("paid");
+    expect((await checkout("pm_card_chargeDeclined")).data?.code).toBe("PAYMENT_REQUIRED");
+    // Every event published and every consumer group caught up, as the gauges report it.
+    let after: Scraped = [];
+    await waitFor(
+      "the outboxes and consumer groups to catch up",
+      async () => {
+        after = await scrapeAll();
+        return (
+          max(after, "order", "fastr_outbox_backlog", { outbox: "order.outbox" }) === 0 &&
+          max(after, "notification", "fastr_event_consumer_lag", {
+            consumer: "notification",
+            stream: "fastr.order",
+          }) === 0
+        );
+      },
+      20_000,
+    );
+
+    const moved = (service: string, name: string, labels: Record<string, string>) =>
+      sum(after, service, name, labels) - sum(before, service, name, labels);
+    expect(moved("order", "fastr_procedure_calls_total", { procedure: "checkout", code: "OK" })).toBe(1);
+    expect(
+      moved("order", "fastr_procedure_calls_total", { procedure: "checkout", code: "PAYMENT_REQUIRED" }),
+    ).toBe(1);
+    expect(moved("order", "fastr_procedure_duration_seconds_count", { procedure: "checkout" })).toBe(2);
+    expect(moved("order", "fastr_checkouts_total", { outcome: "paid" })).toBe(1);
+    expect(moved("order", "fastr_checkouts_total", { outcome: "payment_failed" })).toBe(1);
+    expect(moved("payment", "fastr_payment_declines_total", { reason: "generic_decline" })).toBe(1);
+    expect(moved("cart", "fastr_procedure_calls_total", { procedure: "addItem", code: "OK" })).toBe(2);
+    for (const status of ["paid", "payment_failed"]) {
+      expect(
+        max(after, "order", "fastr_orders", { status }) - max(before, "order", "fastr_orders", { status }),
+      ).toBe(1);
+    }
+    expect(max(after, "order", "fastr_outbox_oldest_unpublished_seconds", { outbox: "order.outbox" })).toBe(
+      0,
+    );
+    expect(sum(after, "notification", "fastr_events_dead_lettered_total")).toBe(0);
+    expect(max(after, "notification", "fastr_event_consumer_pending", { consumer: "notification" })).toBe(0);
+  }, 60_000);
+
+  it("has Prometheus scrape every instance, with fastr's rules loaded", async () => {
+    if (!prometheusInstalled) {
+      if (process.env.CI === "true")
+        throw new Error("prometheus is not installed (apt-get install -y prometheus)");
+      console.warn(
+        "SKIPPED the Prometheus check: prometheus is not installed (apt-get install -y prometheus)",
+      );
+      return;
+    }
+    const api = async <T>(path: string) =>
+      ((await (await fetch(`${shop.cluster.prometheusUrl}${path}`)).json()) as { data: T }).data;
+    type Targets = { activeTargets: { health: string; labels: { service: string; instance: string } }[] };
+    await waitFor(
+      "Prometheus to have scraped every instance",
+      async () => {
+        const { activeTargets } = await api<Targets>("/api/v1/targets");
+        return (
+          activeTargets.length === shop.cluster.instances.length &&
+          activeTargets.every((t) => t.health === "up")
+        );
+      },
+      30_000,
+    );
+    const { activeTargets } = await api<Targets>("/api/v1/targets");
+    expect(activeTargets.map((t) => t.labels.instance).toSorted()).toEqual(
+      shop.cluster.instances.map((i) => i.name).toSorted(),
+    );
+
+    type Rules = { groups: { name: string; rules: { health: string }[] }[] };
+    const { groups } = await api<Rules>("/api/v1/rules");
+    expect(groups.map((g) => g.name).toSorted()).toEqual(["fastr-alerts", "fastr-recording"]);
+    expect(groups.flatMap((g) => g.rules).every((r) => r.health !== "err")).toBe(true);
+
+    // What the instances reported reaches Prometheus: the paid checkout of the test above, once.
+    type Vector = { result: { value: [number, string] }[] };
+    await waitFor(
+      "Prometheus to hold the checkouts",
+      async () => {
+        const { result } = await api<Vector>(
+          `/api/v1/query?query=${encodeURIComponent('sum(fastr_checkouts_total{outcome="paid"})')}`,
+        );
+        return Number(result[0]?.value[1]) >= 1;
+      },
+      15_000,
+    );
+  }, 60_000);
+});
