@@ -1,4 +1,6 @@
+import { context, trace } from "@opentelemetry/api";
 import type { LogLevel } from "./config.ts";
+import { currentRequestId } from "./request-context.ts";
 
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
 type Level = Exclude<keyof typeof levels, "silent">;
@@ -12,7 +14,21 @@ const standardStreams: LogSink = (level, line) =>
   (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`);
 
 /**
- * One JSON object per line on stdout (stderr for warn and error): easy to grep, easy to ship.
+ * Where a line was written: the request (its id) and, while tracing, the span. A line that names its
+ * own request id keeps it; background work has neither.
+ */
+function whereFrom(): { requestId?: string; traceId?: string; spanId?: string } {
+  const requestId = currentRequestId();
+  // With tracing off the context manager is the no-op one: this finds nothing, at once.
+  const span = trace.getSpan(context.active())?.spanContext();
+  if (!span) return requestId ? { requestId } : {};
+  return { ...(requestId && { requestId }), traceId: span.traceId, spanId: span.spanId };
+}
+
+/**
+ * One JSON object per line on stdout (stderr for warn and error): easy to grep, easy to ship. Inside
+ * a request or the handling of an event, the line says which: `requestId`, and while tracing,
+ * `traceId` and `spanId` (the same ids a trace viewer shows).
  * Pass errors themselves (`{ error }`), never `String(error)` or `error.stack`: any Error in the
  * fields is written through `describeError`, which leaves out the values bound to a failed query.
  * @example log.info("request", { requestId, status: 200, ms: 1.2 }); log.error("sweep failed", { error });
@@ -24,7 +40,7 @@ export function createLogger(
   const threshold = levels[level];
   const emit = (lvl: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (levels[lvl] < threshold) return;
-    const record = { t: new Date().toISOString(), level: lvl, ...base, msg, ...fields };
+    const record = { t: new Date().toISOString(), level: lvl, ...base, msg, ...whereFrom(), ...fields };
     sink(
       lvl,
       JSON.stringify(record, (_key, value) => (value instanceof Error ? describeError(value) : value)),
