@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { env, readConfigOrExit } from "../../platform/config.ts";
+import { telemetrySettings, tracesUrl } from "../../platform/telemetry/settings.ts";
 import { startCluster } from "./cluster.ts";
 
 const config = readConfigOrExit([
@@ -12,7 +13,10 @@ const config = readConfigOrExit([
     PORT: env.int(1, 65535).default(8080),
     FASTR_CLUSTER_DIR: z.string().min(1).default(".fastr/cluster"),
   }),
+  // Every instance inherits the OTEL_* variables: a bad one stops here, not in 14 processes.
+  telemetrySettings,
 ]);
+const traces = tracesUrl(config);
 
 const say = (line: string) => console.log(`fastr cluster: ${line}`);
 let cluster: Awaited<ReturnType<typeof startCluster>>;
@@ -27,6 +31,11 @@ say(`ready at ${cluster.url}/ (started in ${(cluster.startupMs / 1000).toFixed(1
 say(`DATABASE_URL=${cluster.databaseUrl}`);
 say(`REDIS_URL=${cluster.redisUrl}`);
 say(`instances (Prometheus file_sd): ${cluster.dir}/instances.json`);
+say(
+  traces
+    ? `traces (OTLP ${config.OTEL_EXPORTER_OTLP_PROTOCOL}): ${traces}`
+    : "tracing off (set OTEL_EXPORTER_OTLP_ENDPOINT to turn it on)",
+);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -18,6 +18,8 @@ import { memoryLimits } from "../../platform/limits/memory.ts";
 import { redisLimits } from "../../platform/limits/redis.ts";
 import { createLogger, type Logger } from "../../platform/log.ts";
 import type { ServiceModule, ServiceName } from "../../platform/module.ts";
+import { redisCall, redisPeer } from "../../platform/telemetry/redis.ts";
+import { type TelemetrySettings, telemetrySettings } from "../../platform/telemetry/settings.ts";
 import { remoteService } from "../../routers/internal.ts";
 import { composeServices } from "../compose.ts";
 
@@ -70,11 +72,12 @@ const calleeSettings = (callees: readonly Callable[]) =>
 function nonceGuard(url: string, log: Logger) {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, keyPrefix: "nonce:" });
   redis.on("error", () => {});
+  const peer = redisPeer(url);
   const local = new Map<string, number>();
   return {
     async firstUse(nonce: string, ttlMs: number) {
       try {
-        return (await redis.set(nonce, "1", "PX", ttlMs, "NX")) === "OK";
+        return (await redisCall("SET", peer, () => redis.set(nonce, "1", "PX", ttlMs, "NX"))) === "OK";
       } catch (error) {
         log.warn("nonce store unavailable; remembering nonces in this process", { error });
         const now = Date.now();
@@ -98,10 +101,14 @@ export async function runService(module: ServiceModule) {
   const callees = calleesOf(module);
   const config = readConfigOrExit([
     hostSettings,
+    telemetrySettings,
     instanceSettings,
     calleeSettings(callees),
     module.config,
-  ]) as z.infer<typeof hostSettings> & z.infer<typeof instanceSettings> & Record<string, unknown>;
+  ]) as z.infer<typeof hostSettings> &
+    TelemetrySettings &
+    z.infer<typeof instanceSettings> &
+    Record<string, unknown>;
   const instance = config.INSTANCE ?? `${module.name}-${process.pid}`;
   const log = createLogger(config.LOG_LEVEL, { base: { service: module.name, instance } });
 
@@ -142,6 +149,7 @@ export async function runService(module: ServiceModule) {
     { db, cache, limits, bus, clock: systemClock, log },
     {
       config,
+      instance,
       remote,
       sole: false,
       migrate: false,
