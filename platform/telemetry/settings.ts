@@ -39,6 +39,11 @@ export const telemetrySettings = z.object({
   OTEL_TRACES_SAMPLER: z
     .enum(samplers, { message: `expected one of ${samplers.join(", ")}` })
     .default("parentbased_always_on"),
+  /** How often ended spans are sent (ms), and how many may wait for it before new ones are dropped. */
+  OTEL_BSP_SCHEDULE_DELAY: env.int(0, 600_000).default(5_000),
+  OTEL_BSP_MAX_QUEUE_SIZE: env.int(1, 1_000_000).default(2_048),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: env.int(1, 1_000_000).default(512),
+  OTEL_BSP_EXPORT_TIMEOUT: env.int(1, 600_000).default(30_000),
   /** The ratio of traces a `traceidratio` sampler keeps. */
   OTEL_TRACES_SAMPLER_ARG: z.coerce
     .number({ message: "expected a ratio between 0 and 1, like 0.25" })

@@ -71,7 +71,14 @@ export function startTracing(
   });
   const protocol = settings.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? settings.OTEL_EXPORTER_OTLP_PROTOCOL;
   const exporter = protocol === "http/json" ? new JsonExporter({ url }) : new ProtobufExporter({ url });
-  const batch = new BatchSpanProcessor({ exporter });
+  // The SDK no longer reads OTEL_BSP_* itself: they are passed here.
+  const batch = new BatchSpanProcessor({
+    exporter,
+    scheduledDelayMillis: settings.OTEL_BSP_SCHEDULE_DELAY,
+    maxQueueSize: settings.OTEL_BSP_MAX_QUEUE_SIZE,
+    maxExportBatchSize: Math.min(settings.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, settings.OTEL_BSP_MAX_QUEUE_SIZE),
+    exportTimeoutMillis: settings.OTEL_BSP_EXPORT_TIMEOUT,
+  });
   const provider = new TracerProvider({
     resource,
     sampler: samplerFor(settings),
