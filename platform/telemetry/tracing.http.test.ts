@@ -8,18 +8,17 @@ import { createFastrClient } from "../../routers/client.ts";
 import { readShopConfig } from "../../shapes/embedded/shop.ts";
 import { readyBuyer } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../../test/support/otlp-receiver.ts";
+import {
+  ancestorsOf,
+  callerTraceContext,
+  type OtlpReceiver,
+  startOtlpReceiver,
+} from "../../test/support/otlp-receiver.ts";
 import { startTestShop, type TestShop } from "../../test/support/shop.ts";
 import { createLogger } from "../log.ts";
 import { startTracing } from "./tracing.ts";
 
 const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
-/** A caller's own trace context, as a browser or a gateway would send it. */
-const callerContext = () => {
-  const traceId = hex(16);
-  const spanId = hex(8);
-  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
-};
 
 /** Log lines a shop wrote, parsed. */
 const logLines = () => {
@@ -27,14 +26,6 @@ const logLines = () => {
   const log = createLogger("info", { sink: (_level, line) => lines.push(JSON.parse(line)) });
   return { lines, log };
 };
-
-/** Follows parent links from `span` up to the root of what was received. */
-function ancestors(span: ReceivedSpan, all: readonly ReceivedSpan[]): ReceivedSpan[] {
-  const byId = new Map(all.map((s) => [s.spanId, s]));
-  const chain: ReceivedSpan[] = [];
-  for (let at = byId.get(span.parentSpanId); at; at = byId.get(at.parentSpanId)) chain.push(at);
-  return chain;
-}
 
 async function checkout(shop: TestShop, traceparent: string) {
   const { variantIds } = await stockedProduct(shop, [5]);
@@ -69,7 +60,7 @@ describe("tracing in the embedded shape", () => {
   });
 
   it("makes one checkout one trace, under the caller's traceparent, with spans of order, product, payment and notification", async () => {
-    const caller = callerContext();
+    const caller = callerTraceContext();
     const { buyer, order } = await checkout(shop, caller.traceparent);
     expect(order.status).toBe("paid");
     await shop.shop.tracing.forceFlush();
@@ -115,13 +106,13 @@ describe("tracing in the embedded shape", () => {
       parentSpanId: published!.spanId,
       attributes: { "messaging.consumer.group.name": "notification" },
     });
-    expect(ancestors(handled!, spans)).toContainEqual(request!);
+    expect(ancestorsOf(handled!, spans)).toContainEqual(request!);
     const inbox = spans.find((s) => s.name === "INSERT notification.inbox");
-    expect(ancestors(inbox!, spans)).toContainEqual(handled!);
+    expect(ancestorsOf(inbox!, spans)).toContainEqual(handled!);
   });
 
   it("writes every log line of a traced request with its trace and span ids next to its request id", async () => {
-    const caller = callerContext();
+    const caller = callerTraceContext();
     const requestId = `trace-test-${hex(4)}`;
     const response = await shop.fetch("/api/product/trpc/categories", {
       headers: { traceparent: caller.traceparent, "x-request-id": requestId },
@@ -170,7 +161,7 @@ describe("tracing off", () => {
       log,
     });
     try {
-      const caller = callerContext();
+      const caller = callerTraceContext();
       const { order } = await checkout(shop, caller.traceparent);
       expect(order.status).toBe("paid");
       await shop.shop.tracing.forceFlush();

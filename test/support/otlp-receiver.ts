@@ -22,6 +22,8 @@ const KINDS = ["unspecified", "internal", "server", "client", "producer", "consu
 export function startOtlpReceiver() {
   const spans: ReceivedSpan[] = [];
   const requests: { contentType: string }[] = [];
+  /** Exports it could not read (a test failing on a missing span should say so). */
+  const errors: string[] = [];
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -31,18 +33,24 @@ export function startOtlpReceiver() {
       const contentType = req.headers.get("content-type") ?? "";
       requests.push({ contentType });
       const body = new Uint8Array(await req.arrayBuffer());
-      spans.push(
-        ...(contentType.includes("json")
-          ? fromJson(JSON.parse(new TextDecoder().decode(body)))
-          : fromProtobuf(body)),
-      );
-      return Response.json({});
+      const json = contentType.includes("json");
+      try {
+        spans.push(...(json ? fromJson(JSON.parse(new TextDecoder().decode(body))) : fromProtobuf(body)));
+      } catch (error) {
+        errors.push(String(error));
+        return new Response(String(error), { status: 400 });
+      }
+      // An empty ExportTraceServiceResponse, in the request's encoding.
+      return json
+        ? Response.json({})
+        : new Response(new Uint8Array(), { headers: { "content-type": "application/x-protobuf" } });
     },
   });
   return {
     url: server.url.origin,
     spans,
     requests,
+    errors,
     /** Every span of one trace received so far. */
     trace: (traceId: string) => spans.filter((s) => s.traceId === traceId),
     /** Waits until `check` holds for what was received. */
@@ -50,6 +58,24 @@ export function startOtlpReceiver() {
       waitFor(what, async () => check(), timeoutMs),
     close: () => server.stop(true),
   };
+}
+
+const randomHex = (bytes: number) =>
+  Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+
+/** A caller's own trace context, as a browser or a gateway would send it (`traceparent`). */
+export function callerTraceContext() {
+  const traceId = randomHex(16);
+  const spanId = randomHex(8);
+  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
+}
+
+/** Follows parent links from `span` up to the root of what was received (nearest first). */
+export function ancestorsOf(span: ReceivedSpan, all: readonly ReceivedSpan[]): ReceivedSpan[] {
+  const byId = new Map(all.map((s) => [s.spanId, s]));
+  const chain: ReceivedSpan[] = [];
+  for (let at = byId.get(span.parentSpanId); at; at = byId.get(at.parentSpanId)) chain.push(at);
+  return chain;
 }
 
 type Json = Record<string, unknown>;
