@@ -50,7 +50,8 @@ export function traceRequest(
     },
     async (span) => {
       await handle();
-      const route = routePath(c, -1);
+      // The route of the handler that answered (a catch-all registered later matches too).
+      const route = routePath(c);
       const status = c.res.status;
       span?.updateName(`${c.req.method} ${route}`);
       span?.setAttribute(ATTR_HTTP_ROUTE, route);
