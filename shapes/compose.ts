@@ -70,9 +70,9 @@ const notHere = (name: string) =>
 
 /**
  * Builds `modules` on the given ports and serves them from one Hono host: tracing (when an OTLP
- * endpoint is configured), migrations, each service
- * created with its dependencies (local, or remote when given), the outbox relay, event consumers,
- * jobs (sweeps, recovery, housekeeping), extra routes, and each public router at `/api/<name>/trpc`.
+ * endpoint is configured), migrations, each service created with its dependencies (local, or remote
+ * when given), the outbox relay, event consumers, jobs (sweeps, recovery, housekeeping), extra
+ * routes, and each public router at `/api/<name>/trpc`.
  * The embedded shape passes every module; a cluster instance passes one.
  * @example const shop = await composeServices(modules, ports, { config, sole: true }); await shop.start();
  */

@@ -125,8 +125,8 @@ export function outboxRelay({
         .orderBy(asc(table.seq))
         .limit(batch);
       if (rows.length === 0) return 0;
-      // An outbox lives in the schema of the service that owns it.
-      await publishTraced(schema ?? name, rows.map(envelopeOf), bus.kind, (events) => bus.publish(events));
+      // An outbox lives in the schema of the service that owns it: its publish spans are that service's.
+      await publishTraced(schema ?? "fastr", rows.map(envelopeOf), bus.kind, (events) => bus.publish(events));
       await tx
         .update(table)
         .set({ publishedAt: sql`now()` })
