@@ -17,6 +17,7 @@ beforeAll(() => {
   const settings = readConfig([telemetrySettings], {
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_BSP_SCHEDULE_DELAY: "600000", // spans leave only when the test flushes
   });
   tracing = startTracing(settings, { service: "fastr", services: ["order", "product"] });
 });

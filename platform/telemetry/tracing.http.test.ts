@@ -20,6 +20,12 @@ import { startTracing } from "./tracing.ts";
 
 const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 
+/**
+ * Spans leave only when the test flushes: `forceFlush` does not wait for an export the batch timer
+ * started, so a timer firing mid-test would let a flush resolve with spans still on their way.
+ */
+const onlyOnFlush = { OTEL_BSP_SCHEDULE_DELAY: "600000", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "2048" };
+
 /** Log lines a shop wrote, parsed. */
 const logLines = () => {
   const lines: Record<string, unknown>[] = [];
@@ -50,7 +56,11 @@ describe("tracing in the embedded shape", () => {
   beforeAll(async () => {
     otlp = startOtlpReceiver();
     shop = await startTestShop({
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" },
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        ...onlyOnFlush,
+      },
       log,
     });
   });

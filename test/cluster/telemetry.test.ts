@@ -15,6 +15,7 @@ import {
   ancestorsOf,
   callerTraceContext,
   type OtlpReceiver,
+  type ReceivedSpan,
   startOtlpReceiver,
 } from "../support/otlp-receiver.ts";
 
@@ -63,24 +64,27 @@ describeWith(clusterBinaries, "tracing across the cluster", () => {
     });
     expect(order.status).toBe("paid");
 
-    const spans = () => otlp.trace(caller.traceId);
+    // Each process exports its spans in the order they ended: once the last span of each process's
+    // part has arrived, everything before it in that process has too.
     const wanted = ["order", "product", "payment", "notification"];
-    await otlp.until("spans of the checkout's trace from every process involved", () => {
-      const services = new Set(spans().map((s) => s.service));
-      return (
-        wanted.every((service) => services.has(service)) &&
-        spans().some((s) => s.name === "INSERT notification.inbox")
-      );
-    });
-    await Bun.sleep(400); // two more export periods, for spans that ended at the same time elsewhere
-    const trace = spans();
+    const serverSpan = (path: string) => (s: ReceivedSpan) =>
+      s.kind === "server" && s.attributes["url.path"] === path;
+    const lastOfEachPart = [
+      serverSpan("/api/order/trpc/checkout"),
+      (s: ReceivedSpan) => s.name === "publish order.paid",
+      serverSpan("/internal/product/trpc/reserve"),
+      serverSpan("/internal/payment/trpc/charge"),
+      (s: ReceivedSpan) => s.name === "process order.paid" && s.service === "notification",
+    ];
+    await otlp.until("the last span of each process's part of the checkout's trace", () =>
+      lastOfEachPart.every((last) => otlp.trace(caller.traceId).some(last)),
+    );
+    const trace = otlp.trace(caller.traceId);
 
     expect(otlp.requests.every((r) => r.contentType === "application/x-protobuf")).toBe(true);
     expect(otlp.errors).toEqual([]);
     // NGINX passed the caller's traceparent on: the order process's server span is its child.
-    const request = trace.find(
-      (s) => s.kind === "server" && s.attributes["url.path"] === "/api/order/trpc/checkout",
-    );
+    const request = trace.find(serverSpan("/api/order/trpc/checkout"));
     expect(request).toMatchObject({ service: "order", parentSpanId: caller.spanId });
     expect(request!.resource["service.instance.id"]).toMatch(/^order-[12]$/);
 
@@ -92,9 +96,7 @@ describeWith(clusterBinaries, "tracing across the cluster", () => {
       service: "product",
       attributes: { "url.path": "/internal/product/trpc/reserve" },
     });
-    const charged = trace.find(
-      (s) => s.kind === "server" && s.attributes["url.path"] === "/internal/payment/trpc/charge",
-    );
+    const charged = trace.find(serverSpan("/internal/payment/trpc/charge"));
     expect(charged).toMatchObject({ service: "payment" });
 
     // SQL in each process, through PgBouncer, values never in the statement.
