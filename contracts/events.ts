@@ -9,6 +9,12 @@ export const EventEnvelope = z.object({
   occurredAt: z.coerce.date(),
   aggregateId: z.string(),
   payload: z.unknown(),
+  /**
+   * W3C trace context of the work that wrote the event (a checkout's request), so its handling joins
+   * that trace. Absent while tracing is off.
+   */
+  traceparent: z.string().max(256).optional(),
+  tracestate: z.string().max(512).optional(),
 });
 export type EventEnvelope<P = unknown> = Omit<z.infer<typeof EventEnvelope>, "payload"> & { payload: P };
 

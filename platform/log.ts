@@ -1,5 +1,7 @@
 import { writeSync } from "node:fs";
+import { context, trace } from "@opentelemetry/api";
 import type { LogLevel } from "./config.ts";
+import { currentRequestId } from "./request-context.ts";
 
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
 type Level = Exclude<keyof typeof levels, "silent">;
@@ -75,10 +77,24 @@ function hasObjects(fields: Record<string, unknown> | undefined) {
 }
 
 /**
- * One JSON object per line on stdout (stderr for warn and error): easy to grep, easy to ship.
+ * Where a line was written: the request (its id) and, while tracing, the span. A line that names its
+ * own request id keeps it; background work has neither.
+ */
+function whereFrom(): { requestId?: string; traceId?: string; spanId?: string } {
+  const requestId = currentRequestId();
+  // With tracing off the context manager is the no-op one: this finds nothing, at once.
+  const span = trace.getSpan(context.active())?.spanContext();
+  if (!span) return requestId ? { requestId } : {};
+  return { ...(requestId && { requestId }), traceId: span.traceId, spanId: span.spanId };
+}
+
+/**
+ * One JSON object per line on stdout (stderr for warn and error): easy to grep, easy to ship. Inside
+ * a request or the handling of an event, the line says which: `requestId`, and while tracing,
+ * `traceId` and `spanId` (the same ids a trace viewer shows).
  * Pass errors themselves (`{ error }`), never `String(error)` or `error.stack`: any Error in the
  * fields is written through `describeError`, which leaves out the values bound to a failed query.
- * `base` fields go on every line; `mixin` is asked for more on each line (say, the active trace).
+ * `base` fields go on every line; `mixin` is asked for more fields on each line.
  * @example log.info("request", { requestId, status: 200, ms: 1.2 }); log.error("sweep failed", { error });
  */
 export function createLogger(
@@ -98,7 +114,7 @@ export function createLogger(
   const emit = (lvl: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (levels[lvl] < threshold) return;
     const extra = mixin?.();
-    const record = { t: timestamp(), level: lvl, ...base, msg, ...extra, ...fields };
+    const record = { t: timestamp(), level: lvl, ...base, msg, ...whereFrom(), ...extra, ...fields };
     const deep = deepBase || hasObjects(fields) || hasObjects(extra);
     sink(lvl, deep ? JSON.stringify(record, describeErrors) : JSON.stringify(record));
   };

@@ -1,3 +1,4 @@
+import type { Span } from "@opentelemetry/api";
 import { createTRPCUntypedClient, httpLink, isTRPCClientError, type TRPCClientError } from "@trpc/client";
 import { type AnyRouter, initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
@@ -5,6 +6,9 @@ import { DomainError, ErrorKind } from "../contracts/errors.ts";
 import type { InternalApi, InternalMethod } from "../contracts/internal.ts";
 import { signRequest } from "../platform/http/signature.ts";
 import { LSN_HEADER, requestScope } from "../platform/request-context.ts";
+import { callTarget, traceCall } from "../platform/telemetry/calls.ts";
+import { traceProcedure } from "../platform/telemetry/procedures.ts";
+import { traceHeaders } from "../platform/telemetry/propagation.ts";
 
 /** What an internal procedure knows: the calling request's id, for logs. Who called is proven by the host. */
 export type InternalContext = { requestId: string };
@@ -28,6 +32,9 @@ const t = initTRPC.context<InternalContext>().create({
   },
 });
 
+/** A span per internal procedure (`product.reserve`) while tracing; nothing otherwise. */
+const tracedProcedure = t.procedure.use(({ path, next }) => traceProcedure(path, next));
+
 // biome-ignore lint/suspicious/noExplicitAny: a contract holds methods of many argument and result types
 type AnyContract = Record<string, InternalMethod<any, any>>;
 
@@ -41,7 +48,7 @@ export function internalRouter<C extends AnyContract>(contract: C, api: Internal
   const procedures = Object.fromEntries(
     Object.entries(contract).map(([name, method]) => [
       name,
-      t.procedure
+      tracedProcedure
         .input(method.args)
         .output(method.result)
         .mutation(({ input }) =>
@@ -106,11 +113,14 @@ export function remoteService<C extends AnyContract>(
     const signedFetch = (url: URL | RequestInfo, init?: RequestInit) => {
       const target = new URL(url instanceof Request ? url.url : String(url));
       const body = typeof init?.body === "string" ? init.body : "";
-      // The caller's last write travels on, so the callee reads it back too (read-your-writes).
-      const minLsn = requestScope()?.minLsn;
+      // The caller's last write travels on, so the callee reads it back too (read-your-writes); so
+      // do its request id (one id in both services' logs) and its trace context (one trace).
+      const scope = requestScope();
       const headers = {
         ...(init?.headers as Record<string, string>),
-        ...(minLsn && { [LSN_HEADER]: minLsn }),
+        ...(scope?.minLsn && { [LSN_HEADER]: scope.minLsn }),
+        ...(scope && { "x-request-id": scope.requestId }),
+        ...traceHeaders(),
         ...signRequest(options.secret, init?.method ?? "GET", target.pathname + target.search, body),
       };
       return fetch(target, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
@@ -123,11 +133,21 @@ export function remoteService<C extends AnyContract>(
   };
   const clients = options.urls.map(clientFor);
 
-  const call = async (name: string, method: InternalMethod<unknown[], unknown>, args: unknown[]) => {
+  const call = (name: string, method: InternalMethod<unknown[], unknown>, args: unknown[]) =>
+    traceCall(service, name, (span) => attempt(name, method, args, span));
+
+  const attempt = async (
+    name: string,
+    method: InternalMethod<unknown[], unknown>,
+    args: unknown[],
+    span?: Span,
+  ) => {
     const input = method.args.parse(args);
     let lastError: unknown;
     for (let tries = 0; tries < clients.length; tries++) {
-      const client = clients[next++ % clients.length]!;
+      const index = next++ % clients.length;
+      const client = clients[index]!;
+      callTarget(span, options.urls[index]!);
       try {
         return method.result.parse(await client.mutation(name, input));
       } catch (error) {

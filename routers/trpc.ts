@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { DomainError } from "../contracts/errors.ts";
 import { currentRequestId } from "../platform/request-context.ts";
+import { traceProcedure } from "../platform/telemetry/procedures.ts";
 import type { Context } from "./context.ts";
 import { transformer, UndecodableInputError } from "./transformer.ts";
 
@@ -89,10 +90,13 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** A span per procedure (`order.checkout`) while tracing; nothing otherwise. */
+const tracedProcedure = t.middleware(({ path, next }) => traceProcedure(path, next));
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.meta({ auth: "public" }).use(domainErrors);
+export const publicProcedure = t.procedure.meta({ auth: "public" }).use(tracedProcedure).use(domainErrors);
 
 /** Requires a valid session; cookie-authenticated mutations must also come from an allowed Origin. */
 export const authedProcedure = publicProcedure.meta({ auth: "authed" }).use(async ({ ctx, type, next }) => {

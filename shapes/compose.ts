@@ -19,6 +19,10 @@ import {
   serviceNames,
 } from "../platform/module.ts";
 import type { ServicePorts } from "../platform/service.ts";
+import { serviceBoundary } from "../platform/telemetry/calls.ts";
+import { tracedHandler } from "../platform/telemetry/events.ts";
+import type { TelemetrySettings } from "../platform/telemetry/settings.ts";
+import { startTracing } from "../platform/telemetry/tracing.ts";
 import { createContextFactory, type Services } from "../routers/context.ts";
 
 /** Published events are kept a week (debugging, replays); the inbox remembers handled events a month. */
@@ -35,8 +39,10 @@ export type ComposePorts = {
 };
 
 export type ComposeOptions = {
-  /** Host settings plus every variable the modules read. */
-  config: HostSettings & Record<string, unknown>;
+  /** Host and telemetry settings plus every variable the modules read. */
+  config: HostSettings & TelemetrySettings & Record<string, unknown>;
+  /** This process's name (`order-1`), for its spans' resource. */
+  instance?: string;
   /** Services these modules call that run elsewhere (the cluster's remote adapters). */
   remote?: Partial<Record<ServiceName, unknown>>;
   /** Extra dependencies per module (test knobs: fault hooks, login limits, retry policies). */
@@ -65,9 +71,10 @@ const notHere = (name: string) =>
   );
 
 /**
- * Builds `modules` on the given ports and serves them from one Hono host: migrations, each service
- * created with its dependencies (local, or remote when given), the outbox relay, event consumers,
- * jobs (sweeps, recovery, housekeeping), extra routes, and each public router at `/api/<name>/trpc`.
+ * Builds `modules` on the given ports and serves them from one Hono host: tracing (when an OTLP
+ * endpoint is configured), migrations, each service created with its dependencies (local, or remote
+ * when given), the outbox relay, event consumers, jobs (sweeps, recovery, housekeeping), extra
+ * routes, and each public router at `/api/<name>/trpc`.
  * The embedded shape passes every module; a cluster instance passes one.
  * @example const shop = await composeServices(modules, ports, { config, sole: true }); await shop.start();
  */
@@ -77,6 +84,13 @@ export async function composeServices(
   options: ComposeOptions,
 ) {
   const { db, cache, limits, bus, clock, log } = ports;
+  // First, so that every service is built with tracing already on (or off for good).
+  const tracing = startTracing(options.config, {
+    service: modules.length === 1 ? modules[0]!.name : "fastr",
+    services: modules.map((m) => m.name),
+    ...(options.instance && { instance: options.instance }),
+    log,
+  });
   if (options.migrate ?? true) for (const module of modules) await db.migrate(module.migrations);
 
   const outboxes = modules.flatMap((m) => m.outboxes);
@@ -92,7 +106,13 @@ export async function composeServices(
   const servicePorts = { db, cache, limits, clock, log, eventsCommitted: relay.kick };
 
   const instances = new Map<ServiceName, ServiceInstance<unknown>>();
-  const apiOf = (name: ServiceName) => instances.get(name)?.api ?? options.remote?.[name];
+  // With several services in one process, a call from one to another is a span of the callee's.
+  const crossing = tracing.enabled && modules.length > 1;
+  const apiOf = (name: ServiceName) => {
+    const local = instances.get(name)?.api;
+    if (local === undefined) return options.remote?.[name];
+    return crossing ? serviceBoundary(name, local as object) : local;
+  };
   for (const module of modules) {
     const deps: Record<string, unknown> = { ...options.extras?.[module.name] };
     for (const callee of module.calls) {
@@ -126,13 +146,15 @@ export async function composeServices(
   });
   for (const instance of instances.values()) instance.mount?.(host.app);
 
-  for (const instance of instances.values()) {
+  for (const [name, instance] of instances) {
     for (const { consumer, handle, onPoison } of instance.consumers ?? []) {
       const giveUp =
         onPoison ??
         ((name, event, error) =>
           log.error("event gave up", { consumer: name, eventId: event.id, type: event.type, error }));
-      await bus.subscribe(consumer, handle, { onPoison: deadLettered(consumer, giveUp) });
+      await bus.subscribe(consumer, tracedHandler(name, consumer, bus.kind, handle), {
+        onPoison: deadLettered(consumer, giveUp),
+      });
     }
   }
 
@@ -157,6 +179,7 @@ export async function composeServices(
     services,
     relay,
     jobs,
+    tracing,
     /** Serves: background work starts, start-up jobs (sweeps, recovery) run once. */
     async start() {
       for (const instance of instances.values()) await instance.start?.();
@@ -185,6 +208,7 @@ export async function composeServices(
       await relay.stop();
       for (const instance of instances.values()) await instance.stop?.();
       await bus.close();
+      await tracing.shutdown();
     },
   };
 }

@@ -63,6 +63,17 @@ export function busContract(name: string, open: () => Promise<Bus>) {
       expect({ ...got[0]!, occurredAt: new Date(got[0]!.occurredAt) }).toEqual(sent);
     });
 
+    it("carries the trace context of the work that wrote an event", async () => {
+      const got: EventEnvelope[] = [];
+      await bus.subscribe("tracer", async (e) => {
+        got.push(e);
+      });
+      const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+      await bus.publish([{ ...stockChanged(newId(), 1), traceparent, tracestate: "fastr=1" }]);
+      await bus.drain();
+      expect(got.map((e) => [e.traceparent, e.tracestate])).toEqual([[traceparent, "fastr=1"]]);
+    });
+
     it("delivers the events of one aggregate in publish order", async () => {
       const aggregates = [newId(), newId(), newId()];
       const seen = new Map<string, number[]>(aggregates.map((a) => [a, []]));

@@ -290,8 +290,10 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
             "event-id": e.id,
             "event-type": e.type,
             "event-version": String(e.version),
-            // Trace context rides along when the envelope carries one (W3C `traceparent`).
-            ...optionalHeader("traceparent", (e as { traceparent?: unknown }).traceparent),
+            // Trace context rides along when the envelope carries one (W3C `traceparent`), where
+            // Kafka tooling looks for it; consumers read it from the envelope itself.
+            ...optionalHeader("traceparent", e.traceparent),
+            ...optionalHeader("tracestate", e.tracestate),
           },
         });
         byTopic.set(topicOf(e.type), messages);

@@ -31,7 +31,9 @@ const ddl = [
     aggregate_id text not null,
     payload jsonb not null,
     occurred_at timestamp with time zone not null,
-    published_at timestamp with time zone
+    published_at timestamp with time zone,
+    traceparent text,
+    tracestate text
   )`,
   "create index outbox_unpublished on outboxtest.outbox (seq) where published_at is null",
   `create table outboxtest.inbox (

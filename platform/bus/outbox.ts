@@ -16,6 +16,7 @@ import type { Clock } from "../clock.ts";
 import { coalesced } from "../coalesced.ts";
 import { type Database, type Executor, rowsOf } from "../db/port.ts";
 import { newId } from "../ids.ts";
+import { publishTraced, traceContextForEvents, untraced } from "../telemetry/events.ts";
 import type { Bus } from "./port.ts";
 
 /** The outbox table a service declares in its own schema, so drizzle-kit migrates it with the rest. */
@@ -31,6 +32,9 @@ export const outboxTable = (schema: PgSchema) =>
       payload: jsonb().notNull(),
       occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull(),
       publishedAt: timestamp("published_at", { withTimezone: true }),
+      /** W3C trace context of the transaction that wrote the event (null while tracing is off). */
+      traceparent: text(),
+      tracestate: text(),
     },
     (t) => [index("outbox_unpublished").on(t.seq).where(sql`published_at is null`)],
   );
@@ -54,11 +58,29 @@ export function event<N extends EventName>(
   };
 }
 
-/** Writes events in the caller's transaction: they are published if and only if it commits. */
+/**
+ * Writes events in the caller's transaction: they are published if and only if it commits. Each row
+ * keeps the current trace context, so publishing and handling the event join the writer's trace.
+ */
 export async function appendToOutbox(tx: Executor, table: OutboxTable, events: readonly EventEnvelope[]) {
   if (events.length === 0) return;
-  await tx.insert(table).values(events.map((e) => ({ ...e, payload: e.payload as object })));
+  const trace = traceContextForEvents();
+  await tx.insert(table).values(events.map((e) => ({ ...e, ...trace, payload: e.payload as object })));
 }
+
+/** An outbox row as the envelope it stores (a context the row does not have is left out, not null). */
+const envelopeOf = ({
+  seq: _,
+  publishedAt: __,
+  traceparent,
+  tracestate,
+  ...e
+}: OutboxTable["$inferSelect"]) =>
+  ({
+    ...e,
+    ...(traceparent && { traceparent }),
+    ...(tracestate && { tracestate }),
+  }) as EventEnvelope;
 
 /**
  * Moves committed outbox rows onto the bus, oldest first (at-least-once: a crash after publishing
@@ -103,7 +125,8 @@ export function outboxRelay({
         .orderBy(asc(table.seq))
         .limit(batch);
       if (rows.length === 0) return 0;
-      await bus.publish(rows.map(({ seq: _, publishedAt: __, ...e }) => e));
+      // An outbox lives in the schema of the service that owns it: its publish spans are that service's.
+      await publishTraced(schema ?? "fastr", rows.map(envelopeOf), bus.kind, (events) => bus.publish(events));
       await tx
         .update(table)
         .set({ publishedAt: sql`now()` })
@@ -119,7 +142,10 @@ export function outboxRelay({
   /** Outboxes that may hold unpublished rows: the ones a commit named, or all of them on a poll. */
   const dirty = new Set<OutboxTable>();
 
-  const pass = async () => {
+  // The relay's own statements are bookkeeping: no traces of their own, and none joined to whichever
+  // request woke it. Each event's publish span joins the trace that wrote the event instead.
+  const pass = () => untraced(passOverDirty);
+  const passOverDirty = async () => {
     const tables = [...dirty];
     dirty.clear();
     let total = 0;

@@ -1,5 +1,6 @@
 import Redis from "ioredis";
 import { watchRedis } from "../metrics/redis.ts";
+import { redisCall, redisPeer } from "../telemetry/redis.ts";
 import type { Cache } from "./port.ts";
 
 /** Redis takes whole milliseconds and rejects a zero or negative expiry. */
@@ -25,15 +26,16 @@ export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string
     "cache",
   );
   redis.on("error", () => {}); // failures surface as rejected commands
+  const peer = redisPeer(url);
 
   const cache: Cache & { forgetAll(): Promise<void> } = {
     kind: "redis",
-    get: (key) => redis.get(key),
+    get: (key) => redisCall("GET", peer, () => redis.get(key)),
     async set(key, value, ttlMs) {
-      await redis.set(key, value, "PX", wholeMs(ttlMs));
+      await redisCall("SET", peer, () => redis.set(key, value, "PX", wholeMs(ttlMs)));
     },
     async del(...keys) {
-      if (keys.length > 0) await redis.del(...keys);
+      if (keys.length > 0) await redisCall("DEL", peer, () => redis.del(...keys));
     },
     async ping() {
       await redis.ping();

@@ -4,6 +4,7 @@ import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { Client, Pool } from "pg";
 import { describeError } from "../log.ts";
 import { lsnValue, requestScope } from "../request-context.ts";
+import { type SqlPeer, tracedQuery, tracedTransaction } from "../telemetry/sql.ts";
 import { type Database, type PoolUsage, rowsOf, type Sql } from "./port.ts";
 
 /** One lock for every service's migrations: they share the `drizzle` bookkeeping schema. */
@@ -47,11 +48,18 @@ export async function openPostgres({
   // Without a listener, a connection the server drops while idle would crash the process.
   primaryPool.on("error", onError);
   replicaPool?.on("error", onError);
-  const primary = drizzle({ client: primaryPool }) as Sql;
+  const primaryPeer = peerOf(url, "primary");
+  const primary = drizzle({ client: tracedPool(primaryPool, primaryPeer) }) as Sql;
+  primary.transaction = tracedTransaction(primary.transaction.bind(primary), primaryPeer);
   /** The standby's replay position, or null while it does not answer. */
   let replayed: bigint | null = null;
   const standby = replicaPool
-    ? (drizzle({ client: readsFallingBackTo(primaryPool, replicaPool, () => (replayed = null)) }) as Sql)
+    ? (drizzle({
+        client: tracedPool(
+          readsFallingBackTo(primaryPool, replicaPool, () => (replayed = null)),
+          peerOf(replicaUrl!, "replica"),
+        ),
+      }) as Sql)
     : null;
 
   const poll = async () => {
@@ -130,6 +138,32 @@ const poolUsage = (pool: string, { totalCount, idleCount, waitingCount }: Pool, 
   max,
   waiting: waitingCount,
 });
+
+function peerOf(url: string, role: SqlPeer["role"]): SqlPeer {
+  const { hostname, port, pathname } = new URL(url);
+  return {
+    host: hostname,
+    port: Number(port || 5432),
+    database: decodeURIComponent(pathname.slice(1)),
+    role,
+  };
+}
+
+/**
+ * The pool, with every statement in a span while tracing: those sent by the pool itself and those a
+ * transaction sends on the connection it checked out (which is released as usual).
+ */
+function tracedPool(pool: Pool, peer: SqlPeer): Pool {
+  return Object.assign(Object.create(pool) as Pool, {
+    query: tracedQuery(pool.query.bind(pool) as (...args: never[]) => Promise<unknown>, peer),
+    connect: async () => {
+      const client = await pool.connect();
+      return Object.assign(Object.create(client), {
+        query: tracedQuery(client.query.bind(client) as (...args: never[]) => Promise<unknown>, peer),
+      });
+    },
+  });
+}
 
 /** Errors that mean the server is gone or going, not that the query was wrong. */
 const CONNECTION_LOST = new Set([

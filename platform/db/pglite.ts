@@ -1,8 +1,9 @@
 import { mkdir } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
+import { type SqlPeer, tracedQuery, tracedTransaction } from "../telemetry/sql.ts";
 import type { Database, Sql } from "./port.ts";
 
 let emptyClusterDump: Promise<Blob> | undefined;
@@ -77,10 +78,12 @@ export async function openPglite(
       }
     };
   }
+  const peer: SqlPeer = { database: "postgres", role: "primary" };
   const db = drizzle({
-    client,
+    client: tracedClient(client, peer),
     ...(onQuery && { logger: { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } }),
   }) as unknown as Sql;
+  db.transaction = tracedTransaction(db.transaction.bind(db), peer);
   // One connection: migrations run one after another, or two would both see "nothing applied yet".
   let queue: Promise<void> = Promise.resolve();
   return {
@@ -106,4 +109,18 @@ export async function openPglite(
     usage: () => ({ pools: [], inFlight: inFlight() }),
     close: () => client.close(),
   };
+}
+
+type Query = (...args: never[]) => Promise<unknown>;
+
+/** The client, with every statement in a span while tracing: alone, or inside a transaction. */
+function tracedClient(client: PGlite, peer: SqlPeer): PGlite {
+  const withTracedQuery = <T extends { query: PGlite["query"] }>(target: T): T =>
+    Object.assign(Object.create(target) as T, {
+      query: tracedQuery(target.query.bind(target) as Query, peer),
+    });
+  return Object.assign(withTracedQuery(client), {
+    transaction: <T>(callback: (tx: Transaction) => Promise<T>) =>
+      client.transaction((tx) => callback(withTracedQuery(tx))),
+  });
 }

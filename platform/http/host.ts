@@ -8,6 +8,7 @@ import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import type { ProcedureMetrics } from "../metrics/procedures.ts";
 import { LSN, LSN_COOKIE, LSN_HEADER, withRequestScope } from "../request-context.ts";
+import { traceRequest } from "../telemetry/http.ts";
 import { apiCors } from "./cors.ts";
 import { errorResponse } from "./error-body.ts";
 import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
@@ -74,6 +75,10 @@ export function createHost(options: HostOptions) {
   const proxyHops = Number(options.trustProxy);
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   let draining = false;
+
+  // Outermost: the request's server span holds everything below, its log line included.
+  const services = new Set(Object.keys(options.routers));
+  app.use((c, next) => traceRequest(c, services, next));
 
   app.use(async (c, next) => {
     const given = c.req.header("x-request-id");

@@ -1,5 +1,6 @@
 import Redis from "ioredis";
 import { watchRedis } from "../metrics/redis.ts";
+import { redisCall, redisPeer } from "../telemetry/redis.ts";
 import type { Limits } from "./port.ts";
 
 /**
@@ -53,15 +54,18 @@ export function redisLimits(url: string, { prefix = "fastr:limits:" }: { prefix?
   redis.on("error", () => {});
   redis.defineCommand("fastrLimitHit", { numberOfKeys: 1, lua: HIT });
   const keyOf = (key: string) => prefix + key;
+  const peer = redisPeer(url);
 
   return {
     kind: "redis",
     async hit(key, windowMs, by = 1) {
-      const [count, ttl] = await redis.fastrLimitHit(keyOf(key), wholeMs(windowMs), by);
+      const [count, ttl] = await redisCall("EVALSHA fastrLimitHit", peer, () =>
+        redis.fastrLimitHit(keyOf(key), wholeMs(windowMs), by),
+      );
       return { count, resetInMs: Math.max(0, ttl) };
     },
     async reset(...keys) {
-      if (keys.length > 0) await redis.del(...keys.map(keyOf));
+      if (keys.length > 0) await redisCall("DEL", peer, () => redis.del(...keys.map(keyOf)));
     },
     async ping() {
       const { maxmemory, policy } = evictionSettings(await redis.info("memory"));

@@ -37,7 +37,9 @@ process.once("exit", () => {
  * @example const redis = spawnChild("redis", ["redis-server", "--port", "6390"], { logFile: "redis.log" });
  */
 export function spawnChild(name: string, command: readonly string[], options: SpawnOptions): Child {
-  const log = Bun.file(options.logFile);
+  // One descriptor, opened for appending, for both streams: two separate opens of the file would each
+  // write at their own offset, and a line on stderr would overwrite lines on stdout.
+  const log = openSync(options.logFile, "a");
   const proc = Bun.spawn([...command], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env } as Record<string, string>,
@@ -49,6 +51,7 @@ export function spawnChild(name: string, command: readonly string[], options: Sp
     detached: true,
     ...(options.owner ?? {}),
   });
+  closeSync(log); // the child has its own copy
   const child: Child = {
     name,
     pid: proc.pid,

@@ -132,6 +132,9 @@ export async function startCluster(options: ClusterOptions) {
         INTERNAL_SECRET: secret,
         TRUST_PROXY: "1",
         INSTANCE: `${service}-${index + 1}`,
+        // The other OTEL_* variables (endpoint, protocol, sampler) are inherited from this process;
+        // a service name set there would give every instance the same one.
+        OTEL_SERVICE_NAME: service,
         ...Object.fromEntries(
           calleesOf(moduleOf(service)).map((c) => [`${c.toUpperCase()}_URLS`, urlsOf(c)]),
         ),

@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { env, readConfigOrExit } from "../../platform/config.ts";
+import { telemetrySettings, tracesUrl } from "../../platform/telemetry/settings.ts";
 import { busVariables } from "./bus.ts";
 import { startCluster } from "./cluster.ts";
 
@@ -30,9 +31,12 @@ const config = readConfigOrExit(
     }),
     // Without KAFKA_BROKERS the cluster brings its own Kafka: the check for it does not apply here.
     busVariables.pick({ BUS: true, KAFKA_BROKERS: true }),
+    // Every instance inherits the OTEL_* variables: a bad one stops here, not in 14 processes.
+    telemetrySettings,
   ],
   { ...process.env, ...(flags.bus && { BUS: flags.bus }) },
 );
+const traces = tracesUrl(config);
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
 try {
@@ -57,6 +61,11 @@ say(
   cluster.prometheusUrl
     ? `Prometheus: ${cluster.prometheusUrl}/ (targets: ${cluster.prometheusUrl}/targets, alerts: ${cluster.prometheusUrl}/alerts)`
     : "Prometheus is not installed (apt-get install -y prometheus), so nothing scrapes the instances",
+);
+say(
+  traces
+    ? `traces (OTLP ${config.OTEL_EXPORTER_OTLP_PROTOCOL}): ${traces}`
+    : "tracing off (set OTEL_EXPORTER_OTLP_ENDPOINT to turn it on)",
 );
 
 let stopping = false;

@@ -19,6 +19,8 @@ import { createLogger, type Logger } from "../../platform/log.ts";
 import { watchRedis } from "../../platform/metrics/redis.ts";
 import { mountMetrics } from "../../platform/metrics/route.ts";
 import type { ServiceModule, ServiceName } from "../../platform/module.ts";
+import { redisCall, redisPeer } from "../../platform/telemetry/redis.ts";
+import { type TelemetrySettings, telemetrySettings } from "../../platform/telemetry/settings.ts";
 import { remoteService } from "../../routers/internal.ts";
 import { composeServices } from "../compose.ts";
 import { busSettings, openBus } from "./bus.ts";
@@ -72,11 +74,12 @@ function nonceGuard(url: string, log: Logger) {
     "nonces",
   );
   redis.on("error", () => {});
+  const peer = redisPeer(url);
   const local = new Map<string, number>();
   return {
     async firstUse(nonce: string, ttlMs: number) {
       try {
-        return (await redis.set(nonce, "1", "PX", ttlMs, "NX")) === "OK";
+        return (await redisCall("SET", peer, () => redis.set(nonce, "1", "PX", ttlMs, "NX"))) === "OK";
       } catch (error) {
         log.warn("nonce store unavailable; remembering nonces in this process", { error });
         const now = Date.now();
@@ -101,11 +104,13 @@ export async function runService(module: ServiceModule) {
   const callees = calleesOf(module);
   const config = readConfigOrExit([
     hostSettings,
+    telemetrySettings,
     instanceSettings,
     busSettings,
     calleeSettings(callees),
     module.config,
   ]) as z.infer<typeof hostSettings> &
+    TelemetrySettings &
     z.infer<typeof instanceSettings> &
     z.infer<typeof busSettings> &
     Record<string, unknown>;
@@ -144,6 +149,7 @@ export async function runService(module: ServiceModule) {
     { db, cache, limits, bus, clock: systemClock, log },
     {
       config,
+      instance,
       remote,
       sole: false,
       migrate: false,

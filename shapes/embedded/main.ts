@@ -67,6 +67,7 @@ const { url } = await serveOrExit(shop.host, {
     lock.release();
   },
 });
+if (shop.tracing.enabled) console.log(`fastr: sending traces to ${shop.tracing.url}`);
 console.log(`fastr: the shop is running at ${url} (ready in ${elapsed()}) — Ctrl+C stops it`);
 
 /** The data directory is this process's alone, or it says who has it and stops before touching anything. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { RetryPolicy } from "../../platform/bus/port.ts";
 import { env, hostSettings, readConfig, readConfigOrExit, storeSettings } from "../../platform/config.ts";
 import { mountMetrics } from "../../platform/metrics/route.ts";
+import { telemetrySettings } from "../../platform/telemetry/settings.ts";
 import type { AuthOptions } from "../../services/auth/index.ts";
 import type { FaultHook } from "../../services/order/saga/place-order.ts";
 import type { PaymentProvider } from "../../services/payment/index.ts";
@@ -20,6 +21,7 @@ export const embeddedSettings = z.object({
 /** Everything `bun start` reads: the host, the embedded shape, and every service's variables. */
 export const shopConfigFragments = [
   hostSettings,
+  telemetrySettings,
   embeddedSettings,
   storeSettings,
   ...modules.map((m) => m.config),

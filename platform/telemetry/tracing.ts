@@ -1,0 +1,108 @@
+import { context, DiagLogLevel, diag, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { parseKeyPairsIntoRecord } from "@opentelemetry/core";
+import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import {
+  ATTR_SERVICE_INSTANCE_ID,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_NAMESPACE,
+  ATTR_SERVICE_VERSION,
+} from "@opentelemetry/semantic-conventions";
+import packageJson from "../../package.json" with { type: "json" };
+import { type Logger, silentLogger } from "../log.ts";
+import { samplerFor } from "./sampler.ts";
+import { resourcePerService } from "./service-resources.ts";
+import { type TelemetrySettings, tracesUrl } from "./settings.ts";
+import { setTracer } from "./spans.ts";
+
+export type Tracing = {
+  /** Whether spans are recorded and exported. */
+  readonly enabled: boolean;
+  /** Where they go (`…/v1/traces`), when enabled. */
+  readonly url: string | null;
+  /** Exports every ended span now (tests, before a process exits). */
+  forceFlush(): Promise<void>;
+  /** Exports what is left and stops tracing in this process. */
+  shutdown(): Promise<void>;
+};
+
+const off: Tracing = { enabled: false, url: null, forceFlush: async () => {}, shutdown: async () => {} };
+let running = false;
+
+/** Export failures are worth a warning, not one every few seconds while a collector is away. */
+function exportWarnings(log: Logger) {
+  let last = 0;
+  const warn = (message: string, ...args: unknown[]) => {
+    if (Date.now() - last < 60_000) return;
+    last = Date.now();
+    log.warn("tracing: spans could not be exported", {
+      detail: [message, ...args.map(String)].join(" ").slice(0, 500),
+    });
+  };
+  return { error: warn, warn, info() {}, debug() {}, verbose() {} };
+}
+
+/**
+ * Starts OpenTelemetry tracing for this process when an OTLP endpoint is configured: one tracer
+ * provider, spans batched and exported over OTLP/HTTP (protobuf or JSON), W3C trace context, the
+ * configured sampler. Without an endpoint nothing is registered: the API stays the no-op one and
+ * every fastr helper returns at its first line. `services` (the embedded shape) exports each
+ * service's spans under its own `service.name`.
+ * @example const tracing = startTracing(config, { service: "order", instance: "order-1" }); … await tracing.shutdown();
+ */
+export function startTracing(
+  settings: TelemetrySettings,
+  who: { service: string; instance?: string; services?: readonly string[]; log?: Logger },
+): Tracing {
+  const url = tracesUrl(settings);
+  if (!url) return off;
+  if (running) throw new Error("tracing is already started in this process");
+  running = true;
+
+  const resource = resourceFromAttributes({
+    ...parseKeyPairsIntoRecord(settings.OTEL_RESOURCE_ATTRIBUTES),
+    [ATTR_SERVICE_NAME]: settings.OTEL_SERVICE_NAME ?? who.service,
+    [ATTR_SERVICE_NAMESPACE]: "fastr",
+    [ATTR_SERVICE_VERSION]: packageJson.version,
+    ...(who.instance && { [ATTR_SERVICE_INSTANCE_ID]: who.instance }),
+  });
+  const protocol = settings.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? settings.OTEL_EXPORTER_OTLP_PROTOCOL;
+  const exporter = protocol === "http/json" ? new JsonExporter({ url }) : new ProtobufExporter({ url });
+  // The SDK no longer reads OTEL_BSP_* itself: they are passed here.
+  const batch = new BatchSpanProcessor({
+    exporter,
+    scheduledDelayMillis: settings.OTEL_BSP_SCHEDULE_DELAY,
+    maxQueueSize: settings.OTEL_BSP_MAX_QUEUE_SIZE,
+    maxExportBatchSize: Math.min(settings.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, settings.OTEL_BSP_MAX_QUEUE_SIZE),
+    exportTimeoutMillis: settings.OTEL_BSP_EXPORT_TIMEOUT,
+  });
+  const provider = new TracerProvider({
+    resource,
+    sampler: samplerFor(settings),
+    spanProcessors: [
+      who.services && who.services.length > 1 ? resourcePerService(batch, resource, who.services) : batch,
+    ],
+  });
+  diag.setLogger(exportWarnings(who.log ?? silentLogger), DiagLogLevel.WARN);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(provider);
+  setTracer(provider.getTracer("fastr", packageJson.version));
+
+  return {
+    enabled: true,
+    url,
+    forceFlush: () => provider.forceFlush(),
+    async shutdown() {
+      if (!running) return;
+      setTracer(undefined);
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+      diag.disable();
+      running = false;
+    },
+  };
+}
