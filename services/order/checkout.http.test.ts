@@ -1,15 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../../platform/db/port.ts";
 import { address, emailKinds, readyBuyer, stockLedger } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { failure } from "../../test/support/failure.ts";
 import { mutationBody, startTestShop, type TestShop } from "../../test/support/shop.ts";
+import { describeShop } from "../../test/support/target.ts";
 import { simulatedLedger } from "../payment/index.ts";
 
 const key = () => `checkout-${crypto.randomUUID()}`;
 
-describe("checkout over HTTP", () => {
+describeShop("checkout over HTTP", () => {
   let shop: TestShop;
   beforeAll(async () => {
     shop = await startTestShop();

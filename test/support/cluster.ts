@@ -4,8 +4,9 @@ import { join, resolve } from "node:path";
 import { createFastrClient } from "../../routers/client.ts";
 import { freePort } from "../../shapes/cluster/child.ts";
 import { type Cluster, startCluster } from "../../shapes/cluster/cluster.ts";
+import { publicApi } from "./accounts.ts";
 import { findBinary } from "./binaries.ts";
-import { uniqueEmail } from "./shop.ts";
+import { sharedServer } from "./shared-servers.ts";
 
 /** The programs a cluster suite needs, for `describeWith`. */
 export const clusterBinaries = {
@@ -38,34 +39,9 @@ export async function startTestCluster(env: Record<string, string> = {}) {
       ...env,
     },
   });
-  const url = cluster.url;
 
-  const client = (token?: string) =>
-    createFastrClient({ baseUrl: url, headers: token ? { authorization: `Bearer ${token}` } : {} });
-
-  let staffAccount: Promise<{ token: string; client: ReturnType<typeof client> }> | undefined;
-  return {
-    cluster,
-    url,
-    client,
-    fetch: (path: string, init?: RequestInit) => fetch(`${url}${path}`, init),
-    /** Signs up a fresh customer through NGINX. */
-    async customer(name = "Ada Shopper") {
-      const email = uniqueEmail();
-      const grant = await client().auth.signup.mutate({ email, password: "correct horse battery", name });
-      return { ...grant, email, password: "correct horse battery", client: client(grant.token) };
-    },
-    /** The staff account, made once as an operator would (`bun run staff:create` against the cluster). */
-    staff() {
-      staffAccount ??= makeStaff();
-      return staffAccount;
-    },
-    async stop() {
-      await cluster.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-
+  /** The staff account, made once as an operator would (`bun run staff:create` against the cluster). */
+  let staffGrant: ReturnType<typeof makeStaff> | undefined;
   async function makeStaff() {
     const email = `staff-${Date.now().toString(36)}@example.test`;
     const run = Bun.spawnSync(
@@ -78,8 +54,30 @@ export async function startTestCluster(env: Record<string, string> = {}) {
       },
     );
     if (run.exitCode !== 0) throw new Error(`staff:create failed: ${run.stderr.toString()}`);
-    const grant = await client().auth.login.mutate({ email, password: "staff password 1" });
-    return { ...grant, client: client(grant.token) };
+    return createFastrClient({ baseUrl: cluster.url }).auth.login.mutate({
+      email,
+      password: "staff password 1",
+    });
   }
+
+  return {
+    cluster,
+    ...publicApi(cluster.url, () => (staffGrant ??= makeStaff())),
+    async stop() {
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 export type TestCluster = Awaited<ReturnType<typeof startTestCluster>>;
+
+/**
+ * The cluster of this test process, shared by its test files (the `cluster` test target): started on
+ * first use, stopped after the run (see shared-servers.ts).
+ */
+export const sharedTestCluster = () =>
+  sharedServer(
+    "cluster",
+    () => startTestCluster(),
+    (cluster) => cluster.stop(),
+  );
