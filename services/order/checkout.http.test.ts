@@ -229,12 +229,11 @@ describeShop("checkout over HTTP", () => {
     expect((await shop.client().product.get.query({ id: product.id })).inStock).toBe(true);
     const { refunds } = await simulatedLedger(shop.db);
     expect(refunds.filter((r) => r.idempotencyKey === `refund:${order.id}`)).toHaveLength(1);
-    expect(await emailKinds(shop, buyer.token)).toEqual([
-      "user.registered",
-      "order.paid",
-      "order.cancelled",
-      "payment.refunded",
-    ]);
+    // The order's and the payment's events reach the mailbox in either order: the bus keeps order per
+    // aggregate only (PGlite, one connection, happened to serialize them; real Postgres does not).
+    const kinds = await emailKinds(shop, buyer.token);
+    expect(kinds.slice(0, 2)).toEqual(["user.registered", "order.paid"]);
+    expect(kinds.slice(2).toSorted()).toEqual(["order.cancelled", "payment.refunded"]);
     expect((await failure(buyer.client.order.cancel.mutate({ id: order.id }))).message).toBe(
       "cannot cancel an order that is refunded",
     );
