@@ -6,7 +6,7 @@ export const uniqueEmail = (prefix = "shopper") =>
   `${prefix}-${Date.now().toString(36)}-${++emailCounter}@example.test`;
 
 /** What `auth.login` and `auth.signup` answer. */
-type Grant = Awaited<ReturnType<ReturnType<typeof createFastrClient>["auth"]["login"]["mutate"]>>;
+export type Grant = Awaited<ReturnType<ReturnType<typeof createFastrClient>["auth"]["login"]["mutate"]>>;
 
 /**
  * How a client reaches a shop at `url`, whatever runs behind it: typed clients, raw HTTP, and fresh

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { createFastrClient } from "../../routers/client.ts";
 import { freePort } from "../../shapes/cluster/child.ts";
 import { type Cluster, startCluster } from "../../shapes/cluster/cluster.ts";
-import { publicApi } from "./accounts.ts";
+import { type Grant, publicApi } from "./accounts.ts";
 import { findBinary } from "./binaries.ts";
 import { sharedServer } from "./shared-servers.ts";
 
@@ -40,29 +40,39 @@ export async function startTestCluster(env: Record<string, string> = {}) {
     },
   });
 
-  /** The staff account, made once as an operator would (`bun run staff:create` against the cluster). */
-  let staffGrant: ReturnType<typeof makeStaff> | undefined;
+  /**
+   * The staff account, made once as an operator would (`bun run staff:create` against the cluster),
+   * and its session, shared while it works: sign-ins from 127.0.0.1 are throttled, and one suite may
+   * end the session (the fuzz test calls `auth.logout` as staff).
+   */
+  let staffAccount: ReturnType<typeof makeStaff> | undefined;
+  let staffSession: Promise<Grant> | undefined;
   async function makeStaff() {
     const email = `staff-${Date.now().toString(36)}@example.test`;
-    const run = Bun.spawnSync(
-      ["bun", "scripts/staff-create.ts", "--email", email, "--password", "staff password 1"],
-      {
-        cwd: ROOT,
-        env: { ...process.env, DATABASE_URL: cluster.databaseUrl, REDIS_URL: cluster.redisUrl },
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    if (run.exitCode !== 0) throw new Error(`staff:create failed: ${run.stderr.toString()}`);
-    return createFastrClient({ baseUrl: cluster.url }).auth.login.mutate({
-      email,
-      password: "staff password 1",
+    const password = "staff password 1";
+    const run = Bun.spawnSync(["bun", "scripts/staff-create.ts", "--email", email, "--password", password], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: cluster.databaseUrl, REDIS_URL: cluster.redisUrl },
+      stdout: "pipe",
+      stderr: "pipe",
     });
+    if (run.exitCode !== 0) throw new Error(`staff:create failed: ${run.stderr.toString()}`);
+    return { email, password };
   }
+  async function signInStaff() {
+    const guest = createFastrClient({ baseUrl: cluster.url });
+    const session = await staffSession?.catch(() => null);
+    if (session && (await withToken(session.token).auth.me.query())) return session;
+    staffAccount ??= makeStaff();
+    staffSession = guest.auth.login.mutate(await staffAccount);
+    return staffSession;
+  }
+  const withToken = (token: string) =>
+    createFastrClient({ baseUrl: cluster.url, headers: { authorization: `Bearer ${token}` } });
 
   return {
     cluster,
-    ...publicApi(cluster.url, () => (staffGrant ??= makeStaff())),
+    ...publicApi(cluster.url, signInStaff),
     async stop() {
       await cluster.stop();
       rmSync(dir, { recursive: true, force: true });

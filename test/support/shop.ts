@@ -59,7 +59,7 @@ async function clusterShop(): Promise<TestShop> {
     target: "cluster",
     db,
     bus: { publish: (events) => bus.publish(events) },
-    settle: () => settleCluster(db, redis),
+    settle: () => settleCluster(db, redis, () => cluster.postgres.replica?.url() ?? null),
     async stop() {
       await bus.close();
       await redis.quit();
