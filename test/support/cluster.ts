@@ -18,20 +18,31 @@ export const clusterBinaries = {
 
 const ROOT = resolve(import.meta.dir, "../..");
 
+/** Where a test cluster keeps its data, and how it runs. */
+export type TestClusterOptions = {
+  /** A data directory the caller owns and keeps (a second start on it reuses the data); a fresh temporary one by default. */
+  dir?: string;
+  /** fsync and synchronous commit on, as `bun run cluster` runs (off by default: faster). */
+  durable?: boolean;
+  /** Processes per service (two by default, as `bun run cluster` runs). */
+  instancesPerService?: number;
+};
+
 /**
  * The distributed shape for a test file: Postgres primary + replica, PgBouncer, Redis, NGINX and two
  * processes of every service, in a temporary directory, fast rather than durable. The handle speaks
  * to it the way a client would: through NGINX's public URL.
  * @example const shop = await startTestCluster({ SMTP_URL: smtp.url }); ... await shop.stop();
  */
-export async function startTestCluster(env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "fastr-cluster-"));
+export async function startTestCluster(env: Record<string, string> = {}, options: TestClusterOptions = {}) {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "fastr-cluster-"));
   chmodSync(dir, 0o755); // Postgres and PgBouncer run as their own user and must reach their folders
 
   const cluster: Cluster = await startCluster({
     dir,
     port: freePort(),
-    durable: false,
+    durable: options.durable ?? false,
+    ...(options.instancesPerService && { instancesPerService: options.instancesPerService }),
     env: {
       LOG_LEVEL: "info",
       // Buyers in these tests all come from 127.0.0.1.
@@ -75,7 +86,7 @@ export async function startTestCluster(env: Record<string, string> = {}) {
     ...publicApi(cluster.url, signInStaff),
     async stop() {
       await cluster.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
