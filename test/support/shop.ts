@@ -47,7 +47,7 @@ export function startTestShop(): Promise<TestShop> {
 
 /**
  * The shared cluster behind NGINX. `db` is the primary itself, `bus` publishes to the Redis streams,
- * and `settle` waits until the cluster's outboxes and streams are drained.
+ * and `settle` waits until outboxes and streams are drained and the replica has caught up.
  */
 async function clusterShop(): Promise<TestShop> {
   const { cluster, stop: _, ...api } = await sharedTestCluster();
