@@ -1,15 +1,15 @@
 import { z } from "zod";
 import { type CartApi, CartLine, CartMergeReport, CartToken, ShippingOption } from "./cart.ts";
-import { Id, Money } from "./common.ts";
+import { Id, Money, MoneySum } from "./common.ts";
 import { type InternalContract, internal } from "./internal.ts";
 
 export const CartOwner = z.union([z.object({ userId: Id }), z.object({ token: CartToken.nullable() })]);
 
 export const Cart = z.object({
-  subtotal: Money,
+  subtotal: MoneySum,
   shipping: Money,
-  tax: Money,
-  total: Money,
+  tax: MoneySum,
+  total: MoneySum,
   taxRate: z.number(),
   taxIncluded: z.literal(true),
   token: z.string().nullable(),

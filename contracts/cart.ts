@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Money, wholeNumber } from "./common.ts";
+import { Id, Money, MoneySum, wholeNumber } from "./common.ts";
 
 export const CART_COOKIE = "fastr_cart";
 export const CART_TOKEN_HEADER = "x-cart-token";
@@ -43,7 +43,7 @@ export const CartLine = z.object({
   image: z.string(),
   quantity: z.int(),
   unitPrice: Money,
-  lineTotal: Money,
+  lineTotal: MoneySum,
   /** Units in stock right now; the line cannot be bought beyond this. */
   available: z.int(),
 });

@@ -33,6 +33,16 @@ export const Money = z.strictObject({
 });
 export type Money = z.infer<typeof Money>;
 
+/**
+ * A sum of prices (a cart line's total, a cart's totals): whole minor units like Money, but not
+ * capped at INT_MAX. A cart may hold more than one order can total; the checkout refuses that order
+ * (ORDER.TOTAL_TOO_LARGE), so the sum must reach it intact, also across a process boundary.
+ */
+export const MoneySum = z.strictObject({
+  amount: z.int({ message: "expected a whole number" }).min(0, { message: "must be at least 0" }),
+  currency: Currency,
+});
+
 export const Email = z
   .email({ message: "expected an email address" })
   .max(254)

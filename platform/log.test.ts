@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { Glob } from "bun";
 import { sql } from "drizzle-orm";
-import { mutationBody, startTestShop, type TestShop } from "../test/support/shop.ts";
+import { type EmbeddedShop, mutationBody, startEmbeddedShop } from "../test/support/shop.ts";
 import { createLogger, describeError, summarizeError } from "./log.ts";
 
 const SECRET_EMAIL = "secret.person@example.test";
@@ -13,10 +13,10 @@ function capturedLogger() {
   return { log: createLogger("debug", { sink: (_level, line) => lines.push(line) }), lines };
 }
 
-let shop: TestShop;
+let shop: EmbeddedShop;
 const captured = capturedLogger();
 beforeAll(async () => {
-  shop = await startTestShop({ log: captured.log });
+  shop = await startEmbeddedShop({ log: captured.log });
 });
 afterAll(() => shop.stop());
 

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import { startTestShop, type TestShop } from "../test/support/shop.ts";
+import { describeShop } from "../test/support/target.ts";
 import { createFastrClient } from "./client.ts";
 
-describe("the client link", () => {
+describeShop("the client link", () => {
   let shop: TestShop;
   beforeAll(async () => {
     shop = await startTestShop();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import { failure } from "../test/support/failure.ts";
 import {
   mutationBody,
@@ -7,6 +7,7 @@ import {
   type TestShop,
   uniqueEmail,
 } from "../test/support/shop.ts";
+import { describeShop } from "../test/support/target.ts";
 
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const UUID = "0190a000-0000-7000-8000-000000000000";
@@ -30,7 +31,7 @@ async function refusal(res: Response) {
   };
 }
 
-describe("crafted input that used to answer 500", () => {
+describeShop("crafted input that used to answer 500", () => {
   let shop: TestShop;
   let staff: Awaited<ReturnType<TestShop["staff"]>>;
   let customer: Awaited<ReturnType<TestShop["customer"]>>;

@@ -1,14 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../platform/db/port.ts";
 import { createFastrClient } from "../routers/client.ts";
 import { stockedProduct } from "./support/catalog.ts";
-import { startTestShop, type TestShop } from "./support/shop.ts";
+import { type EmbeddedShop, startEmbeddedShop } from "./support/shop.ts";
+import { describeEmbedded } from "./support/target.ts";
 
-describe("housekeeping", () => {
-  let shop: TestShop;
+describeEmbedded("housekeeping", "runs the shop's jobs by hand", () => {
+  let shop: EmbeddedShop;
   beforeAll(async () => {
-    shop = await startTestShop();
+    shop = await startEmbeddedShop();
   });
   afterAll(() => shop.stop());
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createFastrClient } from "../../routers/client.ts";
 import { rawRequest } from "../../test/support/raw-http.ts";
-import { mutationBody, startTestShop, type TestShop, uniqueEmail } from "../../test/support/shop.ts";
+import { type EmbeddedShop, mutationBody, startEmbeddedShop, uniqueEmail } from "../../test/support/shop.ts";
 
 const FRONT_END = "http://localhost:5173";
 
@@ -23,9 +23,9 @@ async function expectError(res: Response, status: number, code: string) {
   return body as { message: string; data: Record<string, unknown> };
 }
 
-let shop: TestShop;
+let shop: EmbeddedShop;
 beforeAll(async () => {
-  shop = await startTestShop({
+  shop = await startEmbeddedShop({
     env: { TRUST_PROXY: "true", ALLOWED_ORIGINS: FRONT_END },
     overrides: {
       loginLimits: { ipAttempts: 5, ipWindowMs: 60_000, accountFailures: 50, accountWindowMs: 60_000 },

@@ -15,7 +15,9 @@ function host(options: Partial<Parameters<typeof createHost>[0]> = {}) {
   };
   const t = initTRPC.create();
   const created = createHost({
-    routers: { product: t.router({ list: t.procedure.query(() => [1]) }) },
+    routers: {
+      product: t.router({ list: t.procedure.query(() => [1]), save: t.procedure.mutation(() => 1) }),
+    },
     createContext: () => ({}),
     log,
     maxBodyBytes: 1024,
@@ -86,6 +88,21 @@ describe("the host", () => {
     expect(res.status).toBe(204);
     expect(res.headers.get("allow")).toBe("GET, HEAD, POST, OPTIONS");
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("marks the write-position cookie Secure when the request came over https through a trusted proxy", async () => {
+    const { app } = host({ trustProxy: 1, writePosition: async () => "0/16B3748" });
+    const save = (proto: string) =>
+      app.request("/api/product/trpc/save", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-proto": proto },
+        body: "{}",
+      });
+    const lsnCookie = async (proto: string) =>
+      (await save(proto)).headers.getSetCookie().find((c) => c.startsWith("fastr_lsn=")) ?? "";
+    expect(await lsnCookie("https")).toMatch(/^fastr_lsn=0%2F16B3748;.*; Secure/);
+    expect(await lsnCookie("http")).toStartWith("fastr_lsn=0%2F16B3748;");
+    expect(await lsnCookie("http")).not.toContain("Secure");
   });
 
   it("closes every connection it answers once draining", async () => {

@@ -92,7 +92,8 @@ export function createHost(options: HostOptions) {
       const lsn = await options.writePosition().catch(() => null);
       if (lsn) {
         c.header(LSN_HEADER, lsn);
-        setCookie(c, LSN_COOKIE, lsn, { path: "/", httpOnly: true, sameSite: "Lax", maxAge: 300 });
+        const secure = requestOrigin(c.req.raw, socketAddress(c), proxyHops).protocol === "https";
+        setCookie(c, LSN_COOKIE, lsn, { path: "/", httpOnly: true, sameSite: "Lax", maxAge: 300, secure });
       }
     }
     try {

@@ -2,7 +2,7 @@
  * Tracing in the embedded shape, through the public HTTP interface: a checkout is one trace whose
  * spans belong to the services that did the work, and with tracing off nothing is made or sent.
  */
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { createFastrClient } from "../../routers/client.ts";
 import { readShopConfig } from "../../shapes/embedded/shop.ts";
@@ -14,7 +14,8 @@ import {
   type OtlpReceiver,
   startOtlpReceiver,
 } from "../../test/support/otlp-receiver.ts";
-import { startTestShop, type TestShop } from "../../test/support/shop.ts";
+import { type EmbeddedShop, startEmbeddedShop } from "../../test/support/shop.ts";
+import { describeEmbedded } from "../../test/support/target.ts";
 import { createLogger } from "../log.ts";
 import { startTracing } from "./tracing.ts";
 
@@ -33,7 +34,7 @@ const logLines = () => {
   return { lines, log };
 };
 
-async function checkout(shop: TestShop, traceparent: string) {
+async function checkout(shop: EmbeddedShop, traceparent: string) {
   const { variantIds } = await stockedProduct(shop, [5]);
   const buyer = await readyBuyer(shop, variantIds[0]!, 2);
   const client = createFastrClient({
@@ -49,107 +50,111 @@ async function checkout(shop: TestShop, traceparent: string) {
   return { buyer, order };
 }
 
-describe("tracing in the embedded shape", () => {
-  let otlp: OtlpReceiver;
-  let shop: TestShop;
-  const { lines, log } = logLines();
-  beforeAll(async () => {
-    otlp = startOtlpReceiver();
-    shop = await startTestShop({
-      env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        ...onlyOnFlush,
-      },
-      log,
+describeEmbedded(
+  "tracing in the embedded shape",
+  "it configures the shop's exporter and reads its services",
+  () => {
+    let otlp: OtlpReceiver;
+    let shop: EmbeddedShop;
+    const { lines, log } = logLines();
+    beforeAll(async () => {
+      otlp = startOtlpReceiver();
+      shop = await startEmbeddedShop({
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          ...onlyOnFlush,
+        },
+        log,
+      });
     });
-  });
-  afterAll(async () => {
-    await shop?.stop();
-    otlp?.close();
-  });
-
-  it("makes one checkout one trace, under the caller's traceparent, with spans of order, product, payment and notification", async () => {
-    const caller = callerTraceContext();
-    const { buyer, order } = await checkout(shop, caller.traceparent);
-    expect(order.status).toBe("paid");
-    await shop.shop.tracing.forceFlush();
-
-    const spans = otlp.trace(caller.traceId);
-    const request = spans.find(
-      (s) => s.kind === "server" && s.attributes["url.path"] === "/api/order/trpc/checkout",
-    );
-    expect(request).toMatchObject({
-      service: "order",
-      name: "POST /api/order/trpc/*",
-      parentSpanId: caller.spanId,
-      attributes: { "http.request.method": "POST", "http.response.status_code": 200 },
+    afterAll(async () => {
+      await shop?.stop();
+      otlp?.close();
     });
-    expect(new Set(spans.map((s) => s.service))).toEqual(
-      new Set(["order", "product", "payment", "notification", "cart", "user", "auth"]),
-    );
-    expect(spans.find((s) => s.name === "order.checkout")).toMatchObject({
-      kind: "internal",
-      service: "order",
+
+    it("makes one checkout one trace, under the caller's traceparent, with spans of order, product, payment and notification", async () => {
+      const caller = callerTraceContext();
+      const { buyer, order } = await checkout(shop, caller.traceparent);
+      expect(order.status).toBe("paid");
+      await shop.shop.tracing.forceFlush();
+
+      const spans = otlp.trace(caller.traceId);
+      const request = spans.find(
+        (s) => s.kind === "server" && s.attributes["url.path"] === "/api/order/trpc/checkout",
+      );
+      expect(request).toMatchObject({
+        service: "order",
+        name: "POST /api/order/trpc/*",
+        parentSpanId: caller.spanId,
+        attributes: { "http.request.method": "POST", "http.response.status_code": 200 },
+      });
+      expect(new Set(spans.map((s) => s.service))).toEqual(
+        new Set(["order", "product", "payment", "notification", "cart", "user", "auth"]),
+      );
+      expect(spans.find((s) => s.name === "order.checkout")).toMatchObject({
+        kind: "internal",
+        service: "order",
+      });
+      expect(spans.find((s) => s.name === "product.reserve")).toMatchObject({ service: "product" });
+      expect(spans.find((s) => s.name === "payment.charge")).toMatchObject({ service: "payment" });
+
+      // SQL: one span per statement, its shape with placeholders, never the values bound to it.
+      const statements = spans.filter(
+        (s) => s.attributes["db.system.name"] === "postgresql" && s.name !== "transaction",
+      );
+      expect(statements.length).toBeGreaterThan(10);
+      expect(statements.some((s) => s.name === "INSERT order.orders" && s.service === "order")).toBe(true);
+      expect(statements.some((s) => s.name.startsWith("UPDATE product.") && s.service === "product")).toBe(
+        true,
+      );
+      for (const s of statements) expect(String(s.attributes["db.query.text"])).not.toContain(buyer.email);
+      expect(statements.some((s) => String(s.attributes["db.query.text"]).includes("$1"))).toBe(true);
+
+      // order.paid: written in the checkout's transaction, published by the relay, handled by notification.
+      const published = spans.find((s) => s.name === "publish order.paid");
+      expect(published).toMatchObject({ kind: "producer", service: "order" });
+      const handled = spans.find((s) => s.name === "process order.paid" && s.service === "notification");
+      expect(handled).toMatchObject({
+        kind: "consumer",
+        parentSpanId: published!.spanId,
+        attributes: { "messaging.consumer.group.name": "notification" },
+      });
+      expect(ancestorsOf(handled!, spans)).toContainEqual(request!);
+      const inbox = spans.find((s) => s.name === "INSERT notification.inbox");
+      expect(ancestorsOf(inbox!, spans)).toContainEqual(handled!);
     });
-    expect(spans.find((s) => s.name === "product.reserve")).toMatchObject({ service: "product" });
-    expect(spans.find((s) => s.name === "payment.charge")).toMatchObject({ service: "payment" });
 
-    // SQL: one span per statement, its shape with placeholders, never the values bound to it.
-    const statements = spans.filter(
-      (s) => s.attributes["db.system.name"] === "postgresql" && s.name !== "transaction",
-    );
-    expect(statements.length).toBeGreaterThan(10);
-    expect(statements.some((s) => s.name === "INSERT order.orders" && s.service === "order")).toBe(true);
-    expect(statements.some((s) => s.name.startsWith("UPDATE product.") && s.service === "product")).toBe(
-      true,
-    );
-    for (const s of statements) expect(String(s.attributes["db.query.text"])).not.toContain(buyer.email);
-    expect(statements.some((s) => String(s.attributes["db.query.text"]).includes("$1"))).toBe(true);
+    it("writes every log line of a traced request with its trace and span ids next to its request id", async () => {
+      const caller = callerTraceContext();
+      const requestId = `trace-test-${hex(4)}`;
+      const response = await shop.fetch("/api/product/trpc/categories", {
+        headers: { traceparent: caller.traceparent, "x-request-id": requestId },
+      });
+      expect(response.status).toBe(200);
+      await shop.shop.tracing.forceFlush();
 
-    // order.paid: written in the checkout's transaction, published by the relay, handled by notification.
-    const published = spans.find((s) => s.name === "publish order.paid");
-    expect(published).toMatchObject({ kind: "producer", service: "order" });
-    const handled = spans.find((s) => s.name === "process order.paid" && s.service === "notification");
-    expect(handled).toMatchObject({
-      kind: "consumer",
-      parentSpanId: published!.spanId,
-      attributes: { "messaging.consumer.group.name": "notification" },
+      const server = otlp.trace(caller.traceId).find((s) => s.kind === "server");
+      expect(server).toMatchObject({ service: "product", attributes: { "fastr.request_id": requestId } });
+      const line = lines.find((l) => l.msg === "request" && l.requestId === requestId);
+      expect(line).toMatchObject({ traceId: caller.traceId, spanId: server!.spanId, status: 200 });
     });
-    expect(ancestorsOf(handled!, spans)).toContainEqual(request!);
-    const inbox = spans.find((s) => s.name === "INSERT notification.inbox");
-    expect(ancestorsOf(inbox!, spans)).toContainEqual(handled!);
-  });
 
-  it("writes every log line of a traced request with its trace and span ids next to its request id", async () => {
-    const caller = callerTraceContext();
-    const requestId = `trace-test-${hex(4)}`;
-    const response = await shop.fetch("/api/product/trpc/categories", {
-      headers: { traceparent: caller.traceparent, "x-request-id": requestId },
+    it("starts a trace of its own for a caller that sends none, and leaves probes untraced", async () => {
+      const before = otlp.spans.length;
+      const requestId = `untraced-caller-${hex(4)}`;
+      await shop.fetch("/api/product/trpc/categories", { headers: { "x-request-id": requestId } });
+      await shop.fetch("/readyz");
+      await shop.shop.tracing.forceFlush();
+
+      const fresh = otlp.spans.slice(before).filter((s) => s.kind === "server");
+      expect(fresh).toHaveLength(1);
+      expect(fresh[0]).toMatchObject({ parentSpanId: "", attributes: { "fastr.request_id": requestId } });
     });
-    expect(response.status).toBe(200);
-    await shop.shop.tracing.forceFlush();
+  },
+);
 
-    const server = otlp.trace(caller.traceId).find((s) => s.kind === "server");
-    expect(server).toMatchObject({ service: "product", attributes: { "fastr.request_id": requestId } });
-    const line = lines.find((l) => l.msg === "request" && l.requestId === requestId);
-    expect(line).toMatchObject({ traceId: caller.traceId, spanId: server!.spanId, status: 200 });
-  });
-
-  it("starts a trace of its own for a caller that sends none, and leaves probes untraced", async () => {
-    const before = otlp.spans.length;
-    const requestId = `untraced-caller-${hex(4)}`;
-    await shop.fetch("/api/product/trpc/categories", { headers: { "x-request-id": requestId } });
-    await shop.fetch("/readyz");
-    await shop.shop.tracing.forceFlush();
-
-    const fresh = otlp.spans.slice(before).filter((s) => s.kind === "server");
-    expect(fresh).toHaveLength(1);
-    expect(fresh[0]).toMatchObject({ parentSpanId: "", attributes: { "fastr.request_id": requestId } });
-  });
-});
-
-describe("tracing off", () => {
+describeEmbedded("tracing off", "it starts shops with their own telemetry settings", () => {
   it("without an endpoint starts nothing: the API's tracer stays the no-op one", async () => {
     const tracing = startTracing(
       readShopConfig({ OTEL_SERVICE_NAME: "fastr", OTEL_TRACES_SAMPLER: "always_on" }),
@@ -166,7 +171,7 @@ describe("tracing off", () => {
   it("exports nothing and writes no trace ids while OTEL_SDK_DISABLED=true, even with an endpoint", async () => {
     const otlp = startOtlpReceiver();
     const { lines, log } = logLines();
-    const shop = await startTestShop({
+    const shop = await startEmbeddedShop({
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SDK_DISABLED: "true" },
       log,
     });

@@ -9,7 +9,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { z } from "zod";
 import { SessionGrant, User } from "../../contracts/auth.ts";
 import { CartLine, CartMergeReport, ShippingOption } from "../../contracts/cart.ts";
-import { Id, Money } from "../../contracts/common.ts";
+import { Id, Money, MoneySum } from "../../contracts/common.ts";
 import { Email } from "../../contracts/notification.ts";
 import { OrderLine, OrderStatus, ShippingAddress } from "../../contracts/order.ts";
 import { Category, Product, ProductSummary, Variant } from "../../contracts/product.ts";
@@ -30,10 +30,10 @@ const Cart = z.object({
   shippingOptions: z.array(ShippingOption),
   shippingOptionId: z.string().describe("the option the totals assume"),
   country: z.string().describe("the country the tax is computed for"),
-  subtotal: Money,
+  subtotal: MoneySum,
   shipping: Money,
-  tax: Money.describe("the tax contained in the total (prices include tax)"),
-  total: Money,
+  tax: MoneySum.describe("the tax contained in the total (prices include tax)"),
+  total: MoneySum,
   taxRate: z.number(),
   taxIncluded: z.literal(true),
 });

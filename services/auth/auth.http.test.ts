@@ -5,14 +5,21 @@ import { rowsOf } from "../../platform/db/port.ts";
 import { createFastrClient } from "../../routers/client.ts";
 import { failure } from "../../test/support/failure.ts";
 import {
+  type EmbeddedShop,
   mutationBody,
   queryString,
+  startEmbeddedShop,
   startTestShop,
   type TestShop,
   uniqueEmail,
 } from "../../test/support/shop.ts";
+import { describeEmbedded, describeShop, itEmbedded } from "../../test/support/target.ts";
 
-describe("auth over HTTP", () => {
+/** The session cookie a response sets (on Postgres a write also sets `fastr_lsn`, see ADR 014). */
+const sessionCookie = (res: Response) =>
+  res.headers.getSetCookie().find((cookie) => cookie.startsWith("fastr_session=")) ?? "";
+
+describeShop("auth over HTTP", () => {
   let shop: TestShop;
   // The first PGlite open in a file compiles the WASM: on a busy machine that outlasts a hook's 5 s.
   beforeAll(async () => {
@@ -28,7 +35,7 @@ describe("auth over HTTP", () => {
       body: mutationBody({ email: email.toUpperCase(), password: "long enough pw", name: "Grace" }),
     });
     expect(res.status).toBe(200);
-    const cookie = res.headers.get("set-cookie") ?? "";
+    const cookie = sessionCookie(res);
     expect(cookie).toMatch(
       /^fastr_session=[a-z2-7]{32}\.[a-z2-7]{32}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/,
     );
@@ -41,25 +48,29 @@ describe("auth over HTTP", () => {
     expect(await shop.client().auth.me.query()).toBeNull();
   });
 
-  it("marks the cookie Secure when the shop is reached over https (behind a trusted proxy)", async () => {
-    const proxied = await startTestShop({ env: { TRUST_PROXY: "true" } });
-    try {
-      const res = await proxied.fetch("/api/auth/trpc/signup", {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-forwarded-proto": "https" },
-        body: mutationBody({ email: uniqueEmail(), password: "long enough pw", name: "Sec" }),
-      });
-      expect(res.headers.get("set-cookie")).toEndWith("; Secure");
-      const plain = await shop.fetch("/api/auth/trpc/signup", {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-forwarded-proto": "https" },
-        body: mutationBody({ email: uniqueEmail(), password: "long enough pw", name: "Plain" }),
-      });
-      expect(plain.headers.get("set-cookie")).not.toContain("Secure"); // an untrusted header changes nothing
-    } finally {
-      await proxied.stop();
-    }
-  });
+  itEmbedded(
+    "marks the cookie Secure when the shop is reached over https (behind a trusted proxy)",
+    "needs a shop of its own that trusts the test as its proxy (the cluster trusts NGINX, which sets X-Forwarded-Proto)",
+    async () => {
+      const proxied = await startEmbeddedShop({ env: { TRUST_PROXY: "true" } });
+      try {
+        const res = await proxied.fetch("/api/auth/trpc/signup", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-forwarded-proto": "https" },
+          body: mutationBody({ email: uniqueEmail(), password: "long enough pw", name: "Sec" }),
+        });
+        expect(sessionCookie(res)).toEndWith("; Secure");
+        const plain = await shop.fetch("/api/auth/trpc/signup", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-forwarded-proto": "https" },
+          body: mutationBody({ email: uniqueEmail(), password: "long enough pw", name: "Plain" }),
+        });
+        expect(sessionCookie(plain)).not.toContain("Secure"); // an untrusted header changes nothing
+      } finally {
+        await proxied.stop();
+      }
+    },
+  );
 
   it("refuses a second account with the same email, whatever its case", async () => {
     const { email } = await shop.customer();
@@ -130,11 +141,11 @@ describe("auth over HTTP", () => {
 
 // Each of these makes dozens of argon2id verifications or hashes: on a shared 2-core machine that can
 // outlast the default 5 s, hence 30 s per test.
-describe("login throttling", () => {
+describeEmbedded("login throttling", "needs a fake clock, its own limits and a small in-memory cache", () => {
   const clock = manualClock();
-  let shop: TestShop;
+  let shop: EmbeddedShop;
   beforeAll(async () => {
-    shop = await startTestShop({
+    shop = await startEmbeddedShop({
       clock,
       env: { TRUST_PROXY: "true" },
       // A small response cache, so flooding it out takes a few hundred requests, not gigabytes.
@@ -242,11 +253,11 @@ describe("login throttling", () => {
   }, 30_000);
 });
 
-describe("sign-up throttling", () => {
+describeEmbedded("sign-up throttling", "needs a fake clock and its own sign-up limit", () => {
   const clock = manualClock();
-  let shop: TestShop;
+  let shop: EmbeddedShop;
   beforeAll(async () => {
-    shop = await startTestShop({
+    shop = await startEmbeddedShop({
       clock,
       // One batched POST of 48 sign-ups: a batch cap below that would refuse it before the throttle sees it.
       env: { TRUST_PROXY: "true", SIGNUP_LIMIT: "20", SIGNUP_WINDOW_MINUTES: "10", MAX_BATCH_SIZE: "50" },
@@ -316,11 +327,11 @@ describe("sign-up throttling", () => {
   }, 30_000);
 });
 
-describe("session lifetime", () => {
+describeEmbedded("session lifetime", "needs a fake clock", () => {
   const clock = manualClock();
-  let shop: TestShop;
+  let shop: EmbeddedShop;
   beforeAll(async () => {
-    shop = await startTestShop({ clock, env: { SESSION_TTL_DAYS: "30", SESSION_MAX_AGE_DAYS: "90" } });
+    shop = await startEmbeddedShop({ clock, env: { SESSION_TTL_DAYS: "30", SESSION_MAX_AGE_DAYS: "90" } });
   }, 30_000);
   afterAll(() => shop.stop());
 

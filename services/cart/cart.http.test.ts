@@ -1,10 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import { createFastrClient } from "../../routers/client.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { failure } from "../../test/support/failure.ts";
-import { mutationBody, startTestShop, type TestShop, uniqueEmail } from "../../test/support/shop.ts";
+import {
+  mutationBody,
+  startEmbeddedShop,
+  startTestShop,
+  type TestShop,
+  uniqueEmail,
+} from "../../test/support/shop.ts";
+import { describeEmbedded, describeShop } from "../../test/support/target.ts";
 
-describe("cart over HTTP", () => {
+describeShop("cart over HTTP", () => {
   let shop: TestShop;
   beforeAll(async () => {
     shop = await startTestShop();
@@ -257,9 +264,9 @@ describe("cart over HTTP", () => {
   });
 });
 
-describe("a cart survives a restart", () => {
+describeEmbedded("a cart survives a restart", "restarts the shop in the test's process", () => {
   it("is still there when the shop comes back on the same database", async () => {
-    const first = await startTestShop();
+    const first = await startEmbeddedShop();
     const { variantIds } = await stockedProduct(first, [5]);
     const { token } = await first.customer();
     await first.client(token).cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 2 });

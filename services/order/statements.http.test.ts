@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import { readyBuyer } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
-import { startTestShop, type TestShop } from "../../test/support/shop.ts";
+import { type EmbeddedShop, startEmbeddedShop } from "../../test/support/shop.ts";
+import { describeOn } from "../../test/support/target.ts";
 
 /**
  * A budget, not a timing: the number of SQL statements one checkout sends (BEGIN/COMMIT excluded).
@@ -9,11 +10,11 @@ import { startTestShop, type TestShop } from "../../test/support/shop.ts";
  */
 const STATEMENT_BUDGET = 22;
 
-describe("checkout cost", () => {
+describeOn(["pglite"], "checkout cost", "counts statements through PGlite's query hook", () => {
   const statements: string[] = [];
-  let shop: TestShop;
+  let shop: EmbeddedShop;
   beforeAll(async () => {
-    shop = await startTestShop({ onQuery: (sql) => statements.push(sql) });
+    shop = await startEmbeddedShop({ onQuery: (sql) => statements.push(sql) });
   });
   afterAll(() => shop.stop());
 

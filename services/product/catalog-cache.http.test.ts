@@ -3,25 +3,26 @@
  * listings and product pages stay cached unless what they show changed. Hits are read from the
  * response cache's `x-cache` header; statement counting shows that a hit ran no catalog query.
  */
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import superjson, { type SuperJSONResult } from "superjson";
 import type { ListProductsInput, Product, ProductSummary } from "../../contracts/product.ts";
 import { readyBuyer } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
-import { queryString, startTestShop, type TestShop } from "../../test/support/shop.ts";
+import { type EmbeddedShop, queryString, startEmbeddedShop } from "../../test/support/shop.ts";
+import { describeEmbedded } from "../../test/support/target.ts";
 
 /** A catalog query reads the products or categories tables; a product page's stock levels read only the variants. */
 const CATALOG_QUERY = /^select .* from "product"\."(products|categories)"/;
 const STOCK_LEVELS_QUERY = /^select "id", "stock" from "product"\."variants" where/;
 
-describe("the catalog cache through sales", () => {
+describeEmbedded("the catalog cache through sales", "it counts the SQL statements the shop runs", () => {
   const statements: string[] = [];
-  let shop: TestShop;
+  let shop: EmbeddedShop;
   let buyer: Awaited<ReturnType<typeof readyBuyer>>;
   let purchases = 0;
 
   beforeAll(async () => {
-    shop = await startTestShop({ onQuery: (sql) => statements.push(sql) });
+    shop = await startEmbeddedShop({ onQuery: (sql) => statements.push(sql) });
     const { variantIds } = await stockedProduct(shop, [1_000]);
     buyer = await readyBuyer(shop, variantIds[0]!);
     await buyer.client.cart.clear.mutate();

@@ -3,6 +3,7 @@ import type { CreateProductInput } from "../../contracts/product.ts";
 import type { FastrClient } from "../../routers/client.ts";
 import { failure } from "../../test/support/failure.ts";
 import { queryString, startTestShop, type TestShop } from "../../test/support/shop.ts";
+import { describeShop } from "../../test/support/target.ts";
 
 let n = 0;
 const eur = (amount: number) => ({ amount, currency: "EUR" as const });
@@ -19,7 +20,7 @@ const simple = (
   ...extra,
 });
 
-describe("product over HTTP", () => {
+describeShop("product over HTTP", () => {
   let shop: TestShop;
   let staff: FastrClient;
   let guest: FastrClient;

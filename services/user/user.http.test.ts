@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import { failure } from "../../test/support/failure.ts";
 import { startTestShop, type TestShop } from "../../test/support/shop.ts";
+import { describeShop } from "../../test/support/target.ts";
 
 const home = {
   name: "Ada Lovelace",
@@ -10,7 +11,7 @@ const home = {
   country: "gb",
 };
 
-describe("user over HTTP", () => {
+describeShop("user over HTTP", () => {
   let shop: TestShop;
   beforeAll(async () => {
     shop = await startTestShop();

@@ -1,5 +1,5 @@
 /** `/dev/api` on a real shop: the generated reference as a page, a way to try queries, loopback only. */
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, expect, it } from "bun:test";
 import type { z } from "zod";
 import type { ApiReference } from "../../scripts/api-reference/build.ts";
 import { outputs } from "../../scripts/api-reference/outputs.ts";
@@ -7,15 +7,16 @@ import { describeWith } from "../../test/support/binaries.ts";
 import { readyBuyer } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { chromium, evaluateInChromium } from "../../test/support/chromium.ts";
-import { startTestShop, type TestShop } from "../../test/support/shop.ts";
+import { type EmbeddedShop, startEmbeddedShop } from "../../test/support/shop.ts";
+import { describeEmbedded } from "../../test/support/target.ts";
 import { API_REFERENCE_JSON } from "./api-page.ts";
 
 const reference = (await Bun.file(API_REFERENCE_JSON).json()) as ApiReference;
 const queries = reference.procedures.filter((p) => p.kind === "query");
 
-let shop: TestShop;
+let shop: EmbeddedShop;
 beforeAll(async () => {
-  shop = await startTestShop();
+  shop = await startEmbeddedShop();
 }, 60_000);
 afterAll(() => shop.stop());
 
@@ -23,7 +24,7 @@ afterAll(() => shop.stop());
 const withHost = (path: string, host: string) =>
   shop.fetch(path, { headers: { host: host.replace("PORT", new URL(shop.url).port) } });
 
-describe("/dev/api on a loopback-bound shop", () => {
+describeEmbedded("/dev/api on a loopback-bound shop", "/dev/api is the embedded shape's page", () => {
   it("lists every procedure of the reference, with a form to try each query", async () => {
     const res = await shop.fetch("/dev/api");
     expect(res.status).toBe(200);
@@ -150,9 +151,9 @@ describeWith({ chromium }, "/dev/api in a browser", () => {
   }, 90_000);
 });
 
-describe("/dev/api on a shop bound beyond loopback", () => {
+describeEmbedded("/dev/api on a shop bound beyond loopback", "/dev/api is the embedded shape's page", () => {
   it("is not served at all", async () => {
-    const exposed = await startTestShop({ env: { HOST: "0.0.0.0" } });
+    const exposed = await startEmbeddedShop({ env: { HOST: "0.0.0.0" } });
     try {
       expect((await exposed.fetch("/dev/api")).status).toBe(404);
       expect((await exposed.fetch("/dev/api/try.js")).status).toBe(404);

@@ -129,6 +129,27 @@ describeWith(clusterBinaries, "the cluster", () => {
     expect(asset.headers.get("cache-control")).toContain("immutable");
   });
 
+  it("answers with one X-Request-Id, the one the error body names, also when NGINX refuses a body itself", async () => {
+    const res = await shop.fetch("/api/product/trpc/nope", { headers: { "x-request-id": "trace-nginx-1" } });
+    expect(res.headers.get("x-request-id")).toBe("trace-nginx-1");
+    expect((await res.json()).error.json.data.requestId).toBe("trace-nginx-1");
+    const made = await shop.fetch("/api/product/trpc/categories");
+    expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f]{32}$/);
+
+    const huge = await shop.fetch("/api/auth/trpc/signup", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "trace-nginx-2" },
+      body: JSON.stringify({ json: { name: "x".repeat(3 * 1024 * 1024) } }),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get("x-request-id")).toBe("trace-nginx-2");
+    expect((await huge.json()).error.json.data).toEqual({
+      code: "PAYLOAD_TOO_LARGE",
+      httpStatus: 413,
+      requestId: "trace-nginx-2",
+    });
+  });
+
   it("refuses internal procedures through NGINX, and directly without a valid credential", async () => {
     const viaNginx = await shop.fetch("/internal/product/trpc/reservationState", {
       method: "POST",

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { seedCatalog } from "../../services/product/seed/index.ts";
 import { findBinary } from "./binaries.ts";
-import { startTestShop, type TestShop } from "./shop.ts";
+import { type EmbeddedShop, startEmbeddedShop } from "./shop.ts";
 
 export const CHROMIUM = findBinary("chromium", ["/usr/bin/chromium"]);
 
@@ -41,7 +41,7 @@ export type StorefrontRig = Awaited<ReturnType<typeof startStorefront>>;
  */
 export async function startStorefront() {
   const [shop, browser] = await Promise.all([
-    startTestShop({ storefront: true }).then(async (s) => {
+    startEmbeddedShop({ storefront: true }).then(async (s) => {
       await seedCatalog(s.services.product);
       return s;
     }),
@@ -133,7 +133,7 @@ export async function screenshot(page: Page, name: string, { keep = false } = {}
   expect({ name, overflow: await sidewaysOverflow(page) }).toEqual({ name, overflow: 0 });
 }
 
-export type { Browser, Page, TestShop };
+export type { Browser, EmbeddedShop, Page };
 
 /** Waits until exactly one element matches and is visible (strict, like an accessibility test). */
 export const see = (locator: Locator, timeout?: number) =>

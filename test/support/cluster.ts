@@ -4,8 +4,9 @@ import { join, resolve } from "node:path";
 import { createFastrClient } from "../../routers/client.ts";
 import { freePort } from "../../shapes/cluster/child.ts";
 import { type Cluster, startCluster } from "../../shapes/cluster/cluster.ts";
+import { type Grant, publicApi } from "./accounts.ts";
 import { findBinary } from "./binaries.ts";
-import { uniqueEmail } from "./shop.ts";
+import { sharedServer } from "./shared-servers.ts";
 
 /** The programs a cluster suite needs, for `describeWith`. */
 export const clusterBinaries = {
@@ -17,6 +18,20 @@ export const clusterBinaries = {
 
 const ROOT = resolve(import.meta.dir, "../..");
 
+/** Where a test cluster keeps its data, and how it runs. */
+export type TestClusterOptions = {
+  /** A data directory the caller owns and keeps (a second start on it reuses the data); a fresh temporary one by default. */
+  dir?: string;
+  /** fsync and synchronous commit on, as `bun run cluster` runs (off by default: faster). */
+  durable?: boolean;
+  /** Processes per service (two by default, as `bun run cluster` runs). */
+  instancesPerService?: number;
+  /** The event bus: Redis Streams by default; Kafka (KAFKA_BROKERS when set, else the mock peer). */
+  bus?: "redis-streams" | "kafka";
+  /** Also start Prometheus scraping every instance (a process more: only for suites that look at it). */
+  prometheus?: boolean;
+};
+
 /**
  * The distributed shape for a test file: Postgres primary + replica, PgBouncer, Redis, NGINX and two
  * processes of every service, in a temporary directory, fast rather than durable. The handle speaks
@@ -25,24 +40,20 @@ const ROOT = resolve(import.meta.dir, "../..");
  * Prometheus only when asked for (it costs a process and the suites that do not look at it should not pay).
  * @example const shop = await startTestCluster({ SMTP_URL: smtp.url }); ... await shop.stop();
  */
-export async function startTestCluster(
-  env: Record<string, string> = {},
-  {
-    bus = "redis-streams",
-    prometheus = false,
-  }: { bus?: "redis-streams" | "kafka"; prometheus?: boolean } = {},
-) {
-  const dir = mkdtempSync(join(tmpdir(), "fastr-cluster-"));
+export async function startTestCluster(env: Record<string, string> = {}, options: TestClusterOptions = {}) {
+  const bus = options.bus ?? "redis-streams";
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "fastr-cluster-"));
   chmodSync(dir, 0o755); // Postgres and PgBouncer run as their own user and must reach their folders
 
   const cluster: Cluster = await startCluster({
     dir,
     port: freePort(),
-    durable: false,
+    durable: options.durable ?? false,
+    ...(options.instancesPerService && { instancesPerService: options.instancesPerService }),
     bus,
     ...(bus === "kafka" &&
       process.env.KAFKA_BROKERS && { kafkaBrokers: process.env.KAFKA_BROKERS.split(",") }),
-    prometheus,
+    prometheus: options.prometheus ?? false,
     env: {
       LOG_LEVEL: "info",
       // Buyers in these tests all come from 127.0.0.1.
@@ -50,48 +61,55 @@ export async function startTestCluster(
       ...env,
     },
   });
-  const url = cluster.url;
 
-  const client = (token?: string) =>
-    createFastrClient({ baseUrl: url, headers: token ? { authorization: `Bearer ${token}` } : {} });
-
-  let staffAccount: Promise<{ token: string; client: ReturnType<typeof client> }> | undefined;
-  return {
-    cluster,
-    url,
-    client,
-    fetch: (path: string, init?: RequestInit) => fetch(`${url}${path}`, init),
-    /** Signs up a fresh customer through NGINX. */
-    async customer(name = "Ada Shopper") {
-      const email = uniqueEmail();
-      const grant = await client().auth.signup.mutate({ email, password: "correct horse battery", name });
-      return { ...grant, email, password: "correct horse battery", client: client(grant.token) };
-    },
-    /** The staff account, made once as an operator would (`bun run staff:create` against the cluster). */
-    staff() {
-      staffAccount ??= makeStaff();
-      return staffAccount;
-    },
-    async stop() {
-      await cluster.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-
+  /**
+   * The staff account, made once as an operator would (`bun run staff:create` against the cluster),
+   * and its session, shared while it works: sign-ins from 127.0.0.1 are throttled, and one suite may
+   * end the session (the fuzz test calls `auth.logout` as staff).
+   */
+  let staffAccount: ReturnType<typeof makeStaff> | undefined;
+  let staffSession: Promise<Grant> | undefined;
   async function makeStaff() {
     const email = `staff-${Date.now().toString(36)}@example.test`;
-    const run = Bun.spawnSync(
-      ["bun", "scripts/staff-create.ts", "--email", email, "--password", "staff password 1"],
-      {
-        cwd: ROOT,
-        env: { ...process.env, DATABASE_URL: cluster.databaseUrl, REDIS_URL: cluster.redisUrl },
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
+    const password = "staff password 1";
+    const run = Bun.spawnSync(["bun", "scripts/staff-create.ts", "--email", email, "--password", password], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: cluster.databaseUrl, REDIS_URL: cluster.redisUrl },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     if (run.exitCode !== 0) throw new Error(`staff:create failed: ${run.stderr.toString()}`);
-    const grant = await client().auth.login.mutate({ email, password: "staff password 1" });
-    return { ...grant, client: client(grant.token) };
+    return { email, password };
   }
+  async function signInStaff() {
+    const guest = createFastrClient({ baseUrl: cluster.url });
+    const session = await staffSession?.catch(() => null);
+    if (session && (await withToken(session.token).auth.me.query())) return session;
+    staffAccount ??= makeStaff();
+    staffSession = guest.auth.login.mutate(await staffAccount);
+    return staffSession;
+  }
+  const withToken = (token: string) =>
+    createFastrClient({ baseUrl: cluster.url, headers: { authorization: `Bearer ${token}` } });
+
+  return {
+    cluster,
+    ...publicApi(cluster.url, signInStaff),
+    async stop() {
+      await cluster.stop();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 export type TestCluster = Awaited<ReturnType<typeof startTestCluster>>;
+
+/**
+ * The cluster of this test process, shared by its test files (the `cluster` test target): started on
+ * first use, stopped after the run (see shared-servers.ts).
+ */
+export const sharedTestCluster = () =>
+  sharedServer(
+    "cluster",
+    () => startTestCluster(),
+    (cluster) => cluster.stop(),
+  );

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPostgres as startCluster } from "../../shapes/cluster/postgres.ts";
 import { findBinary } from "./binaries.ts";
+import { sharedServer } from "./shared-servers.ts";
 
 /** The server binary; initdb and pg_basebackup are taken from the same directory. */
 export const postgresBinary = findBinary("postgres", ["/usr/lib/postgresql/15/bin/postgres"]);
@@ -37,3 +38,14 @@ export async function startPostgres(options: { replica?: boolean } = {}): Promis
     },
   };
 }
+
+/**
+ * The Postgres of this test process, shared by its test files (the `pg` test target puts a fresh
+ * database per shop on it): started on first use, stopped after the run (see shared-servers.ts).
+ */
+export const sharedPostgres = () =>
+  sharedServer(
+    "postgres",
+    () => startPostgres(),
+    (pg) => pg.stop(),
+  );

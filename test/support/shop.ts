@@ -1,30 +1,80 @@
+import Redis from "ioredis";
 import { mountStorefront, prepareStorefront, type Storefront } from "../../clients/web/serve.ts";
 import { memoryBus } from "../../platform/bus/memory.ts";
+import type { Bus } from "../../platform/bus/port.ts";
+import { redisStreamsBus } from "../../platform/bus/redis-streams.ts";
 import { memoryCache } from "../../platform/cache/memory.ts";
 import { type Clock, systemClock } from "../../platform/clock.ts";
-
+import { openPostgres } from "../../platform/db/pg.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { memoryLimits } from "../../platform/limits/memory.ts";
+import type { Limits } from "../../platform/limits/port.ts";
 import { type Logger, silentLogger } from "../../platform/log.ts";
-import { createFastrClient } from "../../routers/client.ts";
-import { createShop, readShopConfig, type ShopOverrides } from "../../shapes/embedded/shop.ts";
+import { query } from "../../shapes/cluster/postgres.ts";
+import { createShop, readShopConfig, type Shop, type ShopOverrides } from "../../shapes/embedded/shop.ts";
+import { type PublicApi, publicApi, uniqueEmail } from "./accounts.ts";
+import { sharedTestCluster } from "./cluster.ts";
+import { settleCluster } from "./cluster-settle.ts";
+import { sharedPostgres } from "./postgres.ts";
+import { type TestTarget, testTarget } from "./target.ts";
 
-let emailCounter = 0;
-/** A unique address per call, so tests sharing a shop never collide. */
-export const uniqueEmail = (prefix = "shopper") =>
-  `${prefix}-${Date.now().toString(36)}-${++emailCounter}@example.test`;
+export { uniqueEmail } from "./accounts.ts";
 
 /**
- * The embedded shop on a real loopback port, with an in-memory PGlite: what a client sees over HTTP.
- * @example const shop = await startTestShop(); const client = shop.client(token); ... await shop.stop();
+ * A shop as its clients see it, on the target `FASTR_TEST_TARGET` names (see target.ts): the same
+ * handle whether the shop is embedded on PGlite, embedded on Postgres, or the cluster behind NGINX.
  */
-export type TestShopOptions = {
+export type TestShop = PublicApi & {
+  target: TestTarget;
+  /** The shop's database (the primary), for assertions about what it stored. */
+  db: Database;
+  /** Hands events to the consumers over the shop's own transport (redeliveries, poison events). */
+  bus: Pick<Bus, "publish">;
+  /** Returns once the events sent so far have reached their consumers and due e-mails went out. */
+  settle(): Promise<void>;
+  /** Stops this shop (a shared cluster keeps running for the next test file). */
+  stop(): Promise<void>;
+};
+
+/**
+ * A real shop for a suite of the public API, on the selected target.
+ * @example const shop = await startTestShop(); const { client } = await shop.customer(); ... await shop.stop();
+ */
+export function startTestShop(): Promise<TestShop> {
+  return testTarget === "cluster" ? clusterShop() : startEmbeddedShop();
+}
+
+/**
+ * The shared cluster behind NGINX. `db` is the primary itself, `bus` publishes to the Redis streams,
+ * and `settle` waits until outboxes and streams are drained and the replica has caught up.
+ */
+async function clusterShop(): Promise<TestShop> {
+  const { cluster, stop: _, ...api } = await sharedTestCluster();
+  const db = await openTestPostgres(cluster.databaseUrl, 4);
+  const bus = redisStreamsBus({ url: cluster.redisUrl });
+  const redis = new Redis(cluster.redisUrl);
+  return {
+    ...api,
+    target: "cluster",
+    db,
+    bus: { publish: (events) => bus.publish(events) },
+    settle: () => settleCluster(db, redis, () => cluster.postgres.replica?.url() ?? null),
+    async stop() {
+      await bus.close();
+      await redis.quit();
+      await db.close();
+    },
+  };
+}
+
+export type EmbeddedShopOptions = {
   clock?: Clock;
   env?: Record<string, string>;
   overrides?: ShopOverrides;
-  /** Reuse a database (a "restart"); a fresh in-memory PGlite otherwise. */
+  /** Reuse a database (a "restart"); a fresh one otherwise. */
   db?: Database;
+  /** Every SQL statement the shop sends (PGlite only). */
   onQuery?: (sql: string) => void;
   /** Bounds of the in-memory cache (a small one makes eviction cheap to provoke). */
   cacheSize?: { maxEntries?: number; maxChars?: number };
@@ -37,12 +87,73 @@ export type TestShopOptions = {
 /** One build check and one load per test process, however many shops serve the storefront. */
 let storefront: Promise<Storefront> | undefined;
 
+/** The embedded shop's handle: the public one, plus what lives in the test's own process. */
+export type EmbeddedShop = TestShop & {
+  target: "pglite" | "pg";
+  /** The composed services (jobs, settle, close). */
+  shop: Shop;
+  /** Each service's API, called directly. */
+  services: Shop["services"];
+  /** The in-process bus (publish, subscribe, drain). */
+  bus: Bus;
+  limits: Limits;
+  /** Stops this shop as a crash would leave it (nothing finished) and starts a new one on the same database. */
+  restart(overrides?: ShopOverrides): Promise<EmbeddedShop>;
+};
+
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
-export async function startTestShop(options: TestShopOptions = {}) {
+let databases = 0;
+/** A fresh database: an in-memory PGlite, or (pg target) a new database on the process's Postgres. */
+async function freshDatabase(options: EmbeddedShopOptions): Promise<Database> {
+  if (testTarget === "pglite")
+    return openPglite(undefined, options.onQuery ? { onQuery: options.onQuery } : {});
+  if (options.onQuery)
+    throw new Error("onQuery needs PGlite: declare the suite with describeOn(['pglite'], …)");
+  const pg = await sharedPostgres();
+  const name = `shop_${process.pid}_${++databases}`;
+  await query(pg.url, `create database ${name}`);
+  const url = new URL(pg.url);
+  url.pathname = `/${name}`;
+  return openTestPostgres(String(url));
+}
+
+/**
+ * A pool on a test server. pg's `Pool.end()` resolves before its connections have finished closing,
+ * and the shared server may stop right after: what they report then is noise, not a failure.
+ */
+async function openTestPostgres(url: string, poolSize?: number): Promise<Database> {
+  let closed = false;
+  const db = await openPostgres({
+    url,
+    ...(poolSize && { poolSize }),
+    onError: (error) => {
+      if (!closed) console.error(`idle database connection failed: ${error.message}`);
+    },
+  });
+  const close = db.close;
+  db.close = () => {
+    closed = true;
+    return close();
+  };
+  return db;
+}
+
+/**
+ * The embedded shop on a real loopback port, on PGlite or (pg target) Postgres, with the services in
+ * this process: for suites that reach past the public API (services, a fake clock, test knobs, a
+ * restart). Such a suite is declared with `describeEmbedded` (target.ts); on the cluster target it is
+ * skipped, and this refuses to start.
+ * @example const shop = await startEmbeddedShop({ clock }); await shop.services.auth.upsertStaff(…); await shop.stop();
+ */
+export async function startEmbeddedShop(options: EmbeddedShopOptions = {}): Promise<EmbeddedShop> {
+  if (testTarget === "cluster")
+    throw new Error(
+      "this suite needs an embedded shop: declare it with describeEmbedded (test/support/target.ts)",
+    );
   // Tests sign up and sign in from one address; throttling tests set their own limits.
   const config = readShopConfig({ LOG_LEVEL: "silent", SIGNUP_LIMIT: "1000000", ...options.env });
-  const db = options.db ?? (await openPglite(undefined, options.onQuery ? { onQuery: options.onQuery } : {}));
+  const db = options.db ?? (await freshDatabase(options));
   const cache = memoryCache({ ...options.cacheSize, ...(options.clock && { clock: options.clock }) });
   const limits = memoryLimits(options.clock ? { clock: options.clock } : {});
   const bus = memoryBus({ retry: fastRetry });
@@ -61,49 +172,25 @@ export async function startTestShop(options: TestShopOptions = {}) {
     mountStorefront(shop.app, await storefront);
   }
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: shop.app.fetch });
-  const url = server.url.origin;
+  const api = publicApi(server.url.origin, async () => {
+    const email = uniqueEmail("staff");
+    await shop.services.auth.upsertStaff({ email, password: "staff password 1", name: "Sam Staff" });
+    return api.client().auth.login.mutate({ email, password: "staff password 1" });
+  });
 
   return {
-    url,
+    ...api,
+    target: testTarget,
     shop,
     services: shop.services,
     db,
     bus,
     limits,
-    /** A typed client; with a token it signs in by Bearer header. */
-    client: (token?: string) =>
-      createFastrClient({ baseUrl: url, headers: token ? { authorization: `Bearer ${token}` } : {} }),
-    /** A raw HTTP call, for wire-level assertions (cookies, status codes, malformed bodies). */
-    fetch: (path: string, init?: RequestInit) => fetch(`${url}${path}`, init),
-    /** Signs up a fresh customer and returns their token and client. */
-    async customer(name = "Ada Shopper") {
-      const email = uniqueEmail();
-      const grant = await createFastrClient({ baseUrl: url }).auth.signup.mutate({
-        email,
-        password: "correct horse battery",
-        name,
-      });
-      return { ...grant, email, password: "correct horse battery", client: this.client(grant.token) };
-    },
-    /** A staff account, created the way `bun run staff:create` does, signed in over HTTP. */
-    async staff() {
-      const email = uniqueEmail("staff");
-      await shop.services.auth.upsertStaff({ email, password: "staff password 1", name: "Sam Staff" });
-      const grant = await createFastrClient({ baseUrl: url }).auth.login.mutate({
-        email,
-        password: "staff password 1",
-      });
-      return { ...grant, client: this.client(grant.token) };
-    },
-    /** Lets queued events reach their consumers and due e-mails go out (stored, without SMTP). */
-    async settle() {
-      await shop.settle();
-    },
-    /** Stops this shop as a crash would leave it (nothing finished) and starts a new one on the same database. */
-    async restart(overrides: ShopOverrides = {}) {
+    settle: () => shop.settle(),
+    async restart(overrides = {}) {
       await server.stop(true);
       await shop.close();
-      return startTestShop({
+      return startEmbeddedShop({
         ...options,
         db,
         overrides: { ...options.overrides, faults: () => {}, ...overrides },
@@ -117,7 +204,6 @@ export async function startTestShop(options: TestShopOptions = {}) {
     },
   };
 }
-export type TestShop = Awaited<ReturnType<typeof startTestShop>>;
 
 /** POST a tRPC mutation with a raw body: `{"json": input}`. */
 export const mutationBody = (input: unknown) => JSON.stringify({ json: input });
