@@ -43,7 +43,7 @@ describe("bun run bench", () => {
       "start",
     ])
       expect(run.stdout).toMatch(new RegExp(`\\n  ${scenario} `));
-    for (const option of ["--scenario", "--duration", "--connections", "--cluster", "--check"])
+    for (const option of ["--scenario", "--duration", "--connections", "--cluster", "--tracing", "--check"])
       expect(run.stdout).toContain(`  ${option}`);
     expect(run.stderr).not.toContain("fastr bench:"); // the banner a measuring run prints
   });

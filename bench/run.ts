@@ -37,7 +37,7 @@ import { writeResults } from "./report.ts";
 import { catalogPaths, query } from "./scenarios.ts";
 import type { ShoppersOptions, ShoppersResult } from "./shoppers.ts";
 import { compareStock, type InvariantResult, STOCKED_SQL, type StockRow } from "./stock-invariant.ts";
-import { evaluate, type Row, SCENARIOS, type Target } from "./targets.ts";
+import { evaluate, type Row, SCENARIOS, type Target, TRACED_SCENARIOS } from "./targets.ts";
 
 const usage =
   () => `usage: bun run bench [--scenario NAME[,NAME…]] [--duration S] [--connections N[,N…]] [--cluster] [--check]
@@ -59,6 +59,8 @@ options:
   --warmup S           warm-up seconds before each (default 2; 0 = none)
   --connections N,N    connection counts (virtual shoppers for stateful scenarios; default 16,64)
   --cluster            also the distributed shape (bun run cluster's processes, through NGINX)
+  --tracing            also the embedded shop with every request traced (OTEL at 100% sampling, spans
+                       exported over OTLP to a receiver that drops them): list, get and checkout again
   --no-embedded        with --cluster: the cluster only
   --check              exit 1 when a target is missed, a request failed or the stock invariant broke
   --help               print this and exit
@@ -73,6 +75,7 @@ type Options = {
   connections: number[];
   cluster: boolean;
   embedded: boolean;
+  tracing: boolean;
   check: boolean;
 };
 
@@ -92,6 +95,7 @@ function readOptions(args: string[]): Options | "help" {
         warmup: { type: "string", default: "2" },
         connections: { type: "string", default: "16,64" },
         cluster: { type: "boolean", default: false },
+        tracing: { type: "boolean", default: false },
         "no-embedded": { type: "boolean", default: false },
         check: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -126,6 +130,7 @@ function readOptions(args: string[]): Options | "help" {
     connections,
     cluster: Boolean(values.cluster),
     embedded: !values["no-embedded"],
+    tracing: Boolean(values.tracing),
     check: Boolean(values.check),
   };
 }
@@ -374,14 +379,16 @@ async function recordCheckout(base: string, shopper: Shopper, stock: Stock): Pro
 const memory: Record<string, Memory> = {};
 const results: Record<string, unknown> = {};
 
-async function runEmbedded(o: Options) {
-  const dir = join(scratch, "embedded");
+async function runEmbedded(o: Options, tracing?: Record<string, string>) {
+  const shape: Row["shape"] = tracing ? "embedded traced" : "embedded";
+  const dir = join(scratch, tracing ? "embedded-traced" : "embedded");
   const logFile = join(dir, "shop.log");
   await Bun.write(logFile, "");
   const started = performance.now();
   const proc = spawnServer([process.execPath, "bench/serve-shop.ts", "0"], logFile, {
     BENCH_STAFF_EMAIL: benchStaff.email,
     BENCH_STAFF_PASSWORD: benchStaff.password,
+    ...tracing,
   });
   let invariant: InvariantResult | undefined;
   try {
@@ -389,44 +396,51 @@ async function runEmbedded(o: Options) {
     controlUrl = `http://127.0.0.1:${control}`;
     const base = `http://127.0.0.1:${port}`;
     say(
-      `embedded shop ready in ${Math.round(performance.now() - started)} ms (seeded, in-memory PGlite; request log at info to ${logFile})`,
+      `${shape} shop ready in ${Math.round(performance.now() - started)} ms (seeded, in-memory PGlite; request log at info to ${logFile})`,
     );
-    const sampler = memorySampler(() => ({ "embedded shop": [proc.pid] }));
+    const processName = `${shape} shop`;
+    const sampler = memorySampler(() => ({ [processName]: [proc.pid] }));
     sampler.start();
     const shop = await measureShop(
       o,
       {
-        shape: "embedded",
+        shape,
         base,
         stockRows: async () => (await fetch(`${controlUrl}/stock`)).json() as Promise<StockRow[]>,
         cartId: async (user) =>
           (await fetch(`${controlUrl}/cart-id?user=${user}`)).json() as Promise<string | null>,
       },
-      {
-        replay: async (script, c) => {
-          if (!wants(o, "pglite-checkout-sql", "checkout")) return;
-          const r = (await (
-            await fetch(`${controlUrl}/replay`, {
-              method: "POST",
-              body: JSON.stringify({ script, seconds: o.duration, concurrency: c }),
-            })
-          ).json()) as { perSecond: number; errors: number; firstError?: string };
-          record({
-            shape: "baseline",
-            scenario: "pglite-checkout-sql",
-            connections: c,
-            requests: 0,
-            rps: r.perSecond,
-            p50Ms: 0,
-            p99Ms: 0,
-            errors: r.errors,
-          });
-          if (r.firstError) notes.push(`pglite-checkout-sql: ${r.firstError}`);
-        },
-      },
+      tracing
+        ? {}
+        : {
+            replay: async (script, c) => {
+              if (!wants(o, "pglite-checkout-sql", "checkout")) return;
+              const r = (await (
+                await fetch(`${controlUrl}/replay`, {
+                  method: "POST",
+                  body: JSON.stringify({ script, seconds: o.duration, concurrency: c }),
+                })
+              ).json()) as { perSecond: number; errors: number; firstError?: string };
+              record({
+                shape: "baseline",
+                scenario: "pglite-checkout-sql",
+                connections: c,
+                requests: 0,
+                rps: r.perSecond,
+                p50Ms: 0,
+                p99Ms: 0,
+                errors: r.errors,
+              });
+              if (r.firstError) notes.push(`pglite-checkout-sql: ${r.firstError}`);
+            },
+          },
     );
     invariant = shop.invariant;
-    memory["embedded shop"] = sampler.finish()["embedded shop"]!;
+    memory[processName] = sampler.finish()[processName]!;
+    if (tracing) {
+      results.tracedInvariant = invariant;
+      return shop;
+    }
     const spare = shop.shoppers.at(-1);
     if (spare && shop.script) {
       const cartId = (await (await fetch(`${controlUrl}/cart-id?user=${spare.userId}`)).json()) as
@@ -438,6 +452,39 @@ async function runEmbedded(o: Options) {
     return shop;
   } finally {
     await stop(proc, 15_000);
+  }
+}
+
+/**
+ * The traced scenarios again on a fresh embedded shop exporting every span (100% sampling) over OTLP
+ * to a receiver here that counts and drops them: the cost of tracing, next to the untraced figures.
+ */
+async function runTraced(o: Options) {
+  const scenarios = o.scenarios.filter((s) => (TRACED_SCENARIOS as readonly string[]).includes(s));
+  if (scenarios.length === 0) return;
+  let exports = 0;
+  const receiver = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: async (request) => {
+      await request.arrayBuffer();
+      exports++;
+      return new Response(null, { status: 200 });
+    },
+  });
+  try {
+    await runEmbedded(
+      { ...o, scenarios },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.origin,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+        OTEL_TRACES_SAMPLER: "always_on",
+      },
+    );
+    say(`embedded traced: ${exports} OTLP export requests received`);
+    if (exports === 0) notes.push("--tracing: the traced shop exported nothing (is tracing wired?)");
+  } finally {
+    receiver.stop(true);
   }
 }
 
@@ -759,6 +806,7 @@ async function main(o: Options) {
       say(`bun start: ${JSON.stringify(results.start)}`);
     }
   }
+  if (o.embedded && o.tracing) await runTraced(o);
   if (o.cluster) await runCluster(o, script);
   if (wants(o, "bare-hono")) {
     const first = rows.filter((r) => r.scenario === "bare-hono");
@@ -768,7 +816,7 @@ async function main(o: Options) {
   }
 
   const targets: Target[] = evaluate(rows, memory, results);
-  const invariants = [results.embeddedInvariant, results.clusterInvariant].filter(
+  const invariants = [results.embeddedInvariant, results.tracedInvariant, results.clusterInvariant].filter(
     Boolean,
   ) as InvariantResult[];
   const failures = rows.filter((r) => r.errors > 0);

@@ -7,7 +7,8 @@ import type { Memory } from "./processes.ts";
 import type { KindStats } from "./shoppers.ts";
 
 export type Row = {
-  shape: "embedded" | "cluster" | "baseline";
+  /** "embedded traced": the embedded shop again, every request traced (100% sampling, spans exported). */
+  shape: "embedded" | "embedded traced" | "cluster" | "baseline";
   scenario: string;
   connections: number;
   requests: number;
@@ -53,6 +54,9 @@ export const SCENARIOS: Record<string, { what: string; shop?: true }> = {
     what: "baseline (--cluster): pgbench of the checkout's SQL on the cluster's Postgres",
   },
 };
+
+/** What `--tracing` measures a second time with every request traced. */
+export const TRACED_SCENARIOS = ["list", "get", "checkout"] as const;
 
 export type Target = {
   name: string;
@@ -118,6 +122,14 @@ export function evaluate(
           ok: mixed.hitRatio >= 0.99,
         });
     }
+    // Issue 13: what tracing every request costs
+    for (const s of TRACED_SCENARIOS)
+      ratio(
+        `tracing at 100% sampling costs ≤ 15%: embedded ${s}`,
+        find("embedded traced", s, c),
+        find("embedded", s, c)?.rps,
+        0.85,
+      );
     // §3: cart and checkout against what their driver can do
     const pglite = find("baseline", "db-pglite", c)?.rps;
     ratio("embedded cart.get ≥ 0.5× one-row PGlite read", find("embedded", "cart-read", c), pglite, 0.5);
