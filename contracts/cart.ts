@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Id, Money, wholeNumber } from "./common.ts";
+import { Id, wholeNumber } from "./common.ts";
+import { Money } from "./money.ts";
 
 export const CART_COOKIE = "fastr_cart";
 export const CART_TOKEN_HEADER = "x-cart-token";

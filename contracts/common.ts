@@ -4,9 +4,6 @@ import { z } from "zod";
 export const Id = z.uuid({ message: "expected a UUID" });
 export type Id = z.infer<typeof Id>;
 
-export const Currency = z.enum(["EUR", "USD", "GBP"]);
-export type Currency = z.infer<typeof Currency>;
-
 /** The largest value a Postgres `integer` column holds; every amount, count and quantity fastr stores fits. */
 export const INT_MAX = 2_147_483_647;
 
@@ -25,13 +22,6 @@ export function wholeNumber(min: number, max: number = INT_MAX) {
 
 /** An amount of money in minor units (cents): at most INT_MAX, about 21 million in the major unit. */
 export const MinorUnits = wholeNumber(0);
-
-/** Money is integer minor units plus an ISO currency. Never floats. */
-export const Money = z.strictObject({
-  amount: MinorUnits,
-  currency: Currency,
-});
-export type Money = z.infer<typeof Money>;
 
 export const Email = z
   .email({ message: "expected an email address" })

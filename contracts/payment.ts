@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Money } from "./common.ts";
+import type { Money } from "./money.ts";
 
 /**
  * A payment method id from the client (Stripe-style `pm_…`). Raw card numbers are never accepted:

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Cursor, Id, MinorUnits, Money, PagingDirection, Slug, text, wholeNumber } from "./common.ts";
+import { Cursor, Id, MinorUnits, PagingDirection, Slug, text, wholeNumber } from "./common.ts";
+import { Money } from "./money.ts";
 
 export const Category = z.object({ id: Id, slug: z.string(), name: z.string(), productCount: z.int() });
 export type Category = z.infer<typeof Category>;

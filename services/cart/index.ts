@@ -2,8 +2,8 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Cart, CartApi, CartOwner } from "../../contracts/cart.ts";
-import type { Currency } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
+import { multiply } from "../../contracts/money.ts";
 import type { ProductApi, VariantInfo } from "../../contracts/product.ts";
 import type { Executor } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
@@ -101,22 +101,19 @@ export function createCartService(
           image: v.image,
           quantity: row.quantity,
           unitPrice: v.price,
-          lineTotal: { amount: v.price.amount * row.quantity, currency: v.price.currency },
+          lineTotal: multiply(v.price, row.quantity),
           available: v.purchasable ? v.stock : 0,
         },
       ];
     });
-    const currency = (priced[0]?.unitPrice.currency ?? "EUR") as Currency;
     const country = opts.country ?? options.defaultCountry;
-    const totals = priceLines(
-      priced.map((l) => ({ unitPrice: l.unitPrice.amount, quantity: l.quantity })),
-      {
-        currency,
-        country,
-        taxRates: options.taxRates,
-        ...(opts.shippingOptionId && { shippingOptionId: opts.shippingOptionId }),
-      },
-    );
+    const totals = priceLines(priced, {
+      // An empty cart is priced in the shop's first currency; a cart never holds two (addItem, merge).
+      currency: priced[0]?.unitPrice.currency ?? "EUR",
+      country,
+      taxRates: options.taxRates,
+      ...(opts.shippingOptionId && { shippingOptionId: opts.shippingOptionId }),
+    });
     return {
       token: "token" in owner ? owner.token : null,
       lines: priced,

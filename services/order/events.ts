@@ -1,4 +1,5 @@
 import type { EventName } from "../../contracts/events.ts";
+import { money } from "../../contracts/money.ts";
 import { event } from "../../platform/bus/outbox.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { LineRow, OrderRow } from "./store.ts";
@@ -25,11 +26,11 @@ export function orderEvent(
       userId: order.userId,
       email: order.email,
       name: order.customerName,
-      total: { amount: order.total, currency: order.currency },
+      total: money(order.total, order.currency),
       breakdown: {
-        subtotal: { amount: order.subtotal, currency: order.currency },
-        shipping: { amount: order.shipping, currency: order.currency },
-        tax: { amount: order.tax, currency: order.currency },
+        subtotal: money(order.subtotal, order.currency),
+        shipping: money(order.shipping, order.currency),
+        tax: money(order.tax, order.currency),
       },
       shipTo: {
         name: order.shippingAddress.name,
@@ -42,7 +43,7 @@ export function orderEvent(
       lines: lines.map((l) => ({
         title: l.variantTitle === "Default" ? l.title : `${l.title} (${l.variantTitle})`,
         quantity: l.quantity,
-        lineTotal: { amount: l.lineTotal, currency: order.currency },
+        lineTotal: money(l.lineTotal, order.currency),
       })),
       ...extra,
     } as never,

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { EventEnvelope } from "../../contracts/events.ts";
+import { money } from "../../contracts/money.ts";
 import type { Order, OrderStatus } from "../../contracts/order.ts";
 import { appendToOutbox } from "../../platform/bus/outbox.ts";
 import type { Database, Executor } from "../../platform/db/port.ts";
@@ -19,8 +20,6 @@ export const setSagaLease = (seconds: number) => {
   leaseSeconds = seconds;
 };
 export const leaseFromNow = () => sql`now() + make_interval(secs => ${leaseSeconds})`;
-
-const money = (amount: number, currency: string) => ({ amount, currency: currency as "EUR" });
 
 export function toOrder(row: OrderRow, lines: readonly LineRow[]): Order {
   return {

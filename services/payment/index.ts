@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import { type Currency, Id, type Money } from "../../contracts/common.ts";
+import { Id } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
+import { money } from "../../contracts/money.ts";
 import {
   type ChargeInput,
   type ChargeResult,
@@ -40,9 +41,6 @@ export interface PaymentService extends PaymentApi {
   /** Applies a provider event (a verified webhook) once per event id; see provider-events.ts. */
   applyProviderEvent(event: ProviderEvent): Promise<ProviderEventOutcome>;
 }
-
-/** Rows hold currencies the contract validated on the way in. */
-const money = (amount: number, currency: string): Money => ({ amount, currency: currency as Currency });
 
 /** The provider's idempotency keys: one charge and one refund per order, however often we ask. */
 export const chargeKey = (orderId: string) => `charge:${orderId}`;
@@ -222,7 +220,7 @@ export function createPaymentService(
               userId: customer.userId,
               email: customer.email,
               refundId: inserted.id,
-              amount: { amount: inserted.amount, currency: inserted.currency },
+              amount: money(inserted.amount, inserted.currency),
             },
             clock,
           ),

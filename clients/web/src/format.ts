@@ -1,4 +1,4 @@
-import type { Money } from "../../../contracts/common.ts";
+import type { Money } from "../../../contracts/money.ts";
 import type { OrderStatus } from "../../../contracts/order.ts";
 
 const currencies = new Map<string, Intl.NumberFormat>();

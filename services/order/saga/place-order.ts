@@ -1,4 +1,5 @@
 import { DomainError } from "../../../contracts/errors.ts";
+import { money } from "../../../contracts/money.ts";
 import type { ChargeResult } from "../../../contracts/payment.ts";
 import type { Clock } from "../../../platform/clock.ts";
 import type { Database } from "../../../platform/db/port.ts";
@@ -127,7 +128,7 @@ export function placeOrderSaga(deps: SagaDeps) {
     try {
       result = await deps.payment.charge({
         orderId: order.id,
-        amount: { amount: order.total, currency: order.currency as "EUR" },
+        amount: money(order.total, order.currency),
         paymentMethodId: order.paymentMethodId,
         customer: customer(order),
       });
