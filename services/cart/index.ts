@@ -4,12 +4,12 @@ import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Cart, CartApi, CartOwner } from "../../contracts/cart.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { multiply } from "../../contracts/money.ts";
-import type { ProductApi, VariantInfo } from "../../contracts/product.ts";
+import { type ProductApi, type VariantInfo, variantDisplayName } from "../../contracts/product.ts";
 import type { Executor } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { carts, lines, removedPurchases } from "./db/schema.ts";
-import { displayName, planMerge } from "./domain/merge.ts";
+import { planMerge } from "./domain/merge.ts";
 import { priceLines, type TaxRates } from "./domain/pricing.ts";
 
 export const cartModule = migrationsOf("cart", import.meta.dir);
@@ -131,12 +131,14 @@ export function createCartService(
   ): asserts v {
     if (!v) throw variantGone();
     if (!v.purchasable)
-      throw new DomainError("BAD_REQUEST", "CART.NOT_FOR_SALE", `${displayName(v)} is no longer sold`);
+      throw new DomainError("BAD_REQUEST", "CART.NOT_FOR_SALE", `${variantDisplayName(v)} is no longer sold`);
     if (wanted > v.stock) {
       throw new DomainError(
         "BAD_REQUEST",
         "CART.NOT_ENOUGH_STOCK",
-        v.stock === 0 ? `${displayName(v)} is sold out` : `only ${v.stock} of ${displayName(v)} left`,
+        v.stock === 0
+          ? `${variantDisplayName(v)} is sold out`
+          : `only ${v.stock} of ${variantDisplayName(v)} left`,
         { available: v.stock },
       );
     }

@@ -1,5 +1,6 @@
 import type { EventName } from "../../contracts/events.ts";
 import { money } from "../../contracts/money.ts";
+import { variantDisplayName } from "../../contracts/product.ts";
 import { event } from "../../platform/bus/outbox.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { LineRow, OrderRow } from "./store.ts";
@@ -41,7 +42,7 @@ export function orderEvent(
         country: order.shippingAddress.country,
       },
       lines: lines.map((l) => ({
-        title: l.variantTitle === "Default" ? l.title : `${l.title} (${l.variantTitle})`,
+        title: variantDisplayName(l),
         quantity: l.quantity,
         lineTotal: money(l.lineTotal, order.currency),
       })),

@@ -6,7 +6,7 @@ import { INT_MAX, wholeNumber } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import type { CheckoutInput, Customer, Order, OrderApi, ShippingAddress } from "../../contracts/order.ts";
 import type { PaymentApi } from "../../contracts/payment.ts";
-import type { ProductApi } from "../../contracts/product.ts";
+import { type ProductApi, variantDisplayName } from "../../contracts/product.ts";
 import type { UserApi } from "../../contracts/user.ts";
 import { cursorCodec } from "../../platform/cursor.ts";
 import { newId } from "../../platform/ids.ts";
@@ -162,7 +162,7 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
       throw new DomainError("BAD_REQUEST", "ORDER.EMPTY_CART", "your cart is empty");
     const short = cart.lines.find((l) => l.quantity > l.available);
     if (short) {
-      const name = short.variantTitle === "Default" ? short.title : `${short.title} (${short.variantTitle})`;
+      const name = variantDisplayName(short);
       throw new DomainError(
         "CONFLICT",
         "ORDER.OUT_OF_STOCK",
