@@ -3,6 +3,7 @@ import type { AuthApi, LoginInput, Session, SignupInput, User } from "../../cont
 import { DomainError } from "../../contracts/errors.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
 import { DAY, MINUTE } from "../../platform/clock.ts";
+import { isUniqueViolation } from "../../platform/db/unique-violation.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { outbox, sessions, users } from "./db/schema.ts";
@@ -61,9 +62,6 @@ const toUser = (row: typeof users.$inferSelect): User => ({
   name: row.name,
   role: row.role,
 });
-const isUniqueViolation = (error: unknown) =>
-  (error as { code?: string })?.code === "23505" ||
-  (error as { cause?: { code?: string } })?.cause?.code === "23505";
 
 export function createAuthService(ports: ServicePorts, options: AuthOptions): AuthService {
   const { db, clock } = ports;

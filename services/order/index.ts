@@ -9,6 +9,7 @@ import type { PaymentApi } from "../../contracts/payment.ts";
 import { type ProductApi, variantDisplayName } from "../../contracts/product.ts";
 import type { UserApi } from "../../contracts/user.ts";
 import { cursorCodec } from "../../platform/cursor.ts";
+import { isUniqueViolation } from "../../platform/db/unique-violation.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { orderLines, orders, outbox } from "./db/schema.ts";
@@ -135,13 +136,6 @@ export function createOrderService(ports: ServicePorts, deps: OrderDeps, options
     } = await deps.user.getAddress(userId, input.addressId!);
     return Object.fromEntries(Object.entries(address).filter(([, v]) => v !== null)) as ShippingAddress;
   }
-
-  const isUniqueViolation = (error: unknown): boolean => {
-    for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-      if (e.code === "23505") return true;
-    }
-    return false;
-  };
 
   async function checkout(customer: Customer, input: CheckoutInput): Promise<Order> {
     const hash = requestHash(input);
