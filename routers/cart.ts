@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import {
   AddItemInput,
   CART_COOKIE,
@@ -9,7 +8,7 @@ import {
   SetQuantityInput,
 } from "../contracts/cart.ts";
 import type { Context } from "./context.ts";
-import { publicProcedure, router } from "./trpc.ts";
+import { checkOrigin, publicProcedure, router } from "./trpc.ts";
 
 const CART_COOKIE_MAX_AGE = 30 * 24 * 3600;
 
@@ -17,13 +16,7 @@ const CART_COOKIE_MAX_AGE = 30 * 24 * 3600;
 const cartProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
   const session = await ctx.session();
   const owner: CartOwner = session ? { userId: session.user.id } : { token: ctx.cartToken?.token ?? null };
-  const byCookie = session ? session.source === "cookie" : ctx.cartToken?.source === "cookie";
-  if (type === "mutation" && byCookie && !ctx.originAllowed) {
-    throw new TRPCError({
-      code: "FORBIDDEN",
-      message: "cross-site request refused: the Origin header is missing or not allowed",
-    });
-  }
+  if (type === "mutation") checkOrigin(ctx, session ? session.source : ctx.cartToken?.source);
   return next({ ctx: { owner } });
 });
 

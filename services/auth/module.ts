@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { authInternal } from "../../contracts/auth.internal.ts";
+import type { CartApi } from "../../contracts/cart.ts";
 import { HOUR } from "../../platform/clock.ts";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
 import { authRouter } from "../../routers/auth.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { outbox } from "./db/schema.ts";
+import { adoptingGuestCart } from "./guest-cart.ts";
 import { type AuthOptions, authOptionsFrom, createAuthService, authModule as migrations } from "./index.ts";
 
 export const authConfig = z.object({
@@ -16,8 +18,8 @@ export const authConfig = z.object({
   SIGNUP_WINDOW_MINUTES: env.int(1, 24 * 60).default(10),
 });
 
-/** Test knobs; production leaves them alone. */
-type AuthDeps = Partial<Pick<AuthOptions, "loginLimits" | "signupLimits">>;
+/** The cart a guest's cart moves into at sign-in, and test knobs (production leaves them alone). */
+type AuthDeps = { cart: Pick<CartApi, "merge"> } & Partial<Pick<AuthOptions, "loginLimits" | "signupLimits">>;
 
 /** Accounts, sessions (Lucia's design) and sign-in throttling. */
 export const authModule = {
@@ -29,10 +31,10 @@ export const authModule = {
   calls: ["cart"],
   router: authRouter,
   internalRouter: (api) => internalRouter(authInternal, api),
-  create(ports, deps: AuthDeps, config) {
-    const auth = createAuthService(ports, { ...authOptionsFrom(config), ...deps });
+  create(ports, { cart, ...knobs }: AuthDeps, config) {
+    const auth = createAuthService(ports, { ...authOptionsFrom(config), ...knobs });
     return {
-      api: auth,
+      api: adoptingGuestCart(auth, cart),
       jobs: [{ name: "delete expired sessions", everyMs: HOUR, run: () => auth.sweepExpiredSessions() }],
     };
   },

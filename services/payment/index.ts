@@ -21,6 +21,7 @@ import {
   checkSameCharge,
   toDeclineCode,
 } from "./domain/payment.ts";
+import { offeredMethods } from "./offered-methods.ts";
 import type { PaymentProvider } from "./provider.ts";
 import { type ProviderEvent, type ProviderEventOutcome, providerEventApplier } from "./provider-events.ts";
 import { simulatedProvider } from "./simulated-provider.ts";
@@ -152,6 +153,8 @@ export function createPaymentService(
 
   return {
     applyProviderEvent: providerEventApplier(ports),
+
+    methods: async () => offeredMethods,
 
     async checkMethod(paymentMethodId) {
       await provider.checkMethod(parseMethod(paymentMethodId));
