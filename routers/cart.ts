@@ -4,13 +4,12 @@ import {
   type Cart,
   type CartOwner,
   CartViewInput,
+  GUEST_CART_LIFETIME_MS,
   RemoveItemInput,
   SetQuantityInput,
 } from "../contracts/cart.ts";
 import type { Context } from "./context.ts";
 import { checkOrigin, publicProcedure, router } from "./trpc.ts";
-
-const CART_COOKIE_MAX_AGE = 30 * 24 * 3600;
 
 /** A signed-in user's cart, or the guest cart the request's token names (none yet: a new one on first add). */
 const cartProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
@@ -23,7 +22,7 @@ const cartProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
 /** Hands a newly minted guest token to the browser as a cookie (it is in the response body too). */
 const remember = (ctx: Context, cart: Cart) => {
   if (cart.token && cart.token !== ctx.cartToken?.token) {
-    ctx.setCookie(CART_COOKIE, cart.token, { maxAgeSeconds: CART_COOKIE_MAX_AGE });
+    ctx.setCookie(CART_COOKIE, cart.token, { maxAgeSeconds: GUEST_CART_LIFETIME_MS / 1000 });
   }
   return cart;
 };

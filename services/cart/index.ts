@@ -5,6 +5,7 @@ import type { Cart, CartApi, CartOwner } from "../../contracts/cart.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { multiply } from "../../contracts/money.ts";
 import { type ProductApi, type VariantInfo, variantDisplayName } from "../../contracts/product.ts";
+import { deleteOlderThan } from "../../platform/db/older-than.ts";
 import type { Executor } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
@@ -227,18 +228,8 @@ export function createCartService(
       return view(owner, cartId);
     },
 
-    async sweepAbandoned(olderThanMs) {
-      const swept = await db.primary
-        .delete(carts)
-        .where(
-          and(
-            isNull(carts.userId),
-            sql`${carts.updatedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`,
-          ),
-        )
-        .returning({ id: carts.id });
-      return swept.length;
-    },
+    sweepAbandoned: (olderThanMs) =>
+      deleteOlderThan(db, carts, carts.updatedAt, olderThanMs, isNull(carts.userId)),
 
     async merge(guestToken, userId) {
       const guestId = await findCartId(db.primary, { token: guestToken });
@@ -294,12 +285,7 @@ export function createCartService(
         select 1`);
     },
 
-    async pruneRemovedPurchases(olderThanMs) {
-      const pruned = await db.primary
-        .delete(removedPurchases)
-        .where(sql`${removedPurchases.removedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`)
-        .returning({ orderId: removedPurchases.orderId });
-      return pruned.length;
-    },
+    pruneRemovedPurchases: (olderThanMs) =>
+      deleteOlderThan(db, removedPurchases, removedPurchases.removedAt, olderThanMs),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cartInternal } from "../../contracts/cart.internal.ts";
+import { GUEST_CART_LIFETIME_MS } from "../../contracts/cart.ts";
 import type { ProductApi } from "../../contracts/product.ts";
 import { DAY, HOUR } from "../../platform/clock.ts";
 import type { ServiceModule } from "../../platform/module.ts";
@@ -36,8 +37,11 @@ export const cartConfig = z.object({
     .default("DE"),
 });
 
-/** A guest cart nobody touched for this long is deleted. */
-export const GUEST_CART_RETENTION_MS = 30 * DAY;
+/**
+ * How long the cart remembers which orders' purchases it took out: a repeat comes from a saga's
+ * recovery, minutes later; a month is ample (ADR 022).
+ */
+const PURCHASE_CLAIM_RETENTION_MS = 30 * DAY;
 
 type CartDeps = { product: Pick<ProductApi, "variants"> };
 
@@ -62,12 +66,12 @@ export const cartModule = {
         {
           name: "forget old records of purchases taken out of carts",
           everyMs: HOUR,
-          run: () => cart.pruneRemovedPurchases(GUEST_CART_RETENTION_MS),
+          run: () => cart.pruneRemovedPurchases(PURCHASE_CLAIM_RETENTION_MS),
         },
         {
           name: "delete abandoned guest carts",
           everyMs: HOUR,
-          run: () => cart.sweepAbandoned(GUEST_CART_RETENTION_MS),
+          run: () => cart.sweepAbandoned(GUEST_CART_LIFETIME_MS),
         },
       ],
     };

@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
+import type { RetryPolicy } from "../../platform/retry.ts";
 import { notificationRouter } from "../../routers/notification.ts";
 import { inbox } from "./db/schema.ts";
 import {
   createNotificationService,
   notificationModule as migrations,
   mountMailbox,
-  type SendRetry,
   smtpTransport,
 } from "./index.ts";
 
@@ -22,7 +22,7 @@ export const notificationConfig = z.object({
 const loopback = ["127.0.0.1", "localhost", "::1"];
 
 /** Test knobs; production leaves them alone. */
-type NotificationDeps = { sendRetry?: SendRetry };
+type NotificationDeps = { sendRetry?: RetryPolicy };
 
 /** E-mails for what happens to accounts and orders, sent over SMTP (or stored, without one). */
 export const notificationModule = {

@@ -3,6 +3,7 @@ import { money } from "../../contracts/money.ts";
 import type { Order } from "../../contracts/order.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
 import type { Clock } from "../../platform/clock.ts";
+import { fromNow } from "../../platform/db/older-than.ts";
 import type { Database, Executor } from "../../platform/db/port.ts";
 import { orderLines, orders, outbox } from "./db/schema.ts";
 import { type Change, move, type OrderFlags } from "./domain/order.ts";
@@ -20,7 +21,7 @@ let leaseSeconds = 30;
 export const setSagaLease = (seconds: number) => {
   leaseSeconds = seconds;
 };
-export const leaseFromNow = () => sql`now() + make_interval(secs => ${leaseSeconds})`;
+export const leaseFromNow = () => fromNow(leaseSeconds * 1000);
 
 type VariantSold = Pick<LineRow, "variantId" | "productId" | "title" | "variantTitle" | "sku" | "quantity">;
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { RetryPolicy } from "../../platform/bus/port.ts";
 import { env, hostSettings, readConfig, readConfigOrExit, storeSettings } from "../../platform/config.ts";
+import type { RetryPolicy } from "../../platform/retry.ts";
 import type { AuthOptions } from "../../services/auth/index.ts";
 import type { FaultHook } from "../../services/order/saga/place-order.ts";
 import type { PaymentProvider } from "../../services/payment/index.ts";
