@@ -1,13 +1,13 @@
 import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { Email as EmailAddress, Id } from "../../contracts/common.ts";
+import { cursorCodec } from "../../contracts/cursor.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { type EventEnvelope, EventPayloads, type PayloadOf } from "../../contracts/events.ts";
 import type { Email, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
 import { handleOnce } from "../../platform/bus/inbox.ts";
 import type { PoisonHandler } from "../../platform/bus/port.ts";
 import { coalesced } from "../../platform/coalesced.ts";
-import { cursorCodec } from "../../platform/cursor.ts";
 import { fromNow } from "../../platform/db/older-than.ts";
 import { newId } from "../../platform/ids.ts";
 import { summarizeError } from "../../platform/log.ts";

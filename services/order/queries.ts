@@ -1,7 +1,7 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { wholeNumber } from "../../contracts/common.ts";
+import { cursorCodec } from "../../contracts/cursor.ts";
 import type { OrderApi } from "../../contracts/order.ts";
-import { cursorCodec } from "../../platform/cursor.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { orders } from "./db/schema.ts";
 import { orderErrors } from "./domain/order.errors.ts";
