@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { CartMergeReport } from "./cart.ts";
-import { Email, Id, Password, PersonName, Role } from "./common.ts";
+import { EmailAddress, Id, Password, PersonName, Role } from "./common.ts";
 
 export const User = z.object({ id: Id, email: z.string(), name: z.string(), role: Role });
 export type User = z.infer<typeof User>;
 
-export const SignupInput = z.strictObject({ email: Email, password: Password, name: PersonName });
+export const SignupInput = z.strictObject({ email: EmailAddress, password: Password, name: PersonName });
 export type SignupInput = z.infer<typeof SignupInput>;
 
-export const LoginInput = z.strictObject({ email: Email, password: z.string().min(1).max(256) });
+export const LoginInput = z.strictObject({ email: EmailAddress, password: z.string().min(1).max(256) });
 export type LoginInput = z.infer<typeof LoginInput>;
 
 export const SessionGrant = z.object({ user: User, token: z.string(), expiresAt: z.date() });
@@ -22,7 +22,8 @@ export type SignedIn = z.infer<typeof SignedIn>;
 export type Session = {
   id: string;
   user: User;
-  expiresAt: Date /** The expiry just slid forward: resend the cookie. */;
+  expiresAt: Date;
+  /** The expiry just slid forward: resend the cookie. */
   renewed: boolean;
 };
 

@@ -23,7 +23,8 @@ export function wholeNumber(min: number, max: number = INT_MAX) {
 /** An amount of money in minor units (cents): at most INT_MAX, about 21 million in the major unit. */
 export const MinorUnits = wholeNumber(0);
 
-export const Email = z
+/** An e-mail address, as a person types it: checked, trimmed and lower-cased. */
+export const EmailAddress = z
   .email({ message: "expected an email address" })
   .max(254)
   .transform((e) => e.trim().toLowerCase());

@@ -98,7 +98,7 @@ async function upsertStaff(config: Config, db: Database) {
       { db, cache, limits: memoryLimits(), clock: systemClock, log: silentLogger, eventsCommitted: () => {} },
       authOptionsFrom(config),
     );
-    return await auth.upsertStaff(staff);
+    return await auth.api.upsertStaff(staff);
   } finally {
     await cache.close();
     await db.close();

@@ -11,7 +11,7 @@ import { SignedIn, User } from "../../contracts/auth.ts";
 import { CartLine, ShippingOption } from "../../contracts/cart.ts";
 import { Id } from "../../contracts/common.ts";
 import { Money } from "../../contracts/money.ts";
-import { Email } from "../../contracts/notification.ts";
+import { EmailMessage } from "../../contracts/notification.ts";
 import { OrderLine, OrderStatus, ShippingAddress } from "../../contracts/order.ts";
 import { PaymentMethodOption } from "../../contracts/payment.ts";
 import { Category, Product, ProductSummary, Variant } from "../../contracts/product.ts";
@@ -92,7 +92,7 @@ export const outputs = {
     fulfil: Order,
   },
   payment: { methods: z.array(PaymentMethod).readonly() },
-  notification: { list: page(Email) },
+  notification: { list: page(EmailMessage) },
 };
 
 /** One spelling per shape: no readonly, no intersections, tuples as arrays. */

@@ -1,14 +1,13 @@
-import type { ClientAttempt, SessionGrant, SignedIn } from "../../contracts/auth.ts";
+import type { AuthApi, ClientAttempt, SessionGrant, SignedIn } from "../../contracts/auth.ts";
 import type { CartApi } from "../../contracts/cart.ts";
-import type { AuthService } from "./index.ts";
 
 /**
  * Signing up or in moves the guest's cart into the account's under `addItem`'s rules, and the answer
  * says what was left out and why (ADR 022). A wrapper, so that what creates staff accounts (a script,
  * with no cart service) needs none.
- * @example const api = adoptingGuestCart(createAuthService(ports, options), deps.cart);
+ * @example const api = adoptingGuestCart(createAuthService(ports, options).api, deps.cart);
  */
-export function adoptingGuestCart(auth: AuthService, cart: Pick<CartApi, "merge">): AuthService {
+export function adoptingGuestCart(auth: AuthApi, cart: Pick<CartApi, "merge">): AuthApi {
   const adopt = async (grant: SessionGrant, { guestCartToken }: ClientAttempt): Promise<SignedIn> => {
     if (!guestCartToken) return grant;
     const cartMerge = await cart.merge(guestCartToken, grant.user.id);

@@ -1,14 +1,16 @@
 import { z } from "zod";
 import { authInternal } from "../../contracts/auth.internal.ts";
+import type { AuthApi } from "../../contracts/auth.ts";
 import type { CartApi } from "../../contracts/cart.ts";
 import { HOUR } from "../../platform/clock.ts";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
+import { serviceMigrations } from "../../platform/service.ts";
 import { authRouter } from "../../routers/auth.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { outbox } from "./db/schema.ts";
 import { adoptingGuestCart } from "./guest-cart.ts";
-import { type AuthOptions, authOptionsFrom, createAuthService, authModule as migrations } from "./index.ts";
+import { type AuthOptions, authOptionsFrom, createAuthService } from "./index.ts";
 
 export const authConfig = z.object({
   SESSION_TTL_DAYS: env.int(1, 365).default(30),
@@ -24,7 +26,7 @@ type AuthDeps = { cart: Pick<CartApi, "merge"> } & Partial<Pick<AuthOptions, "lo
 /** Accounts, sessions (Lucia's design) and sign-in throttling. */
 export const authModule = {
   name: "auth",
-  migrations: migrations.migrations,
+  migrations: serviceMigrations("auth", import.meta.dir),
   outboxes: [outbox],
   inboxes: [],
   config: authConfig,
@@ -34,8 +36,8 @@ export const authModule = {
   create(ports, { cart, ...knobs }: AuthDeps, config) {
     const auth = createAuthService(ports, { ...authOptionsFrom(config), ...knobs });
     return {
-      api: adoptingGuestCart(auth, cart),
+      api: adoptingGuestCart(auth.api, cart),
       jobs: [{ name: "delete expired sessions", everyMs: HOUR, run: () => auth.sweepExpiredSessions() }],
     };
   },
-} satisfies ServiceModule<"auth", ReturnType<typeof createAuthService>, AuthDeps, z.infer<typeof authConfig>>;
+} satisfies ServiceModule<"auth", AuthApi, AuthDeps, z.infer<typeof authConfig>>;

@@ -8,12 +8,10 @@ import { type ProductApi, type VariantInfo, variantDisplayName } from "../../con
 import { deleteOlderThan } from "../../platform/db/older-than.ts";
 import type { Executor } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { carts, lines, removedPurchases } from "./db/schema.ts";
 import { planMerge } from "./domain/merge.ts";
 import { priceLines, type TaxRates } from "./domain/pricing.ts";
-
-export const cartModule = migrationsOf("cart", import.meta.dir);
 
 export const MAX_LINES = 100;
 
@@ -27,13 +25,17 @@ const variantGone = () =>
 const notInCart = () =>
   new DomainError("NOT_FOUND", "CART.LINE_NOT_FOUND", "that variant is not in the cart");
 
-/** Prices come from the product service on every read; the client never sends one. */
-export interface CartService extends CartApi {
+/**
+ * The cart service: the API routers and the order saga call (prices come from the product service on
+ * every read; the client never sends one), and the housekeeping its module schedules.
+ */
+export type CartService = {
+  api: CartApi;
   /** Deletes guest carts untouched for longer than `olderThanMs` (by database time); returns how many. */
   sweepAbandoned(olderThanMs: number): Promise<number>;
   /** Forgets which orders' purchases were removed from carts, after `olderThanMs`; returns how many. */
   pruneRemovedPurchases(olderThanMs: number): Promise<number>;
-}
+};
 
 export function createCartService(
   ports: ServicePorts,
@@ -159,7 +161,7 @@ export function createCartService(
   const touch = (cartId: string) =>
     db.primary.update(carts).set({ updatedAt: clock.now() }).where(eq(carts.id, cartId));
 
-  return {
+  const api: CartApi = {
     async get(owner, opts) {
       return view(owner, await findCartId(db.primary, owner), opts);
     },
@@ -228,9 +230,6 @@ export function createCartService(
       return view(owner, cartId);
     },
 
-    sweepAbandoned: (olderThanMs) =>
-      deleteOlderThan(db, carts, carts.updatedAt, olderThanMs, isNull(carts.userId)),
-
     async merge(guestToken, userId) {
       const guestId = await findCartId(db.primary, { token: guestToken });
       if (!guestId) return null;
@@ -284,7 +283,12 @@ export function createCartService(
         )
         select 1`);
     },
+  };
 
+  return {
+    api,
+    sweepAbandoned: (olderThanMs) =>
+      deleteOlderThan(db, carts, carts.updatedAt, olderThanMs, isNull(carts.userId)),
     pruneRemovedPurchases: (olderThanMs) =>
       deleteOlderThan(db, removedPurchases, removedPurchases.removedAt, olderThanMs),
   };

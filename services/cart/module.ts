@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { cartInternal } from "../../contracts/cart.internal.ts";
-import { GUEST_CART_LIFETIME_MS } from "../../contracts/cart.ts";
+import { type CartApi, GUEST_CART_LIFETIME_MS } from "../../contracts/cart.ts";
 import type { ProductApi } from "../../contracts/product.ts";
 import { DAY, HOUR } from "../../platform/clock.ts";
 import type { ServiceModule } from "../../platform/module.ts";
+import { serviceMigrations } from "../../platform/service.ts";
 import { cartRouter } from "../../routers/cart.ts";
 import { internalRouter } from "../../routers/internal.ts";
-import { createCartService, cartModule as migrations } from "./index.ts";
+import { createCartService } from "./index.ts";
 
 export const cartConfig = z.object({
   /** VAT/sales-tax rate per destination country in percent; `*` is every other country. */
@@ -48,7 +49,7 @@ type CartDeps = { product: Pick<ProductApi, "variants"> };
 /** Carts for guests (by token) and customers, priced on every read. */
 export const cartModule = {
   name: "cart",
-  migrations: migrations.migrations,
+  migrations: serviceMigrations("cart", import.meta.dir),
   outboxes: [],
   inboxes: [],
   config: cartConfig,
@@ -61,7 +62,7 @@ export const cartModule = {
       defaultCountry: config.DEFAULT_COUNTRY,
     });
     return {
-      api: cart,
+      api: cart.api,
       jobs: [
         {
           name: "forget old records of purchases taken out of carts",
@@ -76,4 +77,4 @@ export const cartModule = {
       ],
     };
   },
-} satisfies ServiceModule<"cart", ReturnType<typeof createCartService>, CartDeps, z.infer<typeof cartConfig>>;
+} satisfies ServiceModule<"cart", CartApi, CartDeps, z.infer<typeof cartConfig>>;

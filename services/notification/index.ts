@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
-import { Email as EmailAddress, Id } from "../../contracts/common.ts";
+import { EmailAddress, Id } from "../../contracts/common.ts";
 import { cursorCodec } from "../../contracts/cursor.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { type EventEnvelope, EventPayloads, type PayloadOf } from "../../contracts/events.ts";
-import type { Email, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
+import type { EmailMessage, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
 import { handleOnce } from "../../platform/bus/inbox.ts";
 import type { PoisonHandler } from "../../platform/bus/port.ts";
 import { coalesced } from "../../platform/coalesced.ts";
@@ -13,12 +13,11 @@ import { newId } from "../../platform/ids.ts";
 import { summarizeError } from "../../platform/log.ts";
 import type { EventConsumer } from "../../platform/module.ts";
 import { backoff, type RetryPolicy } from "../../platform/retry.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { deadLetters, emailColumns, emails, inbox } from "./db/schema.ts";
 import { type EmailEvent, emailEventTypes, render, templates } from "./templates.ts";
 import type { MailTransport } from "./transport.ts";
 
-export const notificationModule = migrationsOf("notification", import.meta.dir);
 export { inbox as notificationInbox } from "./db/schema.ts";
 export { mountMailbox } from "./mailbox-page.ts";
 export { type MailTransport, smtpTransport } from "./transport.ts";
@@ -296,7 +295,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
         )
         .orderBy(desc(emails.createdAt), desc(emails.id))
         .limit(input.limit + 1);
-      const items: Email[] = rows.slice(0, input.limit);
+      const items: EmailMessage[] = rows.slice(0, input.limit);
       const last = items.at(-1);
       return { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null };
     },

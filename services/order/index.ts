@@ -5,7 +5,7 @@ import type { OrderApi } from "../../contracts/order.ts";
 import type { PaymentApi } from "../../contracts/payment.ts";
 import type { ProductApi } from "../../contracts/product.ts";
 import type { UserApi } from "../../contracts/user.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { cancelCommand } from "./commands/cancel.ts";
 import { checkoutCommand } from "./commands/checkout.ts";
 import { fulfilCommand } from "./commands/fulfil.ts";
@@ -16,7 +16,6 @@ import { orderQueries } from "./queries.ts";
 import { type FaultHook, placeOrderSaga } from "./saga/place-order.ts";
 import { leaseFromNow, orderStore, withLines } from "./store.ts";
 
-export const orderModule = migrationsOf("order", import.meta.dir);
 export { inbox as orderInbox, outbox as orderOutbox } from "./db/schema.ts";
 
 /** The calls the order service makes on others; in the cluster each one crosses a process. */

@@ -11,7 +11,7 @@ import {
 } from "../../contracts/payment.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
 import { newId } from "../../platform/ids.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { outbox, payments, refunds } from "./db/schema.ts";
 import { paymentErrors } from "./domain/payment.errors.ts";
 import {
@@ -27,7 +27,6 @@ import { type ProviderEvent, type ProviderEventOutcome, providerEventApplier } f
 import { simulatedProvider } from "./simulated-provider.ts";
 import { stripeProvider } from "./stripe-provider.ts";
 
-export const paymentModule = migrationsOf("payment", import.meta.dir);
 export { outbox as paymentOutbox } from "./db/schema.ts";
 export type { PaymentProvider } from "./provider.ts";
 export type { ProviderEvent } from "./provider-events.ts";
@@ -38,10 +37,11 @@ export { mountStripeWebhook } from "./webhook.ts";
 type Payment = typeof payments.$inferSelect;
 
 /** The payment service: the API the saga calls, and the entry for what the provider reports itself. */
-export interface PaymentService extends PaymentApi {
+export type PaymentService = {
+  api: PaymentApi;
   /** Applies a provider event (a verified webhook) once per event id; see provider-events.ts. */
   applyProviderEvent(event: ProviderEvent): Promise<ProviderEventOutcome>;
-}
+};
 
 /** The provider's idempotency keys: one charge and one refund per order, however often we ask. */
 export const chargeKey = (orderId: string) => `charge:${orderId}`;
@@ -151,9 +151,7 @@ export function createPaymentService(
     return method.data;
   };
 
-  return {
-    applyProviderEvent: providerEventApplier(ports),
-
+  const api: PaymentApi = {
     methods: async () => offeredMethods,
 
     async checkMethod(paymentMethodId) {
@@ -253,4 +251,6 @@ export function createPaymentService(
       };
     },
   };
+
+  return { api, applyProviderEvent: providerEventApplier(ports) };
 }

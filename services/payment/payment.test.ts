@@ -12,7 +12,8 @@ import { silentLogger } from "../../platform/log.ts";
 import type { ServicePorts } from "../../platform/service.ts";
 import { payments } from "./db/schema.ts";
 import { DECLINE_MESSAGES } from "./domain/payment.ts";
-import { createPaymentService, paymentModule, paymentOutbox, paymentProviderFrom } from "./index.ts";
+import { createPaymentService, paymentOutbox, paymentProviderFrom } from "./index.ts";
+import { paymentModule } from "./module.ts";
 import type { PaymentProvider } from "./provider.ts";
 import {
   DECLINING_TEST_METHODS,
@@ -63,7 +64,7 @@ describe("payment service (simulated provider, PGlite)", () => {
     },
   });
   const service = (provider: PaymentProvider = simulatedProvider(db)) =>
-    createPaymentService(portsOf(db), { provider });
+    createPaymentService(portsOf(db), { provider }).api;
 
   const customer = { userId: newId(), email: "ada@example.com" };
   const chargeFor = (overrides: Partial<ChargeInput> = {}): ChargeInput => ({

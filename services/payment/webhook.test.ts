@@ -11,7 +11,8 @@ import { memoryLimits } from "../../platform/limits/memory.ts";
 import { silentLogger } from "../../platform/log.ts";
 import { outbox, payments, webhookEvents } from "./db/schema.ts";
 import type { PaymentStatus } from "./domain/payment.ts";
-import { createPaymentService, paymentModule } from "./index.ts";
+import { createPaymentService } from "./index.ts";
+import { paymentModule } from "./module.ts";
 import { simulatedProvider } from "./simulated-provider.ts";
 import { mountStripeWebhook, WEBHOOK_MAX_BYTES } from "./webhook.ts";
 
