@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
 import { DomainError } from "../../contracts/errors.ts";
 import { rowsOf } from "../../platform/db/port.ts";
-import { emailKinds, readyBuyer, stockLedger } from "../../test/support/buyers.ts";
+import { checkout, emailKinds, readyBuyer, stockLedger } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { failure } from "../../test/support/failure.ts";
 import { startTestShop, type TestShop } from "../../test/support/shop.ts";
 import { simulatedLedger } from "../payment/index.ts";
-
-const key = () => `failing-${crypto.randomUUID()}`;
 
 /** How the wrapped provider misbehaves on its next charges. */
 let misbehave: (() => never) | null = null;
@@ -41,13 +39,7 @@ describe("a checkout whose payment cannot go through", () => {
     const { variantIds } = await stockedProduct(shop, [3]);
     const buyer = await readyBuyer(shop, variantIds[0]!, 3);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const refused = await failure(
-        buyer.client.order.checkout.mutate({
-          idempotencyKey: key(),
-          addressId: buyer.addressId,
-          paymentMethodId: "pm_card_doesNotExist",
-        }),
-      );
+      const refused = await failure(checkout(buyer, "pm_card_doesNotExist"));
       expect(refused).toMatchObject({
         code: "BAD_REQUEST",
         message: 'unknown payment method "pm_card_doesNotExist"',
@@ -60,11 +52,7 @@ describe("a checkout whose payment cannot go through", () => {
     expect((await buyer.client.cart.get.query()).itemCount).toBe(3);
     // Another customer can still buy the whole stock at once.
     const other = await readyBuyer(shop, variantIds[0]!, 3);
-    const order = await other.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: other.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    const order = await checkout(other);
     expect(order.status).toBe("paid");
   });
 
@@ -95,13 +83,7 @@ describe("a checkout whose payment cannot go through", () => {
       misbehave = fault;
       let refused: Awaited<ReturnType<typeof failure>>;
       try {
-        refused = await failure(
-          buyer.client.order.checkout.mutate({
-            idempotencyKey: key(),
-            addressId: buyer.addressId,
-            paymentMethodId: "pm_card_visa",
-          }),
-        );
+        refused = await failure(checkout(buyer));
       } finally {
         misbehave = null;
       }

@@ -4,14 +4,13 @@ import Stripe from "stripe";
 import { event } from "../../platform/bus/outbox.ts";
 import { systemClock } from "../../platform/clock.ts";
 import { rowsOf } from "../../platform/db/port.ts";
-import { emailKinds, readyBuyer, stockLedger } from "../../test/support/buyers.ts";
+import { checkout, emailKinds, readyBuyer, stockLedger } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { failure } from "../../test/support/failure.ts";
 import { startTestShop, type TestShop } from "../../test/support/shop.ts";
 import { chargeKey, refundKey, simulatedLedger } from "../payment/index.ts";
 
 const secret = "whsec_orders_follow_payments";
-const key = () => `provider-${crypto.randomUUID()}`;
 
 /** When set, the provider charges and then loses its answer (a timeout after the money moved). */
 let loseAnswer = false;
@@ -74,13 +73,7 @@ describe("an order follows what the payment provider reports (signed webhooks)",
   it("makes a declined order paid when the payment succeeds after all, takes the stock again and empties the cart, once", async () => {
     const { variantIds } = await stockedProduct(shop, [3]);
     const buyer = await readyBuyer(shop, variantIds[0]!, 2);
-    const declined = await failure(
-      buyer.client.order.checkout.mutate({
-        idempotencyKey: key(),
-        addressId: buyer.addressId,
-        paymentMethodId: "pm_card_chargeDeclined",
-      }),
-    );
+    const declined = await failure(checkout(buyer, "pm_card_chargeDeclined"));
     expect(declined.code).toBe("PAYMENT_REQUIRED");
     const [failed] = (await buyer.client.order.list.query()).items;
     expect(failed!.status).toBe("payment_failed");
@@ -113,17 +106,7 @@ describe("an order follows what the payment provider reports (signed webhooks)",
     const buyer = await readyBuyer(shop, variantIds[0]!, 2);
     loseAnswer = true;
     try {
-      expect(
-        (
-          await failure(
-            buyer.client.order.checkout.mutate({
-              idempotencyKey: key(),
-              addressId: buyer.addressId,
-              paymentMethodId: "pm_card_visa",
-            }),
-          )
-        ).code,
-      ).toBe("PAYMENT_REQUIRED");
+      expect((await failure(checkout(buyer))).code).toBe("PAYMENT_REQUIRED");
     } finally {
       loseAnswer = false;
     }
@@ -131,11 +114,7 @@ describe("an order follows what the payment provider reports (signed webhooks)",
     expect(failed!.status).toBe("payment_failed");
     // The stock went back at once, and someone else bought all of it.
     const rival = await readyBuyer(shop, variantIds[0]!, 2);
-    await rival.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: rival.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    await checkout(rival);
 
     // Stripe reports the charge the shop never heard about; only its metadata names the order.
     await deliverTwice("payment_intent.succeeded", {
@@ -164,11 +143,7 @@ describe("an order follows what the payment provider reports (signed webhooks)",
   it("ends a paid order refunded and puts its units back on the shelf after a refund from the Stripe Dashboard", async () => {
     const { variantIds, staff } = await stockedProduct(shop, [3]);
     const buyer = await readyBuyer(shop, variantIds[0]!, 2);
-    const order = await buyer.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: buyer.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    const order = await checkout(buyer);
     expect(await stockLedger(shop, variantIds[0]!)).toEqual({ stock: 1, held: 0, sold: 2 });
 
     await deliverTwice("charge.refunded", {
@@ -195,11 +170,7 @@ describe("an order follows what the payment provider reports (signed webhooks)",
   it("ends a shipped order refunded without restocking what left the warehouse", async () => {
     const { variantIds, staff } = await stockedProduct(shop, [3]);
     const buyer = await readyBuyer(shop, variantIds[0]!, 1);
-    const order = await buyer.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: buyer.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    const order = await checkout(buyer);
     await staff.order.fulfil.mutate({ id: order.id });
 
     await deliverTwice("charge.refunded", {
@@ -217,11 +188,7 @@ describe("an order follows what the payment provider reports (signed webhooks)",
   it("leaves a paid order as it is when the provider's success arrives after the checkout's own answer", async () => {
     const { variantIds } = await stockedProduct(shop, [3]);
     const buyer = await readyBuyer(shop, variantIds[0]!, 1);
-    const order = await buyer.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: buyer.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    const order = await checkout(buyer);
     // The webhook raced the charge's answer and won: the payment service announced the success.
     const payment = (await shop.services.payment.find(order.id))!;
     const announcement = event(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { OrderStatus } from "../../contracts/order.ts";
-import { readyBuyer, stockLedger } from "../../test/support/buyers.ts";
+import { checkout, readyBuyer, stockLedger } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { startTestShop } from "../../test/support/shop.ts";
 import { simulatedLedger } from "../payment/index.ts";
@@ -35,13 +35,7 @@ describe("a checkout interrupted by a crash", () => {
       const buyer = await readyBuyer(shop, variantId);
       const { card, ...outcome } = expected[point];
 
-      await expect(
-        buyer.client.order.checkout.mutate({
-          idempotencyKey: `crash-${point}`,
-          addressId: buyer.addressId,
-          paymentMethodId: card,
-        }),
-      ).rejects.toThrow();
+      await expect(checkout(buyer, card, `crash-${point}`)).rejects.toThrow();
       expect(crashed).toBe(true);
 
       const restarted = await shop.restart();
@@ -87,13 +81,7 @@ describe("a checkout interrupted by a crash", () => {
     const { variantIds } = await stockedProduct(shop, [5, 5]);
     const [bought, other] = variantIds as [string, string];
     const buyer = await readyBuyer(shop, bought, 2);
-    await expect(
-      buyer.client.order.checkout.mutate({
-        idempotencyKey: "crash-cart-1",
-        addressId: buyer.addressId,
-        paymentMethodId: "pm_card_visa",
-      }),
-    ).rejects.toThrow();
+    await expect(checkout(buyer, "pm_card_visa", "crash-cart-1")).rejects.toThrow();
     const [order] = (await buyer.client.order.list.query()).items;
     expect(order!.status).toBe("paid");
     expect((await buyer.client.cart.get.query()).itemCount).toBe(2); // the gap: paid, cart still full
@@ -131,13 +119,7 @@ describe("a checkout interrupted by a crash", () => {
     });
     const { variantIds } = await stockedProduct(shop, [2]);
     const buyer = await readyBuyer(shop, variantIds[0]!);
-    await expect(
-      buyer.client.order.checkout.mutate({
-        idempotencyKey: "expiring-1",
-        addressId: buyer.addressId,
-        paymentMethodId: "pm_card_visa",
-      }),
-    ).rejects.toThrow();
+    await expect(checkout(buyer, "pm_card_visa", "expiring-1")).rejects.toThrow();
     expect(await stockLedger(shop, variantIds[0]!)).toEqual({ stock: 1, held: 1, sold: 0 });
     // Age the reservation past its expiry by the database's clock, as if the shop stayed down that long.
     await shop.db.primary.execute(`update product.reservations set expires_at = now() - interval '1 second'`);

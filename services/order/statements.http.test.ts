@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { readyBuyer } from "../../test/support/buyers.ts";
+import { checkout, readyBuyer } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { startTestShop, type TestShop } from "../../test/support/shop.ts";
 
@@ -22,11 +22,7 @@ describe("checkout cost", () => {
     const buyer = await readyBuyer(shop, variantIds[0]!);
     await shop.settle();
     statements.length = 0;
-    const order = await buyer.client.order.checkout.mutate({
-      idempotencyKey: "count-me-1",
-      addressId: buyer.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    const order = await checkout(buyer, "pm_card_visa", "count-me-1");
     // The relay and the e-mail consumer run alongside (after commit, off the request path): not counted.
     const background =
       /^(select pg_try_advisory_xact_lock|select .* from "\w+"\."outbox"|update "\w+"\."outbox" set "published_at"|insert into "notification"|select .* from "notification")/;

@@ -2,14 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
 import { DomainError } from "../../contracts/errors.ts";
 import { type ChargeInput, DeclineCode, PaymentMethodId } from "../../contracts/payment.ts";
-import { memoryCache } from "../../platform/cache/memory.ts";
-import { systemClock } from "../../platform/clock.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
-import { memoryLimits } from "../../platform/limits/memory.ts";
-import { silentLogger } from "../../platform/log.ts";
-import type { ServicePorts } from "../../platform/service.ts";
+import { testPorts } from "../../test/support/ports.ts";
 import { payments } from "./db/schema.ts";
 import { DECLINE_MESSAGES } from "./domain/payment.ts";
 import { createPaymentService, paymentOutbox, paymentProviderFrom } from "./index.ts";
@@ -52,19 +48,9 @@ const counting = (inner: PaymentProvider) => {
 
 describe("payment service (simulated provider, PGlite)", () => {
   let db: Database;
-  let committed = 0;
-  const portsOf = (database: Database): ServicePorts => ({
-    db: database,
-    cache: memoryCache(),
-    limits: memoryLimits(),
-    clock: systemClock,
-    log: silentLogger,
-    eventsCommitted: () => {
-      committed++;
-    },
-  });
+  let tested: ReturnType<typeof testPorts>;
   const service = (provider: PaymentProvider = simulatedProvider(db)) =>
-    createPaymentService(portsOf(db), { provider }).api;
+    createPaymentService(tested.ports, { provider }).api;
 
   const customer = { userId: newId(), email: "ada@example.com" };
   const chargeFor = (overrides: Partial<ChargeInput> = {}): ChargeInput => ({
@@ -83,6 +69,7 @@ describe("payment service (simulated provider, PGlite)", () => {
 
   beforeAll(async () => {
     db = await openPglite();
+    tested = testPorts(db);
     await db.migrate(paymentModule.migrations);
   });
   afterAll(() => db.close());
@@ -277,7 +264,7 @@ describe("payment service (simulated provider, PGlite)", () => {
       const input = chargeFor();
       const charged = await service().charge(input);
       const { provider, calls } = counting(simulatedProvider(db));
-      const before = committed;
+      const before = tested.commits();
 
       const first = await service(provider).refund({ orderId: input.orderId, reason: "cancelled", customer });
       const second = await service(provider).refund({
@@ -292,7 +279,7 @@ describe("payment service (simulated provider, PGlite)", () => {
       expect(
         (await simulatedLedger(db)).refunds.filter((r) => r.idempotencyKey === `refund:${input.orderId}`),
       ).toHaveLength(1);
-      expect(committed).toBe(before + 1);
+      expect(tested.commits()).toBe(before + 1);
 
       const events = await refundEvents(input.orderId);
       expect(events).toHaveLength(1);
