@@ -2,28 +2,19 @@
  * The embedded shop for the bench, in its own process: in-memory PGlite, seeded demo catalog, silent logs.
  * `bun bench/serve-shop.ts <port>` prints `ready <port>` once it serves; SIGTERM shuts it down gracefully.
  */
-import { memoryBus } from "../platform/bus/memory.ts";
-import { memoryCache } from "../platform/cache/memory.ts";
-import { systemClock } from "../platform/clock.ts";
-import { openPglite } from "../platform/db/pglite.ts";
 import { serve } from "../platform/http/serve.ts";
-import { memoryLimits } from "../platform/limits/memory.ts";
 import { silentLogger } from "../platform/log.ts";
 import { seedCatalog } from "../services/product/seed/index.ts";
+import { embeddedPorts } from "../shapes/embedded/ports.ts";
 import { createShop, readShopConfig } from "../shapes/embedded/shop.ts";
 
 const port = Number(process.argv[2] ?? 0);
 const config = readShopConfig({ ...process.env, LOG_LEVEL: "silent" });
-const db = await openPglite();
-const cache = memoryCache({ maxEntries: 20_000 });
-const limits = memoryLimits();
-const bus = memoryBus();
+const embedded = await embeddedPorts({ log: silentLogger, cache: { maxEntries: 20_000 } });
 // Every bench buyer signs up from 127.0.0.1: a load test is one address by design.
-const shop = await createShop(
-  config,
-  { db, cache, limits, bus, clock: systemClock, log: silentLogger },
-  { signupLimits: { attempts: Number.MAX_SAFE_INTEGER, windowMs: 60_000 } },
-);
+const shop = await createShop(config, embedded.ports, {
+  signupLimits: { attempts: Number.MAX_SAFE_INTEGER, windowMs: 60_000 },
+});
 await seedCatalog(shop.services.product);
 // The checkout scenario signs in as this staff account to stock its product.
 if (process.env.BENCH_STAFF_EMAIL && process.env.BENCH_STAFF_PASSWORD) {
@@ -41,9 +32,7 @@ const { server } = serve(shop.host, {
   log: silentLogger,
   close: async () => {
     await shop.close();
-    await cache.close();
-    await limits.close();
-    await db.close();
+    await embedded.close();
   },
 });
 console.log(`ready ${server.port}`);

@@ -1,13 +1,9 @@
 import { mountStorefront, prepareStorefront, type Storefront } from "../../clients/web/serve.ts";
-import { memoryBus } from "../../platform/bus/memory.ts";
-import { memoryCache } from "../../platform/cache/memory.ts";
-import { type Clock, systemClock } from "../../platform/clock.ts";
-
-import { openPglite } from "../../platform/db/pglite.ts";
+import type { Clock } from "../../platform/clock.ts";
 import type { Database } from "../../platform/db/port.ts";
-import { memoryLimits } from "../../platform/limits/memory.ts";
 import { type Logger, silentLogger } from "../../platform/log.ts";
 import { createFastrClient } from "../../routers/client.ts";
+import { embeddedPorts } from "../../shapes/embedded/ports.ts";
 import { createShop, readShopConfig, type ShopOverrides } from "../../shapes/embedded/shop.ts";
 
 let emailCounter = 0;
@@ -42,20 +38,21 @@ const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 export async function startTestShop(options: TestShopOptions = {}) {
   // Tests sign up and sign in from one address; throttling tests set their own limits.
   const config = readShopConfig({ LOG_LEVEL: "silent", SIGNUP_LIMIT: "1000000", ...options.env });
-  const db = options.db ?? (await openPglite(undefined, options.onQuery ? { onQuery: options.onQuery } : {}));
-  const cache = memoryCache({ ...options.cacheSize, ...(options.clock && { clock: options.clock }) });
-  const limits = memoryLimits(options.clock ? { clock: options.clock } : {});
-  const bus = memoryBus({ retry: fastRetry });
-  const shop = await createShop(
-    config,
-    { db, cache, limits, bus, clock: options.clock ?? systemClock, log: options.log ?? silentLogger },
-    {
-      loginLimits: { ipAttempts: 10_000 },
-      sendRetry: fastRetry,
-      periodicJobs: false,
-      ...options.overrides,
-    },
-  );
+  const embedded = await embeddedPorts({
+    log: options.log ?? silentLogger,
+    ...(options.db && { db: options.db }),
+    ...(options.onQuery && { onQuery: options.onQuery }),
+    ...(options.clock && { clock: options.clock }),
+    ...(options.cacheSize && { cache: options.cacheSize }),
+    bus: { retry: fastRetry },
+  });
+  const { db, limits, bus } = embedded.ports;
+  const shop = await createShop(config, embedded.ports, {
+    loginLimits: { ipAttempts: 10_000 },
+    sendRetry: fastRetry,
+    periodicJobs: false,
+    ...options.overrides,
+  });
   if (options.storefront) {
     storefront ??= prepareStorefront();
     mountStorefront(shop.app, await storefront);
@@ -112,8 +109,7 @@ export async function startTestShop(options: TestShopOptions = {}) {
     async stop() {
       await server.stop(true);
       await shop.close();
-      await limits.close();
-      await db.close();
+      await embedded.close();
     },
   };
 }
