@@ -7,17 +7,12 @@
  *   POST /capture   from now on, record every SQL statement with its values and transaction bounds
  *   GET  /captured  what was recorded since, and stop recording
  */
-
 import { sql } from "drizzle-orm";
-import { memoryBus } from "../platform/bus/memory.ts";
-import { memoryCache } from "../platform/cache/memory.ts";
-import { systemClock } from "../platform/clock.ts";
-import { openPglite } from "../platform/db/pglite.ts";
 import { rowsOf } from "../platform/db/port.ts";
 import { serve } from "../platform/http/serve.ts";
-import { memoryLimits } from "../platform/limits/memory.ts";
 import { createLogger } from "../platform/log.ts";
 import { seedCatalog } from "../services/product/seed/index.ts";
+import { embeddedPorts } from "../shapes/embedded/ports.ts";
 import { createShop, readShopConfig } from "../shapes/embedded/shop.ts";
 import { type CheckoutScript, instantiate } from "./checkout-sql.ts";
 import { STOCKED_SQL } from "./stock-invariant.ts";
@@ -29,22 +24,21 @@ const config = readShopConfig({ ...process.env, LOG_LEVEL: process.env.BENCH_LOG
 const log = createLogger(config.LOG_LEVEL);
 
 let captured: CapturedStatement[] | null = null;
-const db = await openPglite(undefined, {
+const embedded = await embeddedPorts({
+  log,
+  cache: { maxEntries: 20_000 },
   onQuery: (text, params) => captured?.push({ sql: text, params: [...params] }),
   onTransaction: (tx) => captured?.push({ tx }),
+  bus: {
+    onPoison: (consumer, event, error) =>
+      log.error("event gave up", { consumer, eventId: event.id, type: event.type, error }),
+  },
 });
-const cache = memoryCache({ maxEntries: 20_000 });
-const limits = memoryLimits();
-const bus = memoryBus({
-  onPoison: (consumer, event, error) =>
-    log.error("event gave up", { consumer, eventId: event.id, type: event.type, error }),
-});
+const { db } = embedded.ports;
 // Every bench shopper signs up from 127.0.0.1: a load test is one address by design.
-const shop = await createShop(
-  config,
-  { db, cache, limits, bus, clock: systemClock, log },
-  { signupLimits: { attempts: Number.MAX_SAFE_INTEGER, windowMs: 60_000 } },
-);
+const shop = await createShop(config, embedded.ports, {
+  signupLimits: { attempts: Number.MAX_SAFE_INTEGER, windowMs: 60_000 },
+});
 await seedCatalog(shop.services.product);
 // The cart and checkout scenarios sign in as this staff account to stock their products.
 if (process.env.BENCH_STAFF_EMAIL && process.env.BENCH_STAFF_PASSWORD) {
@@ -140,9 +134,7 @@ const { server } = serve(shop.host, {
   close: async () => {
     await control.stop(true);
     await shop.close();
-    await cache.close();
-    await limits.close();
-    await db.close();
+    await embedded.close();
   },
 });
 console.log(`ready ${server.port} ${control.port}`);

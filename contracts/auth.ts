@@ -1,23 +1,29 @@
 import { z } from "zod";
-import { Email, Id, Password, PersonName, Role } from "./common.ts";
+import { CartMergeReport } from "./cart.ts";
+import { EmailAddress, Id, Password, PersonName, Role } from "./common.ts";
 
 export const User = z.object({ id: Id, email: z.string(), name: z.string(), role: Role });
 export type User = z.infer<typeof User>;
 
-export const SignupInput = z.strictObject({ email: Email, password: Password, name: PersonName });
+export const SignupInput = z.strictObject({ email: EmailAddress, password: Password, name: PersonName });
 export type SignupInput = z.infer<typeof SignupInput>;
 
-export const LoginInput = z.strictObject({ email: Email, password: z.string().min(1).max(256) });
+export const LoginInput = z.strictObject({ email: EmailAddress, password: z.string().min(1).max(256) });
 export type LoginInput = z.infer<typeof LoginInput>;
 
 export const SessionGrant = z.object({ user: User, token: z.string(), expiresAt: z.date() });
 export type SessionGrant = z.infer<typeof SessionGrant>;
 
+/** A new session, and what the guest's cart brought along when there was one (ADR 022). */
+export const SignedIn = SessionGrant.extend({ cartMerge: CartMergeReport.optional() });
+export type SignedIn = z.infer<typeof SignedIn>;
+
 /** What a request knows about its caller once the session token checked out. */
 export type Session = {
   id: string;
   user: User;
-  expiresAt: Date /** The expiry just slid forward: resend the cookie. */;
+  expiresAt: Date;
+  /** The expiry just slid forward: resend the cookie. */
   renewed: boolean;
 };
 
@@ -31,12 +37,16 @@ export const UpdateProfileInput = z.strictObject({ name: PersonName.optional() }
 export type UpdateProfileInput = z.infer<typeof UpdateProfileInput>;
 
 /** Who is knocking: sign-in and sign-up throttling key on the client address. */
-export type ClientAttempt = { ip: string };
+export type ClientAttempt = {
+  ip: string;
+  /** The guest cart the client holds: signing in moves it into the account's cart. */
+  guestCartToken?: string | null;
+};
 
 /** The auth service as routers and other services see it. */
 export interface AuthApi {
-  signup(input: SignupInput, attempt: ClientAttempt): Promise<SessionGrant>;
-  login(input: LoginInput, attempt: ClientAttempt): Promise<SessionGrant>;
+  signup(input: SignupInput, attempt: ClientAttempt): Promise<SignedIn>;
+  login(input: LoginInput, attempt: ClientAttempt): Promise<SignedIn>;
   logout(sessionId: string): Promise<void>;
   /** Resolves a token to its session, sliding the expiry; null when missing, expired or revoked. */
   validateSession(token: string): Promise<Session | null>;

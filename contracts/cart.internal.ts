@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { type CartApi, CartLine, CartMergeReport, CartToken, ShippingOption } from "./cart.ts";
-import { Id, Money, MoneySum } from "./common.ts";
+import { Id } from "./common.ts";
 import { type InternalContract, internal } from "./internal.ts";
+import { Money, MoneySum } from "./money.ts";
 
 export const CartOwner = z.union([z.object({ userId: Id }), z.object({ token: CartToken.nullable() })]);
 

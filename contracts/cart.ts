@@ -1,11 +1,18 @@
 import { z } from "zod";
-import { Id, Money, MoneySum, wholeNumber } from "./common.ts";
+import { Id, wholeNumber } from "./common.ts";
+import { Money, MoneySum } from "./money.ts";
 
 export const CART_COOKIE = "fastr_cart";
 export const CART_TOKEN_HEADER = "x-cart-token";
 
 /** A guest cart's bearer secret: 32 base32 characters (160 bits). */
-export const CartToken = z.string().regex(/^[a-z2-7]{32}$/, { message: "not a cart token this shop issued" });
+export const CART_TOKEN_PATTERN = /^[a-z2-7]{32}$/;
+export const CartToken = z
+  .string()
+  .regex(CART_TOKEN_PATTERN, { message: "not a cart token this shop issued" });
+
+/** A guest cart nobody touched for this long is deleted, and the browser forgets its cookie as long after. */
+export const GUEST_CART_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 
 const Quantity = wholeNumber(1, 999);
 

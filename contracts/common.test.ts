@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import { INT_MAX, Money, text, wholeNumber } from "./common.ts";
+import { INT_MAX, text, wholeNumber } from "./common.ts";
+import { Money } from "./money.ts";
 
 const issue = (
   schema: { safeParse: (v: unknown) => { error?: { issues: { message: string }[] } } },

@@ -4,9 +4,6 @@ import { z } from "zod";
 export const Id = z.uuid({ message: "expected a UUID" });
 export type Id = z.infer<typeof Id>;
 
-export const Currency = z.enum(["EUR", "USD", "GBP"]);
-export type Currency = z.infer<typeof Currency>;
-
 /** The largest value a Postgres `integer` column holds; every amount, count and quantity fastr stores fits. */
 export const INT_MAX = 2_147_483_647;
 
@@ -26,24 +23,8 @@ export function wholeNumber(min: number, max: number = INT_MAX) {
 /** An amount of money in minor units (cents): at most INT_MAX, about 21 million in the major unit. */
 export const MinorUnits = wholeNumber(0);
 
-/** Money is integer minor units plus an ISO currency. Never floats. */
-export const Money = z.strictObject({
-  amount: MinorUnits,
-  currency: Currency,
-});
-export type Money = z.infer<typeof Money>;
-
-/**
- * A sum of prices (a cart line's total, a cart's totals): whole minor units like Money, but not
- * capped at INT_MAX. A cart may hold more than one order can total; the checkout refuses that order
- * (ORDER.TOTAL_TOO_LARGE), so the sum must reach it intact, also across a process boundary.
- */
-export const MoneySum = z.strictObject({
-  amount: z.int({ message: "expected a whole number" }).min(0, { message: "must be at least 0" }),
-  currency: Currency,
-});
-
-export const Email = z
+/** An e-mail address, as a person types it: checked, trimmed and lower-cased. */
+export const EmailAddress = z
   .email({ message: "expected an email address" })
   .max(254)
   .transform((e) => e.trim().toLowerCase());

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { Cursor, Id, PagingDirection, wholeNumber } from "./common.ts";
 
-export const Email = z.object({
+/** An e-mail the shop wrote to a customer, as they can list it. */
+export const EmailMessage = z.object({
   id: Id,
   to: z.string(),
   subject: z.string(),
@@ -12,7 +13,7 @@ export const Email = z.object({
   status: z.enum(["pending", "sent", "stored", "dead"]),
   createdAt: z.date(),
 });
-export type Email = z.infer<typeof Email>;
+export type EmailMessage = z.infer<typeof EmailMessage>;
 
 export const ListEmailsInput = z
   .strictObject({
@@ -26,5 +27,5 @@ export type ListEmailsInput = z.infer<typeof ListEmailsInput>;
 /** The notification service as routers see it. */
 export interface NotificationApi {
   /** The user's emails, newest first. */
-  list(userId: string, input: ListEmailsInput): Promise<{ items: Email[]; nextCursor: string | null }>;
+  list(userId: string, input: ListEmailsInput): Promise<{ items: EmailMessage[]; nextCursor: string | null }>;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Cursor, Id, Money, PagingDirection, wholeNumber } from "./common.ts";
+import { Cursor, Id, PagingDirection, wholeNumber } from "./common.ts";
+import { Money } from "./money.ts";
 import { PaymentMethodId } from "./payment.ts";
 import { AddressFields } from "./user.ts";
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { Id, Money } from "./common.ts";
+import { Id } from "./common.ts";
 import { type InternalContract, internal } from "./internal.ts";
+import { Money } from "./money.ts";
 import { DeclineCode, type PaymentApi, PaymentMethodId } from "./payment.ts";
 
 const Customer = z.object({ userId: Id, email: z.string() });

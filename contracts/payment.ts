@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Money } from "./common.ts";
+import type { Money } from "./money.ts";
 
 /**
  * A payment method id from the client (Stripe-style `pm_…`). Raw card numbers are never accepted:
@@ -26,6 +26,14 @@ export const DeclineCode = z.enum([
 ]);
 export type DeclineCode = z.infer<typeof DeclineCode>;
 
+/** A payment method a shopper may pick, and what charging it does (test methods say so in their label). */
+export const PaymentMethodOption = z.object({
+  id: z.string(),
+  label: z.string(),
+  outcome: z.enum(["succeeds", "declines"]),
+});
+export type PaymentMethodOption = z.infer<typeof PaymentMethodOption>;
+
 export type ChargeInput = {
   orderId: string;
   amount: Money;
@@ -49,6 +57,8 @@ export type PaymentRecord = {
 
 /** The payment service as the order saga sees it. Every call is idempotent per order. */
 export interface PaymentApi {
+  /** The payment methods the storefront offers. */
+  methods(): Promise<readonly PaymentMethodOption[]>;
   /**
    * Refuses, before anything is created or held, a payment method that cannot be charged: a malformed
    * id (PAYMENT.INVALID_METHOD) or one the provider knows it does not have (PAYMENT.UNKNOWN_METHOD).

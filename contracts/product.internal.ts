@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { Id, Money } from "./common.ts";
+import { Id } from "./common.ts";
 import { type InternalContract, internal } from "./internal.ts";
+import { Money } from "./money.ts";
 import type { ProductApi } from "./product.ts";
 
 export const VariantInfo = z.object({

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Cursor, Id, MinorUnits, Money, PagingDirection, Slug, text, wholeNumber } from "./common.ts";
+import { Cursor, Id, MinorUnits, PagingDirection, Slug, text, wholeNumber } from "./common.ts";
+import { Money } from "./money.ts";
 
 export const Category = z.object({ id: Id, slug: z.string(), name: z.string(), productCount: z.int() });
 export type Category = z.infer<typeof Category>;
@@ -163,6 +164,17 @@ export const ProductIdInput = z.strictObject({ id: Id });
 export const CreateCategoryInput = z.strictObject({ slug: Slug, name: text({ min: 1, max: 80 }) });
 export const SetStockInput = z.strictObject({ variantId: Id, stock: Stock });
 export type SetStockInput = z.infer<typeof SetStockInput>;
+
+/** The title of a product's only variant (a product without options). */
+export const DEFAULT_VARIANT_TITLE = "Default";
+
+/**
+ * How a variant is named to a shopper: the product's title, with the variant's after it unless it is
+ * the product's only variant.
+ * @example variantDisplayName({ title: "Linen shirt", variantTitle: "M / Sage" }) // "Linen shirt (M / Sage)"
+ */
+export const variantDisplayName = (v: { title: string; variantTitle: string }) =>
+  v.variantTitle === DEFAULT_VARIANT_TITLE ? v.title : `${v.title} (${v.variantTitle})`;
 
 /** What the cart and the order saga need to price and check a variant, read fresh (never cached). */
 export type VariantInfo = {

@@ -6,7 +6,12 @@ import type { Limits } from "./limits/port.ts";
 import type { Logger } from "./log.ts";
 import type { ServiceMetrics } from "./metrics/registry.ts";
 
-/** The ports every service is built from; the shape (embedded or distributed) picks the adapters. */
+/**
+ * The ports every service is built from; the shape (embedded or distributed) picks the adapters.
+ * Each `services/<name>/index.ts` exports `create<Name>Service(ports, deps?, options?)`, which returns
+ * `{ api, … }`: the API routers and other services call, beside the service's own work its module
+ * wires (jobs, consumers, start and stop).
+ */
 export type ServicePorts = {
   db: Database;
   cache: Cache;
@@ -20,10 +25,21 @@ export type ServicePorts = {
   eventsCommitted: (outbox: OutboxTable) => void;
 };
 
-/** How a service plugs into a host: its name (the URL segment and Postgres schema) and migrations. */
-export type ServiceModule = { name: string; migrations: Migrations };
+/**
+ * A service's drizzle-kit migrations: they live in `<its folder>/db/migrations` and own the Postgres
+ * schema named after it.
+ * @example migrations: serviceMigrations("order", import.meta.dir)
+ */
+export const serviceMigrations = (name: string, dir: string): Migrations => ({
+  schema: name,
+  folder: `${dir}/db/migrations`,
+});
 
-export const migrationsOf = (name: string, dir: string): ServiceModule => ({
+/**
+ * @deprecated services/product only, until it uses `serviceMigrations` in its module.ts (it is being
+ * split on another branch): the name and migrations, the pair `ServiceModule` (platform/module.ts) holds.
+ */
+export const migrationsOf = (name: string, dir: string) => ({
   name,
-  migrations: { schema: name, folder: `${dir}/db/migrations` },
+  migrations: serviceMigrations(name, dir),
 });

@@ -1,36 +1,28 @@
-import { TRPCError } from "@trpc/server";
 import {
   AddItemInput,
   CART_COOKIE,
   type Cart,
   type CartOwner,
   CartViewInput,
+  GUEST_CART_LIFETIME_MS,
   RemoveItemInput,
   SetQuantityInput,
 } from "../contracts/cart.ts";
 import type { Context } from "./context.ts";
-import { publicProcedure, router } from "./trpc.ts";
-
-const CART_COOKIE_MAX_AGE = 30 * 24 * 3600;
+import { checkOrigin, publicProcedure, router } from "./trpc.ts";
 
 /** A signed-in user's cart, or the guest cart the request's token names (none yet: a new one on first add). */
 const cartProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
   const session = await ctx.session();
   const owner: CartOwner = session ? { userId: session.user.id } : { token: ctx.cartToken?.token ?? null };
-  const byCookie = session ? session.source === "cookie" : ctx.cartToken?.source === "cookie";
-  if (type === "mutation" && byCookie && !ctx.originAllowed) {
-    throw new TRPCError({
-      code: "FORBIDDEN",
-      message: "cross-site request refused: the Origin header is missing or not allowed",
-    });
-  }
+  if (type === "mutation") checkOrigin(ctx, session ? session.source : ctx.cartToken?.source);
   return next({ ctx: { owner } });
 });
 
 /** Hands a newly minted guest token to the browser as a cookie (it is in the response body too). */
 const remember = (ctx: Context, cart: Cart) => {
   if (cart.token && cart.token !== ctx.cartToken?.token) {
-    ctx.setCookie(CART_COOKIE, cart.token, { maxAgeSeconds: CART_COOKIE_MAX_AGE });
+    ctx.setCookie(CART_COOKIE, cart.token, { maxAgeSeconds: GUEST_CART_LIFETIME_MS / 1000 });
   }
   return cart;
 };

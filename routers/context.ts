@@ -1,5 +1,5 @@
 import type { AuthApi, Session } from "../contracts/auth.ts";
-import { CART_COOKIE, CART_TOKEN_HEADER, type CartApi } from "../contracts/cart.ts";
+import { CART_COOKIE, CART_TOKEN_HEADER, CART_TOKEN_PATTERN, type CartApi } from "../contracts/cart.ts";
 import type { NotificationApi } from "../contracts/notification.ts";
 import type { OrderApi } from "../contracts/order.ts";
 import type { PaymentApi } from "../contracts/payment.ts";
@@ -18,7 +18,6 @@ export type Services = {
 };
 
 export const SESSION_COOKIE = "fastr_session";
-const CART_TOKEN = /^[a-z2-7]{32}$/;
 
 export type CookieOptions = { maxAgeSeconds: number };
 
@@ -88,9 +87,9 @@ export function createContextFactory(options: ContextOptions) {
     const cookies = parseCookies(headers.get("cookie"));
     const headerToken = headers.get(CART_TOKEN_HEADER);
     const cartToken =
-      headerToken && CART_TOKEN.test(headerToken)
+      headerToken && CART_TOKEN_PATTERN.test(headerToken)
         ? { token: headerToken, source: "header" as const }
-        : cookies[CART_COOKIE] && CART_TOKEN.test(cookies[CART_COOKIE])
+        : cookies[CART_COOKIE] && CART_TOKEN_PATTERN.test(cookies[CART_COOKIE])
           ? { token: cookies[CART_COOKIE], source: "cookie" as const }
           : null;
 

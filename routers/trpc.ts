@@ -98,16 +98,26 @@ export const createCallerFactory = t.createCallerFactory;
 
 export const publicProcedure = t.procedure.meta({ auth: "public" }).use(tracedProcedure).use(domainErrors);
 
-/** Requires a valid session; cookie-authenticated mutations must also come from an allowed Origin. */
-export const authedProcedure = publicProcedure.meta({ auth: "authed" }).use(async ({ ctx, type, next }) => {
-  const session = await ctx.session();
-  if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in to do this" });
-  if (type === "mutation" && session.source === "cookie" && !ctx.originAllowed) {
+/**
+ * The CSRF defence, for every change a cookie authorises (Lucia's rule): a browser sends cookies with
+ * cross-site requests, so such a request must name this site or an allowed origin in its Origin
+ * header. A credential from a header (Bearer, X-Cart-Token) is never sent by a browser on its own.
+ * @example checkOrigin(ctx, session?.source);
+ */
+export function checkOrigin(ctx: Pick<Context, "originAllowed">, credential: string | undefined) {
+  if (credential === "cookie" && !ctx.originAllowed) {
     throw new TRPCError({
       code: "FORBIDDEN",
       message: "cross-site request refused: the Origin header is missing or not allowed",
     });
   }
+}
+
+/** Requires a valid session; cookie-authenticated mutations must also come from an allowed Origin. */
+export const authedProcedure = publicProcedure.meta({ auth: "authed" }).use(async ({ ctx, type, next }) => {
+  const session = await ctx.session();
+  if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in to do this" });
+  if (type === "mutation") checkOrigin(ctx, session.source);
   return next({ ctx: { session, user: session.user } });
 });
 

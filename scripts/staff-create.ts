@@ -107,7 +107,7 @@ async function upsertStaff(config: Config, db: Database) {
       },
       authOptionsFrom(config),
     );
-    return await auth.upsertStaff(staff);
+    return await auth.api.upsertStaff(staff);
   } finally {
     await cache.close();
     await db.close();

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type PgSchema, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../contracts/events.ts";
+import { deleteOlderThan } from "../db/older-than.ts";
 import type { Database, Tx } from "../db/port.ts";
 
 /** The inbox table a consuming service declares in its own schema. */
@@ -43,10 +44,5 @@ export async function handleOnce(
  * Forgets events handled longer ago than `olderThanMs` (by database time). Choose a window longer
  * than any redelivery can lag: an event redelivered after it would be handled again.
  */
-export async function pruneInbox(db: Database, table: InboxTable, olderThanMs: number): Promise<number> {
-  const pruned = await db.primary
-    .delete(table)
-    .where(sql`${table.handledAt} < now() - make_interval(secs => ${olderThanMs / 1000})`)
-    .returning({ eventId: table.eventId });
-  return pruned.length;
-}
+export const pruneInbox = (db: Database, table: InboxTable, olderThanMs: number): Promise<number> =>
+  deleteOlderThan(db, table, table.handledAt, olderThanMs);

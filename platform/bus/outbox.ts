@@ -14,6 +14,7 @@ import type { EventEnvelope, EventName, PayloadOf } from "../../contracts/events
 import { EventPayloads } from "../../contracts/events.ts";
 import type { Clock } from "../clock.ts";
 import { coalesced } from "../coalesced.ts";
+import { deleteOlderThan } from "../db/older-than.ts";
 import { type Database, type Executor, rowsOf } from "../db/port.ts";
 import { newId } from "../ids.ts";
 import { publishTraced, traceContextForEvents, untraced } from "../telemetry/events.ts";
@@ -210,10 +211,5 @@ export const outboxName = (table: OutboxTable) => {
 };
 
 /** Deletes events published longer ago than `olderThanMs` (by database time); unpublished rows stay. */
-export async function pruneOutbox(db: Database, table: OutboxTable, olderThanMs: number): Promise<number> {
-  const pruned = await db.primary
-    .delete(table)
-    .where(sql`${table.publishedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`)
-    .returning({ seq: table.seq });
-  return pruned.length;
-}
+export const pruneOutbox = (db: Database, table: OutboxTable, olderThanMs: number): Promise<number> =>
+  deleteOlderThan(db, table, table.publishedAt, olderThanMs);

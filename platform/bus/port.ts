@@ -1,4 +1,5 @@
 import type { EventEnvelope } from "../../contracts/events.ts";
+import type { RetryPolicy } from "../retry.ts";
 
 export type EventHandler = (event: EventEnvelope) => Promise<void>;
 
@@ -36,9 +37,6 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-export type RetryPolicy = { attempts: number; baseDelayMs: number; maxDelayMs: number };
+export { backoff, type RetryPolicy } from "../retry.ts";
+/** How often a consumer retries a failing handler before the event is poison. */
 export const defaultRetry: RetryPolicy = { attempts: 6, baseDelayMs: 100, maxDelayMs: 5_000 };
-
-/** Exponential backoff with full jitter. */
-export const backoff = (attempt: number, p: RetryPolicy) =>
-  Math.random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));

@@ -4,6 +4,7 @@ import { and, eq, gt, sql } from "drizzle-orm";
 import { notes, products } from "../../test/fixtures/schema.ts";
 import { waitFor } from "../../test/support/binaries.ts";
 import type { Database, Migrations } from "./port.ts";
+import { uniqueViolation } from "./unique-violation.ts";
 
 /** drizzle-kit output for test/fixtures/schema.ts: 0000 creates schema `contract` + products, 0001 adds notes. */
 export const fixtureMigrations: Migrations = {
@@ -83,6 +84,20 @@ export function dbContract(name: string, open: () => Promise<Database>) {
       const won = results.flat().map((row) => row.left);
       expect(won.toSorted((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(await db.primary.select({ stock: products.stock }).from(products)).toEqual([{ stock: 0 }]);
+    });
+
+    it("a duplicate key is told apart from other failures, by the constraint it broke", async () => {
+      await db.migrate(fixtureMigrations);
+      await db.primary.insert(products).values({ sku: "tee", stock: 3 });
+
+      const duplicate = await db.primary
+        .insert(products)
+        .values({ sku: "tee", stock: 1 })
+        .catch((error: unknown) => error);
+      const otherFailure = await db.primary.execute(sql`select 1/0`).catch((error: unknown) => error);
+
+      expect(uniqueViolation(duplicate)).toBe("products_pkey");
+      expect(uniqueViolation(otherFailure)).toBeNull();
     });
 
     it("a write is readable from the primary at once", async () => {

@@ -7,17 +7,16 @@
  */
 import type { inferRouterOutputs } from "@trpc/server";
 import { z } from "zod";
-import { SessionGrant, User } from "../../contracts/auth.ts";
-import { CartLine, CartMergeReport, ShippingOption } from "../../contracts/cart.ts";
-import { Id, Money, MoneySum } from "../../contracts/common.ts";
-import { Email } from "../../contracts/notification.ts";
+import { SignedIn, User } from "../../contracts/auth.ts";
+import { CartLine, ShippingOption } from "../../contracts/cart.ts";
+import { Id } from "../../contracts/common.ts";
+import { Money, MoneySum } from "../../contracts/money.ts";
+import { EmailMessage } from "../../contracts/notification.ts";
 import { OrderLine, OrderStatus, ShippingAddress } from "../../contracts/order.ts";
+import { PaymentMethodOption } from "../../contracts/payment.ts";
 import { Category, Product, ProductSummary, Variant } from "../../contracts/product.ts";
 import { Address } from "../../contracts/user.ts";
 import type { AppRouter } from "../../routers/index.ts";
-
-/** A session, and what a guest cart brought along at sign-in (when there was one). */
-const SignedIn = SessionGrant.extend({ cartMerge: CartMergeReport.optional() });
 
 const Ok = z.object({ ok: z.literal(true) });
 const page = <T extends z.ZodType>(item: T) =>
@@ -61,15 +60,9 @@ const Order = z.object({
   updatedAt: z.date(),
 });
 
-const PaymentMethod = z.object({
+const PaymentMethod = PaymentMethodOption.extend({
   id: z.string().describe("pass it to order.checkout as paymentMethodId"),
-  label: z.string(),
-  outcome: z.enum(["succeeds", "declines"]),
 });
-
-declare const widened: unique symbol;
-/** For an output typed more narrowly than worth spelling out (a constant list): the schema need only accept it. */
-const accepting = <T extends z.ZodType>(schema: T) => schema as T & { readonly [widened]: true };
 
 export const outputs = {
   auth: { signup: SignedIn, login: SignedIn, logout: Ok, me: User.nullable() },
@@ -98,8 +91,8 @@ export const outputs = {
     listAll: page(Order),
     fulfil: Order,
   },
-  payment: { methods: accepting(z.array(PaymentMethod)) },
-  notification: { list: page(Email) },
+  payment: { methods: z.array(PaymentMethod).readonly() },
+  notification: { list: page(EmailMessage) },
 };
 
 /** One spelling per shape: no readonly, no intersections, tuples as arrays. */
@@ -112,13 +105,8 @@ type Plain<T> = T extends Date
       : T;
 type Same<A, B> =
   (<X>() => X extends Plain<A> ? 1 : 2) extends <X>() => X extends Plain<B> ? 1 : 2 ? true : false;
-type Fits<S extends z.ZodType, O> = S extends { readonly [widened]: true }
-  ? Plain<O> extends Plain<z.output<S>>
-    ? S
-    : { "does not accept the procedure's output": O }
-  : Same<z.output<S>, O> extends true
-    ? S
-    : { "differs from the procedure's output": O };
+type Fits<S extends z.ZodType, O> =
+  Same<z.output<S>, O> extends true ? S : { "differs from the procedure's output": O };
 type Checked<S, O> = {
   [K in keyof O]: K extends keyof S
     ? S[K] extends z.ZodType

@@ -98,7 +98,7 @@ describe("the API reference (docs/api)", () => {
       code: "ORDER.EMPTY_CART",
       kind: "BAD_REQUEST",
       messages: ["your cart is empty"],
-      sources: ["services/order/index.ts"],
+      sources: ["services/order/domain/order.errors.ts"],
     });
     expect(reference.domainErrors.find((e) => e.code === "AUTH.THROTTLE_UNAVAILABLE")).toMatchObject({
       kind: "TOO_MANY_REQUESTS",

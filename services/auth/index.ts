@@ -3,8 +3,9 @@ import type { AuthApi, LoginInput, Session, SignupInput, User } from "../../cont
 import { DomainError } from "../../contracts/errors.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
 import { DAY, MINUTE } from "../../platform/clock.ts";
+import { isUniqueViolation } from "../../platform/db/unique-violation.ts";
 import { newId } from "../../platform/ids.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { outbox, sessions, users } from "./db/schema.ts";
 import {
   checkExpiry,
@@ -18,13 +19,14 @@ import { type LoginLimits, loginLimits, type SignupLimits } from "./domain/throt
 import { type CachedSession, sessionCache } from "./session-cache.ts";
 import { loginThrottle, signupThrottle } from "./throttle.ts";
 
-export const authModule = migrationsOf("auth", import.meta.dir);
 export { outbox as authOutbox } from "./db/schema.ts";
 
-export interface AuthService extends AuthApi {
+/** The auth service: the API routers and other services call, and the housekeeping its module schedules. */
+export type AuthService = {
+  api: AuthApi;
   /** Deletes sessions past their expiry (they are also refused and deleted lazily on use). */
   sweepExpiredSessions(): Promise<number>;
-}
+};
 
 export type AuthOptions = {
   sessionTtlDays: number;
@@ -61,9 +63,6 @@ const toUser = (row: typeof users.$inferSelect): User => ({
   name: row.name,
   role: row.role,
 });
-const isUniqueViolation = (error: unknown) =>
-  (error as { code?: string })?.code === "23505" ||
-  (error as { cause?: { code?: string } })?.cause?.code === "23505";
 
 export function createAuthService(ports: ServicePorts, options: AuthOptions): AuthService {
   const { db, clock } = ports;
@@ -85,7 +84,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
     return { user, token, expiresAt };
   }
 
-  return {
+  const api: AuthApi = {
     async signup(input: SignupInput, attempt) {
       await signups.admit(attempt.ip);
       const passwordHash = await hashPassword(input.password);
@@ -234,7 +233,10 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
       await cached.forget(ended.map((s) => s.id));
       return toUser(row);
     },
+  };
 
+  return {
+    api,
     async sweepExpiredSessions() {
       const expired = await db.primary
         .delete(sessions)

@@ -1,12 +1,16 @@
 import { z } from "zod";
 import { authInternal } from "../../contracts/auth.internal.ts";
+import type { AuthApi } from "../../contracts/auth.ts";
+import type { CartApi } from "../../contracts/cart.ts";
 import { HOUR } from "../../platform/clock.ts";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
+import { serviceMigrations } from "../../platform/service.ts";
 import { authRouter } from "../../routers/auth.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { outbox } from "./db/schema.ts";
-import { type AuthOptions, authOptionsFrom, createAuthService, authModule as migrations } from "./index.ts";
+import { adoptingGuestCart } from "./guest-cart.ts";
+import { type AuthOptions, authOptionsFrom, createAuthService } from "./index.ts";
 
 export const authConfig = z.object({
   SESSION_TTL_DAYS: env.int(1, 365).default(30),
@@ -16,24 +20,24 @@ export const authConfig = z.object({
   SIGNUP_WINDOW_MINUTES: env.int(1, 24 * 60).default(10),
 });
 
-/** Test knobs; production leaves them alone. */
-type AuthDeps = Partial<Pick<AuthOptions, "loginLimits" | "signupLimits">>;
+/** The cart a guest's cart moves into at sign-in, and test knobs (production leaves them alone). */
+type AuthDeps = { cart: Pick<CartApi, "merge"> } & Partial<Pick<AuthOptions, "loginLimits" | "signupLimits">>;
 
 /** Accounts, sessions (Lucia's design) and sign-in throttling. */
 export const authModule = {
   name: "auth",
-  migrations: migrations.migrations,
+  migrations: serviceMigrations("auth", import.meta.dir),
   outboxes: [outbox],
   inboxes: [],
   config: authConfig,
   calls: ["cart"],
   router: authRouter,
   internalRouter: (api) => internalRouter(authInternal, api),
-  create(ports, deps: AuthDeps, config) {
-    const auth = createAuthService(ports, { ...authOptionsFrom(config), ...deps });
+  create(ports, { cart, ...knobs }: AuthDeps, config) {
+    const auth = createAuthService(ports, { ...authOptionsFrom(config), ...knobs });
     return {
-      api: auth,
+      api: adoptingGuestCart(auth.api, cart),
       jobs: [{ name: "delete expired sessions", everyMs: HOUR, run: () => auth.sweepExpiredSessions() }],
     };
   },
-} satisfies ServiceModule<"auth", ReturnType<typeof createAuthService>, AuthDeps, z.infer<typeof authConfig>>;
+} satisfies ServiceModule<"auth", AuthApi, AuthDeps, z.infer<typeof authConfig>>;

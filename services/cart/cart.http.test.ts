@@ -60,6 +60,22 @@ describeShop("cart over HTTP", () => {
     expect(unknown).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("'drone'") });
   });
 
+  it("charges shipping in the cart's currency, not euro cents relabelled as pounds", async () => {
+    const { staff } = await stockedProduct(shop, [1]);
+    await staff.product.createCategory.mutate({ slug: "british-goods", name: "British goods" });
+    const tea = await staff.product.create.mutate({
+      title: "Tea tin",
+      category: "british-goods",
+      variants: [{ sku: "TEA-GBP-1", price: { amount: 1000, currency: "GBP" }, stock: 5 }],
+    });
+    const cart = await guest().cart.addItem.mutate({ variantId: tea.variants[0]!.id, quantity: 1 });
+    expect(cart.shippingOptions.map((o) => o.price)).toEqual([
+      { amount: 420, currency: "GBP" },
+      { amount: 1090, currency: "GBP" },
+    ]);
+    expect(cart.total).toEqual({ amount: 1420, currency: "GBP" });
+  });
+
   it("sets the fastr_cart cookie for browsers and accepts it back from the shop's own origin", async () => {
     const { variantIds } = await stockedProduct(shop, [5]);
     const res = await shop.fetch("/api/cart/trpc/addItem", {

@@ -2,17 +2,16 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Cart, CartApi, CartOwner } from "../../contracts/cart.ts";
-import type { Currency } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
-import type { ProductApi, VariantInfo } from "../../contracts/product.ts";
+import { multiply } from "../../contracts/money.ts";
+import { type ProductApi, type VariantInfo, variantDisplayName } from "../../contracts/product.ts";
+import { deleteOlderThan } from "../../platform/db/older-than.ts";
 import type { Executor } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { carts, lines, removedPurchases } from "./db/schema.ts";
-import { displayName, planMerge } from "./domain/merge.ts";
+import { planMerge } from "./domain/merge.ts";
 import { priceLines, type TaxRates } from "./domain/pricing.ts";
-
-export const cartModule = migrationsOf("cart", import.meta.dir);
 
 export const MAX_LINES = 100;
 
@@ -26,13 +25,17 @@ const variantGone = () =>
 const notInCart = () =>
   new DomainError("NOT_FOUND", "CART.LINE_NOT_FOUND", "that variant is not in the cart");
 
-/** Prices come from the product service on every read; the client never sends one. */
-export interface CartService extends CartApi {
+/**
+ * The cart service: the API routers and the order saga call (prices come from the product service on
+ * every read; the client never sends one), and the housekeeping its module schedules.
+ */
+export type CartService = {
+  api: CartApi;
   /** Deletes guest carts untouched for longer than `olderThanMs` (by database time); returns how many. */
   sweepAbandoned(olderThanMs: number): Promise<number>;
   /** Forgets which orders' purchases were removed from carts, after `olderThanMs`; returns how many. */
   pruneRemovedPurchases(olderThanMs: number): Promise<number>;
-}
+};
 
 export function createCartService(
   ports: ServicePorts,
@@ -101,22 +104,19 @@ export function createCartService(
           image: v.image,
           quantity: row.quantity,
           unitPrice: v.price,
-          lineTotal: { amount: v.price.amount * row.quantity, currency: v.price.currency },
+          lineTotal: multiply(v.price, row.quantity),
           available: v.purchasable ? v.stock : 0,
         },
       ];
     });
-    const currency = (priced[0]?.unitPrice.currency ?? "EUR") as Currency;
     const country = opts.country ?? options.defaultCountry;
-    const totals = priceLines(
-      priced.map((l) => ({ unitPrice: l.unitPrice.amount, quantity: l.quantity })),
-      {
-        currency,
-        country,
-        taxRates: options.taxRates,
-        ...(opts.shippingOptionId && { shippingOptionId: opts.shippingOptionId }),
-      },
-    );
+    const totals = priceLines(priced, {
+      // An empty cart is priced in the shop's first currency; a cart never holds two (addItem, merge).
+      currency: priced[0]?.unitPrice.currency ?? "EUR",
+      country,
+      taxRates: options.taxRates,
+      ...(opts.shippingOptionId && { shippingOptionId: opts.shippingOptionId }),
+    });
     return {
       token: "token" in owner ? owner.token : null,
       lines: priced,
@@ -134,12 +134,14 @@ export function createCartService(
   ): asserts v {
     if (!v) throw variantGone();
     if (!v.purchasable)
-      throw new DomainError("BAD_REQUEST", "CART.NOT_FOR_SALE", `${displayName(v)} is no longer sold`);
+      throw new DomainError("BAD_REQUEST", "CART.NOT_FOR_SALE", `${variantDisplayName(v)} is no longer sold`);
     if (wanted > v.stock) {
       throw new DomainError(
         "BAD_REQUEST",
         "CART.NOT_ENOUGH_STOCK",
-        v.stock === 0 ? `${displayName(v)} is sold out` : `only ${v.stock} of ${displayName(v)} left`,
+        v.stock === 0
+          ? `${variantDisplayName(v)} is sold out`
+          : `only ${v.stock} of ${variantDisplayName(v)} left`,
         { available: v.stock },
       );
     }
@@ -159,7 +161,7 @@ export function createCartService(
   const touch = (cartId: string) =>
     db.primary.update(carts).set({ updatedAt: clock.now() }).where(eq(carts.id, cartId));
 
-  return {
+  const api: CartApi = {
     async get(owner, opts) {
       return view(owner, await findCartId(db.primary, owner), opts);
     },
@@ -228,19 +230,6 @@ export function createCartService(
       return view(owner, cartId);
     },
 
-    async sweepAbandoned(olderThanMs) {
-      const swept = await db.primary
-        .delete(carts)
-        .where(
-          and(
-            isNull(carts.userId),
-            sql`${carts.updatedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`,
-          ),
-        )
-        .returning({ id: carts.id });
-      return swept.length;
-    },
-
     async merge(guestToken, userId) {
       const guestId = await findCartId(db.primary, { token: guestToken });
       if (!guestId) return null;
@@ -294,13 +283,13 @@ export function createCartService(
         )
         select 1`);
     },
+  };
 
-    async pruneRemovedPurchases(olderThanMs) {
-      const pruned = await db.primary
-        .delete(removedPurchases)
-        .where(sql`${removedPurchases.removedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`)
-        .returning({ orderId: removedPurchases.orderId });
-      return pruned.length;
-    },
+  return {
+    api,
+    sweepAbandoned: (olderThanMs) =>
+      deleteOlderThan(db, carts, carts.updatedAt, olderThanMs, isNull(carts.userId)),
+    pruneRemovedPurchases: (olderThanMs) =>
+      deleteOlderThan(db, removedPurchases, removedPurchases.removedAt, olderThanMs),
   };
 }

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { cartInternal } from "../../contracts/cart.internal.ts";
+import { type CartApi, GUEST_CART_LIFETIME_MS } from "../../contracts/cart.ts";
 import type { ProductApi } from "../../contracts/product.ts";
 import { DAY, HOUR } from "../../platform/clock.ts";
 import type { ServiceModule } from "../../platform/module.ts";
+import { serviceMigrations } from "../../platform/service.ts";
 import { cartRouter } from "../../routers/cart.ts";
 import { internalRouter } from "../../routers/internal.ts";
-import { createCartService, cartModule as migrations } from "./index.ts";
+import { createCartService } from "./index.ts";
 
 export const cartConfig = z.object({
   /** VAT/sales-tax rate per destination country in percent; `*` is every other country. */
@@ -36,15 +38,18 @@ export const cartConfig = z.object({
     .default("DE"),
 });
 
-/** A guest cart nobody touched for this long is deleted. */
-export const GUEST_CART_RETENTION_MS = 30 * DAY;
+/**
+ * How long the cart remembers which orders' purchases it took out: a repeat comes from a saga's
+ * recovery, minutes later; a month is ample (ADR 022).
+ */
+const PURCHASE_CLAIM_RETENTION_MS = 30 * DAY;
 
 type CartDeps = { product: Pick<ProductApi, "variants"> };
 
 /** Carts for guests (by token) and customers, priced on every read. */
 export const cartModule = {
   name: "cart",
-  migrations: migrations.migrations,
+  migrations: serviceMigrations("cart", import.meta.dir),
   outboxes: [],
   inboxes: [],
   config: cartConfig,
@@ -57,19 +62,19 @@ export const cartModule = {
       defaultCountry: config.DEFAULT_COUNTRY,
     });
     return {
-      api: cart,
+      api: cart.api,
       jobs: [
         {
           name: "forget old records of purchases taken out of carts",
           everyMs: HOUR,
-          run: () => cart.pruneRemovedPurchases(GUEST_CART_RETENTION_MS),
+          run: () => cart.pruneRemovedPurchases(PURCHASE_CLAIM_RETENTION_MS),
         },
         {
           name: "delete abandoned guest carts",
           everyMs: HOUR,
-          run: () => cart.sweepAbandoned(GUEST_CART_RETENTION_MS),
+          run: () => cart.sweepAbandoned(GUEST_CART_LIFETIME_MS),
         },
       ],
     };
   },
-} satisfies ServiceModule<"cart", ReturnType<typeof createCartService>, CartDeps, z.infer<typeof cartConfig>>;
+} satisfies ServiceModule<"cart", CartApi, CartDeps, z.infer<typeof cartConfig>>;

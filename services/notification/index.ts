@@ -1,23 +1,24 @@
 import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
-import { Email as EmailAddress, Id } from "../../contracts/common.ts";
+import { EmailAddress, Id } from "../../contracts/common.ts";
+import { cursorCodec } from "../../contracts/cursor.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { type EventEnvelope, EventPayloads, type PayloadOf } from "../../contracts/events.ts";
-import type { Email, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
+import type { EmailMessage, ListEmailsInput, NotificationApi } from "../../contracts/notification.ts";
 import { handleOnce } from "../../platform/bus/inbox.ts";
 import type { PoisonHandler } from "../../platform/bus/port.ts";
 import { coalesced } from "../../platform/coalesced.ts";
-import { cursorCodec } from "../../platform/cursor.ts";
+import { fromNow } from "../../platform/db/older-than.ts";
 import { newId } from "../../platform/ids.ts";
 import { summarizeError } from "../../platform/log.ts";
 import type { EventConsumer } from "../../platform/module.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import { backoff, type RetryPolicy } from "../../platform/retry.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { deadLetters, emailColumns, emails, inbox } from "./db/schema.ts";
 import { notificationMetrics } from "./metrics.ts";
 import { type EmailEvent, emailEventTypes, render, templates } from "./templates.ts";
 import type { MailTransport } from "./transport.ts";
 
-export const notificationModule = migrationsOf("notification", import.meta.dir);
 export { inbox as notificationInbox } from "./db/schema.ts";
 export { mountMailbox } from "./mailbox-page.ts";
 export { type MailTransport, smtpTransport } from "./transport.ts";
@@ -27,16 +28,15 @@ export const CONSUMER = "notification";
 /** The `consumer` of dead letters written for emails the sender gave up on. */
 export const SENDER = "notification.sender";
 
-export type SendRetry = { attempts: number; baseDelayMs: number; maxDelayMs: number };
 /** Eight attempts over roughly an hour and a half: rides out an SMTP server restart or a short outage. */
-export const defaultSendRetry: SendRetry = { attempts: 8, baseDelayMs: 30_000, maxDelayMs: 30 * 60_000 };
+export const defaultSendRetry: RetryPolicy = { attempts: 8, baseDelayMs: 30_000, maxDelayMs: 30 * 60_000 };
 
 export type NotificationDeps = {
   /** null: nothing is sent, emails are `stored` (the embedded shape without SMTP_URL). */
   transport: MailTransport | null;
   /** The From header, e.g. `fastr shop <shop@fastr.localhost>`; its domain also names Message-IDs. */
   from: string;
-  retry?: SendRetry;
+  retry?: RetryPolicy;
   /** How often the sender looks for due retries; new emails are sent at once regardless. */
   pollMs?: number;
   /** Emails claimed per round trip. */
@@ -79,14 +79,6 @@ const messageIdDomain = (from: string) => {
   return domain ?? "fastr.localhost";
 };
 
-/** Exponential backoff with equal jitter: at least half the step, so retries really spread out. */
-const retryDelayMs = (attempt: number, p: SendRetry) => {
-  const step = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
-  return step / 2 + (Math.random() * step) / 2;
-};
-
-const inMs = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000})`;
-
 /** Validates a payload against its contract schema and renders its email. */
 function compose<N extends EmailEvent>(name: N, raw: unknown) {
   const payload = EventPayloads[name].parse(raw) as PayloadOf<N>;
@@ -105,7 +97,8 @@ function compose<N extends EmailEvent>(name: N, raw: unknown) {
 export function createNotificationService(ports: ServicePorts, deps: NotificationDeps): NotificationService {
   const { db, clock, log } = ports;
   const { transport, from } = deps;
-  const retry = deps.retry ?? defaultSendRetry;
+  // Each retry waits at least half its step, unless the policy says otherwise: a mail server needs the time.
+  const retry: RetryPolicy = { jitter: "equal", ...(deps.retry ?? defaultSendRetry) };
   const pollMs = deps.pollMs ?? 5_000;
   const batch = deps.batch ?? 10;
   const leaseMs = deps.leaseMs ?? 5 * 60_000;
@@ -172,7 +165,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
   const claim = () =>
     db.primary
       .update(emails)
-      .set({ attempts: sql`${emails.attempts} + 1`, nextAttemptAt: inMs(leaseMs) })
+      .set({ attempts: sql`${emails.attempts} + 1`, nextAttemptAt: fromNow(leaseMs) })
       .where(
         inArray(
           emails.id,
@@ -198,7 +191,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
     if (row.attempts < retry.attempts) {
       await db.primary
         .update(emails)
-        .set({ lastError, nextAttemptAt: inMs(retryDelayMs(row.attempts, retry)) })
+        .set({ lastError, nextAttemptAt: fromNow(backoff(row.attempts, retry)) })
         .where(stillOurs(row));
       log.warn("notification: send failed, will retry", {
         emailId: row.id,
@@ -304,7 +297,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
         )
         .orderBy(desc(emails.createdAt), desc(emails.id))
         .limit(input.limit + 1);
-      const items: Email[] = rows.slice(0, input.limit);
+      const items: EmailMessage[] = rows.slice(0, input.limit);
       const last = items.at(-1);
       return { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null };
     },

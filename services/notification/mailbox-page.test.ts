@@ -6,7 +6,8 @@ import type { Database } from "../../platform/db/port.ts";
 import { createHost } from "../../platform/http/host.ts";
 import { newId } from "../../platform/ids.ts";
 import { silentLogger } from "../../platform/log.ts";
-import { mountMailbox, notificationModule } from "./index.ts";
+import { mountMailbox } from "./index.ts";
+import { notificationModule } from "./module.ts";
 import { customer, emailFor, registered, startNotification } from "./testing.ts";
 
 let db: Database;

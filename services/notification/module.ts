@@ -1,15 +1,12 @@
 import { z } from "zod";
+import type { NotificationApi } from "../../contracts/notification.ts";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
+import type { RetryPolicy } from "../../platform/retry.ts";
+import { serviceMigrations } from "../../platform/service.ts";
 import { notificationRouter } from "../../routers/notification.ts";
 import { inbox } from "./db/schema.ts";
-import {
-  createNotificationService,
-  notificationModule as migrations,
-  mountMailbox,
-  type SendRetry,
-  smtpTransport,
-} from "./index.ts";
+import { createNotificationService, mountMailbox, smtpTransport } from "./index.ts";
 
 export const notificationConfig = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -22,12 +19,12 @@ export const notificationConfig = z.object({
 const loopback = ["127.0.0.1", "localhost", "::1"];
 
 /** Test knobs; production leaves them alone. */
-type NotificationDeps = { sendRetry?: SendRetry };
+type NotificationDeps = { sendRetry?: RetryPolicy };
 
 /** E-mails for what happens to accounts and orders, sent over SMTP (or stored, without one). */
 export const notificationModule = {
   name: "notification",
-  migrations: migrations.migrations,
+  migrations: serviceMigrations("notification", import.meta.dir),
   outboxes: [],
   inboxes: [inbox],
   config: notificationConfig,
@@ -55,7 +52,7 @@ export const notificationModule = {
   },
 } satisfies ServiceModule<
   "notification",
-  ReturnType<typeof createNotificationService>["api"],
+  NotificationApi,
   NotificationDeps,
   z.infer<typeof notificationConfig>
 >;

@@ -8,7 +8,8 @@ import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { rowsOf } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
-import { CONSUMER, notificationModule } from "./index.ts";
+import { CONSUMER } from "./index.ts";
+import { notificationModule } from "./module.ts";
 import { render } from "./templates.ts";
 import {
   countEmailsFor,

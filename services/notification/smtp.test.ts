@@ -3,7 +3,8 @@ import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
-import { notificationModule, SENDER } from "./index.ts";
+import { SENDER } from "./index.ts";
+import { notificationModule } from "./module.ts";
 import { orderConfirmed } from "./templates.ts";
 import {
   customer,

@@ -1,16 +1,14 @@
 /** Test support for the notification suites: events for a customer, a service on a fresh bus, bounded waits. */
+
 import { sql } from "drizzle-orm";
 import type { EventEnvelope, PayloadOf } from "../../contracts/events.ts";
 import { memoryBus } from "../../platform/bus/memory.ts";
 import { event } from "../../platform/bus/outbox.ts";
 import type { Bus } from "../../platform/bus/port.ts";
-import { memoryCache } from "../../platform/cache/memory.ts";
 import { systemClock } from "../../platform/clock.ts";
 import { type Database, rowsOf } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
-import { memoryLimits } from "../../platform/limits/memory.ts";
-import { silentLogger } from "../../platform/log.ts";
-import { unscrapedMetrics } from "../../platform/metrics/registry.ts";
+import { testPorts } from "../../test/support/ports.ts";
 import { createNotificationService, type NotificationDeps } from "./index.ts";
 
 export const fastBusRetry = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
@@ -96,18 +94,11 @@ export async function startNotification(db: Database, deps: Partial<Notification
         options,
       ),
   };
-  const service = createNotificationService(
-    {
-      db,
-      cache: memoryCache(),
-      limits: memoryLimits(),
-      clock: systemClock,
-      log: silentLogger,
-      metrics: unscrapedMetrics("notification"),
-      eventsCommitted: () => {},
-    },
-    { transport: null, from: FROM, ...deps },
-  );
+  const service = createNotificationService(testPorts(db, "notification").ports, {
+    transport: null,
+    from: FROM,
+    ...deps,
+  });
   const { consumer, handle, onPoison } = service.consumer;
   await bus.subscribe(consumer, handle, onPoison ? { onPoison } : {});
   await service.start();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../../platform/db/port.ts";
-import { address, emailKinds, readyBuyer, stockLedger } from "../../test/support/buyers.ts";
+import { address, checkout, emailKinds, readyBuyer, stockLedger } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { failure } from "../../test/support/failure.ts";
 import { mutationBody, startTestShop, type TestShop } from "../../test/support/shop.ts";
@@ -22,11 +22,7 @@ describeShop("checkout over HTTP", () => {
     const buyer = await readyBuyer(shop, variantIds[0]!, 2);
     const cart = await buyer.client.cart.get.query();
 
-    const order = await buyer.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: buyer.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    const order = await checkout(buyer);
     expect(order).toMatchObject({
       status: "paid",
       subtotal: { amount: 5000, currency: "EUR" },
@@ -54,15 +50,7 @@ describeShop("checkout over HTTP", () => {
     const variantId = variantIds[0]!;
     const buyers = await Promise.all(Array.from({ length: 50 }, () => readyBuyer(shop, variantId)));
 
-    const results = await Promise.allSettled(
-      buyers.map((b) =>
-        b.client.order.checkout.mutate({
-          idempotencyKey: key(),
-          addressId: b.addressId,
-          paymentMethodId: "pm_card_visa",
-        }),
-      ),
-    );
+    const results = await Promise.allSettled(buyers.map((b) => checkout(b)));
     const paid = results.filter((r) => r.status === "fulfilled");
     const refused = results.flatMap((r) =>
       r.status === "rejected" ? [r.reason as Error & { data?: { code?: string } }] : [],
@@ -110,13 +98,7 @@ describeShop("checkout over HTTP", () => {
   it("puts the stock back after a decline, marks the order payment_failed and sends only the failure email", async () => {
     const { variantIds } = await stockedProduct(shop, [3]);
     const buyer = await readyBuyer(shop, variantIds[0]!, 2);
-    const declined = await failure(
-      buyer.client.order.checkout.mutate({
-        idempotencyKey: key(),
-        addressId: buyer.addressId,
-        paymentMethodId: "pm_card_chargeDeclinedInsufficientFunds",
-      }),
-    );
+    const declined = await failure(checkout(buyer, "pm_card_chargeDeclinedInsufficientFunds"));
     expect(declined.code).toBe("PAYMENT_REQUIRED");
     expect(declined.data).toMatchObject({
       reason: "ORDER.PAYMENT_DECLINED",
@@ -148,15 +130,10 @@ describeShop("checkout over HTTP", () => {
       shippingOption: { id: "express" },
     });
     expect(order.tax.amount).toBe(Math.round((8290 * 20) / 120)); // France: 20 %
-    expect(
-      await failure(
-        buyer.client.order.checkout.mutate({
-          idempotencyKey: key(),
-          addressId: buyer.addressId,
-          paymentMethodId: "pm_card_visa",
-        }),
-      ),
-    ).toMatchObject({ code: "BAD_REQUEST", message: "your cart is empty" });
+    expect(await failure(checkout(buyer))).toMatchObject({
+      code: "BAD_REQUEST",
+      message: "your cart is empty",
+    });
   });
 
   it("refuses a price or total sent by the client, and raw card numbers", async () => {
@@ -180,11 +157,7 @@ describeShop("checkout over HTTP", () => {
   it("keeps every customer out of other customers' orders and addresses", async () => {
     const { variantIds } = await stockedProduct(shop, [5]);
     const owner = await readyBuyer(shop, variantIds[0]!);
-    const order = await owner.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: owner.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    const order = await checkout(owner);
     const other = await readyBuyer(shop, variantIds[0]!);
     expect((await failure(other.client.order.get.query({ id: order.id }))).code).toBe("NOT_FOUND");
     expect((await failure(other.client.order.cancel.mutate({ id: order.id }))).code).toBe("NOT_FOUND");
@@ -216,11 +189,7 @@ describeShop("checkout over HTTP", () => {
   it("cancels a paid order: refund, stock back, cancellation and refund emails; a fulfilled one cannot be cancelled", async () => {
     const { product, variantIds, staff } = await stockedProduct(shop, [2]);
     const buyer = await readyBuyer(shop, variantIds[0]!, 2);
-    const order = await buyer.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: buyer.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    const order = await checkout(buyer);
 
     expect((await shop.client().product.get.query({ id: product.id })).inStock).toBe(false);
     const cancelled = await buyer.client.order.cancel.mutate({ id: order.id });
@@ -239,11 +208,7 @@ describeShop("checkout over HTTP", () => {
     );
 
     await buyer.client.cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 1 });
-    const second = await buyer.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: buyer.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    const second = await checkout(buyer);
     expect((await staff.order.fulfil.mutate({ id: second.id })).status).toBe("fulfilled");
     expect((await failure(buyer.client.order.cancel.mutate({ id: second.id }))).message).toBe(
       "cannot cancel an order that is fulfilled",
@@ -257,11 +222,7 @@ describeShop("checkout over HTTP", () => {
   it("delivers every event twice without a second effect, and parks a poison event without blocking the rest", async () => {
     const { variantIds } = await stockedProduct(shop, [5]);
     const buyer = await readyBuyer(shop, variantIds[0]!);
-    await buyer.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: buyer.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    await checkout(buyer);
     await shop.settle();
     const count = async () =>
       rowsOf<{ n: number }>(
@@ -292,11 +253,7 @@ describeShop("checkout over HTTP", () => {
     expect(dead.map((d) => d.event_id)).toContain(poison.id);
 
     const later = await readyBuyer(shop, variantIds[0]!);
-    await later.client.order.checkout.mutate({
-      idempotencyKey: key(),
-      addressId: later.addressId,
-      paymentMethodId: "pm_card_visa",
-    });
+    await checkout(later);
     expect(await emailKinds(shop, later.token)).toEqual(["user.registered", "order.paid"]);
   });
 });

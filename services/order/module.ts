@@ -1,10 +1,12 @@
 import { z } from "zod";
+import type { OrderApi } from "../../contracts/order.ts";
 import { MINUTE, SECOND } from "../../platform/clock.ts";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
+import { serviceMigrations } from "../../platform/service.ts";
 import { orderRouter } from "../../routers/order.ts";
 import { inbox, outbox } from "./db/schema.ts";
-import { createOrderService, orderModule as migrations, type OrderDeps } from "./index.ts";
+import { createOrderService, type OrderDeps } from "./index.ts";
 import { type FaultHook, sagaPoints } from "./saga/place-order.ts";
 import { setSagaLease } from "./store.ts";
 
@@ -32,7 +34,7 @@ const killAt =
 /** Orders and the checkout saga that places them. */
 export const orderModule = {
   name: "order",
-  migrations: migrations.migrations,
+  migrations: serviceMigrations("order", import.meta.dir),
   outboxes: [outbox],
   inboxes: [inbox],
   config: orderConfig,
@@ -59,9 +61,4 @@ export const orderModule = {
       ],
     };
   },
-} satisfies ServiceModule<
-  "order",
-  ReturnType<typeof createOrderService>["api"],
-  OrderDeps,
-  z.infer<typeof orderConfig>
->;
+} satisfies ServiceModule<"order", OrderApi, OrderDeps, z.infer<typeof orderConfig>>;

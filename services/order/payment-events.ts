@@ -7,7 +7,7 @@ import type { Logger } from "../../platform/log.ts";
 import { inbox, orders } from "./db/schema.ts";
 import { inFlight } from "./domain/order.ts";
 import type { PlaceOrderSaga } from "./saga/place-order.ts";
-import { findOrder, leaseFromNow } from "./store.ts";
+import { leaseFromNow, loadOrder } from "./store.ts";
 
 /** The bus consumer group of the order service. */
 export const CONSUMER = "order";
@@ -37,7 +37,7 @@ export function paymentEventHandler({ db, log, saga }: { db: Database; log: Logg
         .where(eq(orders.id, orderId));
     });
     // Also on a redelivery: an earlier attempt may have failed after the inbox commit.
-    const order = await findOrder(db.primary, orderId);
+    const order = await loadOrder(db.primary, orderId);
     // A checkout still running sees the flag when it comes to rest and reconciles then.
     if (!order?.paymentCheckDue || inFlight.includes(order.status)) return;
     await saga.advance(order).catch((error) => {

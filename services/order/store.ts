@@ -1,15 +1,18 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { EventEnvelope } from "../../contracts/events.ts";
-import type { Order, OrderStatus } from "../../contracts/order.ts";
-import { appendToOutbox } from "../../platform/bus/outbox.ts";
+import { money } from "../../contracts/money.ts";
+import type { Order } from "../../contracts/order.ts";
+import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
+import type { Clock } from "../../platform/clock.ts";
+import { fromNow } from "../../platform/db/older-than.ts";
 import type { Database, Executor } from "../../platform/db/port.ts";
 import { orderLines, orders, outbox } from "./db/schema.ts";
-import { move } from "./domain/order.ts";
+import { type Change, move, type OrderFlags } from "./domain/order.ts";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type LineRow = typeof orderLines.$inferSelect;
+/** An order as the service loads and saves it: its row and its lines (which never change). */
+export type StoredOrder = OrderRow & { lines: readonly LineRow[] };
 
-/** How long a saga run may hold an order before recovery may take it over. */
 /**
  * How long a checkout stays with the process running it before recovery elsewhere may take it over
  * (a process that died mid-saga). One value per process, set from ORDER_SAGA_LEASE_SECONDS.
@@ -18,43 +21,50 @@ let leaseSeconds = 30;
 export const setSagaLease = (seconds: number) => {
   leaseSeconds = seconds;
 };
-export const leaseFromNow = () => sql`now() + make_interval(secs => ${leaseSeconds})`;
+export const leaseFromNow = () => fromNow(leaseSeconds * 1000);
 
-const money = (amount: number, currency: string) => ({ amount, currency: currency as "EUR" });
+type VariantSold = Pick<LineRow, "variantId" | "productId" | "title" | "variantTitle" | "sku" | "quantity">;
 
-export function toOrder(row: OrderRow, lines: readonly LineRow[]): Order {
+/** What a line says about the variant it sold: the same in the cart, the stored line and the API. */
+export const variantSold = ({ variantId, productId, title, variantTitle, sku, quantity }: VariantSold) => ({
+  variantId,
+  productId,
+  title,
+  variantTitle,
+  sku,
+  quantity,
+});
+
+/** The order as the API shows it. */
+export function toOrder(order: StoredOrder): Order {
+  const { currency } = order;
   return {
-    id: row.id,
-    number: row.number,
-    status: row.status,
-    statusReason: row.statusReason,
-    lines: [...lines]
+    id: order.id,
+    number: order.number,
+    status: order.status,
+    statusReason: order.statusReason,
+    lines: [...order.lines]
       .sort((a, b) => a.position - b.position)
       .map((l) => ({
-        variantId: l.variantId,
-        productId: l.productId,
-        title: l.title,
-        variantTitle: l.variantTitle,
-        sku: l.sku,
-        quantity: l.quantity,
-        unitPrice: money(l.unitPrice, row.currency),
-        lineTotal: money(l.lineTotal, row.currency),
+        ...variantSold(l),
+        unitPrice: money(l.unitPrice, currency),
+        lineTotal: money(l.lineTotal, currency),
       })),
-    subtotal: money(row.subtotal, row.currency),
-    shipping: money(row.shipping, row.currency),
-    tax: money(row.tax, row.currency),
-    total: money(row.total, row.currency),
+    subtotal: money(order.subtotal, currency),
+    shipping: money(order.shipping, currency),
+    tax: money(order.tax, currency),
+    total: money(order.total, currency),
     taxIncluded: true,
-    shippingAddress: row.shippingAddress,
-    shippingOption: row.shippingOption,
-    email: row.email,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
+    shippingAddress: order.shippingAddress,
+    shippingOption: order.shippingOption,
+    email: order.email,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
   };
 }
 
-/** Orders with their lines, in the order given. */
-export async function withLines(ex: Executor, rows: readonly OrderRow[]): Promise<Order[]> {
+/** Orders with their lines, in the order given (one query for all the lines). */
+export async function withLines(ex: Executor, rows: readonly OrderRow[]): Promise<StoredOrder[]> {
   if (rows.length === 0) return [];
   const lines = await ex
     .select()
@@ -65,12 +75,7 @@ export async function withLines(ex: Executor, rows: readonly OrderRow[]): Promis
         rows.map((r) => r.id),
       ),
     );
-  return rows.map((row) =>
-    toOrder(
-      row,
-      lines.filter((l) => l.orderId === row.id),
-    ),
-  );
+  return rows.map((row) => ({ ...row, lines: lines.filter((l) => l.orderId === row.id) }));
 }
 
 export async function findOrder(ex: Executor, id: string): Promise<OrderRow | null> {
@@ -78,59 +83,72 @@ export async function findOrder(ex: Executor, id: string): Promise<OrderRow | nu
   return row ?? null;
 }
 
-export async function linesOf(ex: Executor, orderId: string) {
-  return ex.select().from(orderLines).where(eq(orderLines.orderId, orderId));
+export async function loadOrder(ex: Executor, id: string): Promise<StoredOrder | null> {
+  const row = await findOrder(ex, id);
+  return row && (await withLines(ex, [row]))[0]!;
 }
 
-/** The saga's to-do flags on an order (see the schema): set with a status change or on their own. */
-export type OrderFlags = Partial<
-  Pick<OrderRow, "refundDue" | "cartClearDue" | "paymentCheckDue" | "restockDue">
->;
-export type OrderChanges = OrderFlags & { reason?: string | null; events?: readonly EventEnvelope[] };
-
-/**
- * Moves an order to `to` if the domain allows it and nobody moved it meanwhile (the update is
- * conditional on the status we read), writing its events to the outbox in the same transaction.
- */
-export async function setStatus(
-  db: Database,
-  order: OrderRow,
-  to: OrderStatus,
-  changes: OrderChanges = {},
-): Promise<OrderRow> {
-  move(order.status, to);
-  return update(db, order, to, changes);
-}
+const flagNames = [
+  "refundDue",
+  "cartClearDue",
+  "paymentCheckDue",
+  "restockDue",
+] as const satisfies readonly (keyof OrderFlags)[];
 
 /**
- * Changes an order's flags (and reason) without moving it, if its status is still the one we read.
- * @example await setFlags(db, order, { cartClearDue: false });
+ * Saves what the domain decided: the order's new status, reason and flags, and its events to the
+ * outbox, in one transaction, only if its status is still the one it was decided on. Only what the
+ * change touched is written, so a flag set meanwhile by someone else (a payment event) survives.
+ * @example const paid = await store.save(order, markPaid(order));
  */
-export function setFlags(db: Database, order: OrderRow, changes: OrderChanges): Promise<OrderRow> {
-  return update(db, order, order.status, changes);
-}
+export function orderStore({
+  db,
+  clock,
+  eventsCommitted,
+}: {
+  db: Database;
+  clock: Clock;
+  /** Wakes the outbox relay after a transaction that wrote events. */
+  eventsCommitted: () => void;
+}) {
+  async function save(
+    before: StoredOrder,
+    { order: after, events }: Change<StoredOrder>,
+  ): Promise<StoredOrder> {
+    const moved = after.status !== before.status;
+    const reasoned = after.statusReason !== before.statusReason;
+    const flags = Object.fromEntries(
+      flagNames.filter((f) => after[f] !== before[f]).map((f) => [f, after[f]]),
+    );
+    const saved = await db.primary.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(orders)
+        .set({
+          status: after.status,
+          // What a customer can see changed; the saga's own to-do flags are not news.
+          ...((moved || reasoned) && { updatedAt: sql`now()` }),
+          ...(reasoned && { statusReason: after.statusReason }),
+          sagaLeaseUntil: leaseFromNow(),
+          ...flags,
+        })
+        .where(and(eq(orders.id, before.id), eq(orders.status, before.status)))
+        .returning();
+      if (!updated) {
+        const current = await findOrder(tx, before.id);
+        if (moved) move(current?.status ?? before.status, after.status); // throws the precise conflict
+        throw new Error(`order ${before.id} changed while moving to ${after.status}`);
+      }
+      await appendToOutbox(
+        tx,
+        outbox,
+        events.map((e) => event(e.name, before.id, e.payload, clock)),
+      );
+      return updated;
+    });
+    if (events.length > 0) eventsCommitted();
+    return { ...saved, lines: before.lines };
+  }
 
-function update(db: Database, order: OrderRow, to: OrderStatus, changes: OrderChanges) {
-  const { reason, events = [], ...flags } = changes;
-  return db.primary.transaction(async (tx) => {
-    const [updated] = await tx
-      .update(orders)
-      .set({
-        status: to,
-        // What a customer can see changed; the saga's own to-do flags are not news.
-        ...((to !== order.status || reason !== undefined) && { updatedAt: sql`now()` }),
-        sagaLeaseUntil: leaseFromNow(),
-        ...(reason !== undefined && { statusReason: reason }),
-        ...flags,
-      })
-      .where(and(eq(orders.id, order.id), eq(orders.status, order.status)))
-      .returning();
-    if (!updated) {
-      const current = await findOrder(tx, order.id);
-      if (to !== order.status) move(current?.status ?? order.status, to); // throws the precise conflict
-      throw new Error(`order ${order.id} changed while moving to ${to}`);
-    }
-    await appendToOutbox(tx, outbox, events);
-    return updated;
-  });
+  return { save };
 }
+export type OrderStore = ReturnType<typeof orderStore>;

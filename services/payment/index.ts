@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import { type Currency, Id, type Money } from "../../contracts/common.ts";
+import { Id } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
+import { money } from "../../contracts/money.ts";
 import {
   type ChargeInput,
   type ChargeResult,
@@ -11,7 +12,7 @@ import {
 } from "../../contracts/payment.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
 import { newId } from "../../platform/ids.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { outbox, payments, refunds } from "./db/schema.ts";
 import { paymentErrors } from "./domain/payment.errors.ts";
 import {
@@ -21,12 +22,12 @@ import {
   checkSameCharge,
   toDeclineCode,
 } from "./domain/payment.ts";
+import { offeredMethods } from "./offered-methods.ts";
 import type { PaymentProvider } from "./provider.ts";
 import { type ProviderEvent, type ProviderEventOutcome, providerEventApplier } from "./provider-events.ts";
 import { simulatedProvider } from "./simulated-provider.ts";
 import { stripeProvider } from "./stripe-provider.ts";
 
-export const paymentModule = migrationsOf("payment", import.meta.dir);
 export { outbox as paymentOutbox } from "./db/schema.ts";
 export type { PaymentProvider } from "./provider.ts";
 export type { ProviderEvent } from "./provider-events.ts";
@@ -37,13 +38,11 @@ export { mountStripeWebhook } from "./webhook.ts";
 type Payment = typeof payments.$inferSelect;
 
 /** The payment service: the API the saga calls, and the entry for what the provider reports itself. */
-export interface PaymentService extends PaymentApi {
+export type PaymentService = {
+  api: PaymentApi;
   /** Applies a provider event (a verified webhook) once per event id; see provider-events.ts. */
   applyProviderEvent(event: ProviderEvent): Promise<ProviderEventOutcome>;
-}
-
-/** Rows hold currencies the contract validated on the way in. */
-const money = (amount: number, currency: string): Money => ({ amount, currency: currency as Currency });
+};
 
 /** The provider's idempotency keys: one charge and one refund per order, however often we ask. */
 export const chargeKey = (orderId: string) => `charge:${orderId}`;
@@ -160,8 +159,8 @@ export function createPaymentService(
     return method.data;
   };
 
-  return {
-    applyProviderEvent: providerEventApplier(ports),
+  const api: PaymentApi = {
+    methods: async () => offeredMethods,
 
     async checkMethod(paymentMethodId) {
       await provider.checkMethod(parseMethod(paymentMethodId));
@@ -230,7 +229,7 @@ export function createPaymentService(
               userId: customer.userId,
               email: customer.email,
               refundId: inserted.id,
-              amount: { amount: inserted.amount, currency: inserted.currency },
+              amount: money(inserted.amount, inserted.currency),
             },
             clock,
           ),
@@ -260,4 +259,6 @@ export function createPaymentService(
       };
     },
   };
+
+  return { api, applyProviderEvent: providerEventApplier(ports) };
 }

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { paymentInternal } from "../../contracts/payment.internal.ts";
+import type { PaymentApi } from "../../contracts/payment.ts";
 import type { ServiceModule } from "../../platform/module.ts";
+import { serviceMigrations } from "../../platform/service.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { paymentRouter } from "../../routers/payment.ts";
 import { outbox } from "./db/schema.ts";
 import {
   createPaymentService,
-  paymentModule as migrations,
   mountStripeWebhook,
   type PaymentProvider,
   paymentProviderFrom,
@@ -41,7 +42,7 @@ type PaymentDeps = { wrapProvider?: (configured: PaymentProvider) => PaymentProv
 /** Charges and refunds through a provider (simulated, or Stripe), and Stripe's webhook. */
 export const paymentModule = {
   name: "payment",
-  migrations: migrations.migrations,
+  migrations: serviceMigrations("payment", import.meta.dir),
   outboxes: [outbox],
   inboxes: [],
   config: paymentConfig,
@@ -50,18 +51,13 @@ export const paymentModule = {
   internalRouter: (api) => internalRouter(paymentInternal, api),
   create(ports, deps: PaymentDeps, config) {
     const configured = paymentProviderFrom(config, ports);
-    const api = createPaymentService(ports, { provider: deps.wrapProvider?.(configured) ?? configured });
+    const payments = createPaymentService(ports, { provider: deps.wrapProvider?.(configured) ?? configured });
     const secret = config.STRIPE_WEBHOOK_SECRET;
     return {
-      api,
+      api: payments.api,
       ...(secret && {
-        mount: (app) => mountStripeWebhook(app, { secret, payments: api, clock: ports.clock }),
+        mount: (app) => mountStripeWebhook(app, { secret, payments, clock: ports.clock }),
       }),
     };
   },
-} satisfies ServiceModule<
-  "payment",
-  ReturnType<typeof createPaymentService>,
-  PaymentDeps,
-  z.infer<typeof paymentConfig>
->;
+} satisfies ServiceModule<"payment", PaymentApi, PaymentDeps, z.infer<typeof paymentConfig>>;

@@ -2,18 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
 import { DomainError } from "../../contracts/errors.ts";
 import { type ChargeInput, DeclineCode, PaymentMethodId } from "../../contracts/payment.ts";
-import { memoryCache } from "../../platform/cache/memory.ts";
-import { systemClock } from "../../platform/clock.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
-import { memoryLimits } from "../../platform/limits/memory.ts";
-import { silentLogger } from "../../platform/log.ts";
 import { unscrapedMetrics } from "../../platform/metrics/registry.ts";
-import type { ServicePorts } from "../../platform/service.ts";
+import { testPorts } from "../../test/support/ports.ts";
 import { payments } from "./db/schema.ts";
 import { DECLINE_MESSAGES } from "./domain/payment.ts";
-import { createPaymentService, paymentModule, paymentOutbox, paymentProviderFrom } from "./index.ts";
+import { createPaymentService, paymentOutbox, paymentProviderFrom } from "./index.ts";
+import { paymentModule } from "./module.ts";
 import type { PaymentProvider } from "./provider.ts";
 import {
   DECLINING_TEST_METHODS,
@@ -52,20 +49,10 @@ const counting = (inner: PaymentProvider) => {
 
 describe("payment service (simulated provider, PGlite)", () => {
   let db: Database;
-  let committed = 0;
-  const portsOf = (database: Database): ServicePorts => ({
-    db: database,
-    cache: memoryCache(),
-    limits: memoryLimits(),
-    clock: systemClock,
-    log: silentLogger,
-    metrics: unscrapedMetrics("payment"),
-    eventsCommitted: () => {
-      committed++;
-    },
-  });
+  let tested: ReturnType<typeof testPorts>;
   const service = (provider: PaymentProvider = simulatedProvider(db)) =>
-    createPaymentService(portsOf(db), { provider });
+    // Each service registers its own series: a registry of its own, as each process has.
+    createPaymentService({ ...tested.ports, metrics: unscrapedMetrics("payment") }, { provider }).api;
 
   const customer = { userId: newId(), email: "ada@example.com" };
   const chargeFor = (overrides: Partial<ChargeInput> = {}): ChargeInput => ({
@@ -84,6 +71,7 @@ describe("payment service (simulated provider, PGlite)", () => {
 
   beforeAll(async () => {
     db = await openPglite();
+    tested = testPorts(db, "payment");
     await db.migrate(paymentModule.migrations);
   });
   afterAll(() => db.close());
@@ -278,7 +266,7 @@ describe("payment service (simulated provider, PGlite)", () => {
       const input = chargeFor();
       const charged = await service().charge(input);
       const { provider, calls } = counting(simulatedProvider(db));
-      const before = committed;
+      const before = tested.commits();
 
       const first = await service(provider).refund({ orderId: input.orderId, reason: "cancelled", customer });
       const second = await service(provider).refund({
@@ -293,7 +281,7 @@ describe("payment service (simulated provider, PGlite)", () => {
       expect(
         (await simulatedLedger(db)).refunds.filter((r) => r.idempotencyKey === `refund:${input.orderId}`),
       ).toHaveLength(1);
-      expect(committed).toBe(before + 1);
+      expect(tested.commits()).toBe(before + 1);
 
       const events = await refundEvents(input.orderId);
       expect(events).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { Id } from "../../contracts/common.ts";
+import { money } from "../../contracts/money.ts";
 import type { DeclineCode } from "../../contracts/payment.ts";
 import { appendToOutbox, event as envelope } from "../../platform/bus/outbox.ts";
 import type { Tx } from "../../platform/db/port.ts";
@@ -93,7 +94,7 @@ export function providerEventApplier(ports: ServicePorts) {
               orderId: payment.orderId,
               paymentId: payment.id,
               userId: payment.userId,
-              amount: { amount: payment.amount, currency: payment.currency },
+              amount: money(payment.amount, payment.currency),
               previousStatus: payment.status,
             },
             clock,

@@ -2,17 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import Stripe from "stripe";
-import { memoryCache } from "../../platform/cache/memory.ts";
-import { systemClock } from "../../platform/clock.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
-import { memoryLimits } from "../../platform/limits/memory.ts";
-import { silentLogger } from "../../platform/log.ts";
-import { unscrapedMetrics } from "../../platform/metrics/registry.ts";
+import { testPorts } from "../../test/support/ports.ts";
 import { outbox, payments, webhookEvents } from "./db/schema.ts";
 import type { PaymentStatus } from "./domain/payment.ts";
-import { createPaymentService, paymentModule } from "./index.ts";
+import { createPaymentService } from "./index.ts";
+import { paymentModule } from "./module.ts";
 import { simulatedProvider } from "./simulated-provider.ts";
 import { mountStripeWebhook, WEBHOOK_MAX_BYTES } from "./webhook.ts";
 
@@ -21,26 +18,17 @@ const secret = "whsec_test_secret";
 describe("POST /webhooks/stripe", () => {
   let db: Database;
   let app: Hono;
-  let committed = 0;
+  let commits: () => number;
 
   beforeAll(async () => {
     db = await openPglite();
     await db.migrate(paymentModule.migrations);
-    const ports = {
-      db,
-      cache: memoryCache(),
-      limits: memoryLimits(),
-      clock: systemClock,
-      log: silentLogger,
-      metrics: unscrapedMetrics("payment"),
-      eventsCommitted: () => {
-        committed++;
-      },
-    };
+    const tested = testPorts(db, "payment");
+    commits = tested.commits;
     app = new Hono();
     mountStripeWebhook(app, {
       secret,
-      payments: createPaymentService(ports, { provider: simulatedProvider(db) }),
+      payments: createPaymentService(tested.ports, { provider: simulatedProvider(db) }),
     });
   });
   afterAll(() => db.close());
@@ -108,7 +96,7 @@ describe("POST /webhooks/stripe", () => {
       id: payment.providerRef,
       object: "payment_intent",
     });
-    const before = committed;
+    const before = commits();
     const response = await deliver(payload, await signed(payload));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: true, duplicate: false, applied: true });
@@ -126,7 +114,7 @@ describe("POST /webhooks/stripe", () => {
         },
       },
     ]);
-    expect(committed).toBe(before + 1);
+    expect(commits()).toBe(before + 1);
   });
 
   it("matches a payment whose charge answer was lost by the order id in the PaymentIntent's metadata", async () => {

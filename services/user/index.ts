@@ -4,10 +4,8 @@ import { DomainError } from "../../contracts/errors.ts";
 import type { Address, UserApi } from "../../contracts/user.ts";
 import type { Tx } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { addresses } from "./db/schema.ts";
-
-export const userModule = migrationsOf("user", import.meta.dir);
 
 export const MAX_ADDRESSES = 50;
 
@@ -19,7 +17,7 @@ const toAddress = ({ userId: _, createdAt: __, ...row }: typeof addresses.$infer
 export function createUserService(
   ports: ServicePorts,
   deps: { auth: Pick<AuthApi, "getUser" | "updateProfile" | "changePassword"> },
-): UserApi {
+): { api: UserApi } {
   const { db, clock } = ports;
   const owned = (userId: string, id: string) => and(eq(addresses.userId, userId), eq(addresses.id, id));
   const clearDefault = (tx: Tx, userId: string, except: string) =>
@@ -28,7 +26,7 @@ export function createUserService(
       .set({ isDefault: false })
       .where(and(eq(addresses.userId, userId), ne(addresses.id, except), eq(addresses.isDefault, true)));
 
-  return {
+  const api: UserApi = {
     me: (userId) => deps.auth.getUser(userId),
     updateProfile: (userId, input) => deps.auth.updateProfile(userId, input),
     changePassword: (userId, input, sessionId) => deps.auth.changePassword(userId, input, sessionId),
@@ -93,4 +91,5 @@ export function createUserService(
       if (removed.length === 0) throw addressNotFound();
     },
   };
+  return { api };
 }

@@ -10,14 +10,14 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import type { User } from "../../contracts/auth.ts";
-import { Email, Password, PersonName } from "../../contracts/common.ts";
+import { EmailAddress, Password, PersonName } from "../../contracts/common.ts";
 import { isHolderAlive, type LockHolder } from "./data-dir-lock.ts";
 
 export const ADMIN_FILE = "admin.json";
 
 /** What `bun run staff:create` asks for: a new staff account, or an existing account promoted. */
 export const StaffAccountInput = z.strictObject({
-  email: Email,
+  email: EmailAddress,
   password: Password,
   name: PersonName.optional(),
 });

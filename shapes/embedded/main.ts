@@ -1,16 +1,12 @@
 /** `bun start`: the whole shop in one process on embedded defaults. */
 import { join } from "node:path";
 import { mountStorefront, prepareStorefront } from "../../clients/web/serve.ts";
-import { memoryBus } from "../../platform/bus/memory.ts";
-import { memoryCache } from "../../platform/cache/memory.ts";
-import { systemClock } from "../../platform/clock.ts";
-import { openPglite } from "../../platform/db/pglite.ts";
 import { assertCanListenOrExit, serveOrExit } from "../../platform/http/serve.ts";
-import { memoryLimits } from "../../platform/limits/memory.ts";
 import { createLogger } from "../../platform/log.ts";
 import { seedCatalog } from "../../services/product/seed/index.ts";
 import { startAdminEndpoint } from "./admin.ts";
 import { acquireDataDirLock, DataDirLocked, tookOverMessage } from "./data-dir-lock.ts";
+import { embeddedPorts } from "./ports.ts";
 import { createShop, readShopConfigOrExit } from "./shop.ts";
 
 const started = performance.now();
@@ -30,14 +26,16 @@ const dataDir = join(config.FASTR_DATA_DIR, "pgdata");
 console.log(
   `fastr: opening the embedded database in ${dataDir} (PGlite; the first open takes a few seconds)…`,
 );
-const db = await openPglite(dataDir);
-const cache = memoryCache({ maxEntries: 20_000 });
-const limits = memoryLimits();
-const bus = memoryBus({
-  onPoison: (consumer, event, error) =>
-    log.error("event gave up", { consumer, eventId: event.id, type: event.type, error }),
+const embedded = await embeddedPorts({
+  dataDir,
+  log,
+  cache: { maxEntries: 20_000 },
+  bus: {
+    onPoison: (consumer, event, error) =>
+      log.error("event gave up", { consumer, eventId: event.id, type: event.type, error }),
+  },
 });
-const shop = await createShop(config, { db, cache, limits, bus, clock: systemClock, log });
+const shop = await createShop(config, embedded.ports);
 // `bun run staff:create` while this shop runs asks it here instead of opening the database a second time.
 const admin = startAdminEndpoint(config.FASTR_DATA_DIR, {
   staffCreate: (input) => shop.services.auth.upsertStaff(input),
@@ -61,9 +59,7 @@ const { url } = await serveOrExit(shop.host, {
   close: async () => {
     await admin.stop();
     await shop.close();
-    await cache.close();
-    await limits.close();
-    await db.close();
+    await embedded.close();
     lock.release();
   },
 });

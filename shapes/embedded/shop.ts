@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { RetryPolicy } from "../../platform/bus/port.ts";
 import { env, hostSettings, readConfig, readConfigOrExit, storeSettings } from "../../platform/config.ts";
 import { mountMetrics } from "../../platform/metrics/route.ts";
+import type { RetryPolicy } from "../../platform/retry.ts";
 import { telemetrySettings } from "../../platform/telemetry/settings.ts";
 import type { AuthOptions } from "../../services/auth/index.ts";
 import type { FaultHook } from "../../services/order/saga/place-order.ts";

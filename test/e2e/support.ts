@@ -101,6 +101,25 @@ export function cleanup() {
   dirs.clear();
 }
 
+/**
+ * `bun <args>` from the repository root, tracked for `stopAll`, its output collected as it comes;
+ * `done` settles once both streams have ended.
+ */
+function spawnBun(args: string[], env: Record<string, string>) {
+  const proc = Bun.spawn([BUN, ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  running.add(proc);
+  const stdout = { text: "" };
+  const stderr = { text: "" };
+  const done = Promise.all([collect(proc.stdout, stdout), collect(proc.stderr, stderr)]);
+  return { proc, stdout, stderr, done };
+}
+
 // ---- the shop -------------------------------------------------------------------------------
 
 export type ShopProcess = Awaited<ReturnType<typeof startShop>>;
@@ -116,25 +135,14 @@ export async function startShop(options: {
 }) {
   const port = freePort();
   const started = performance.now();
-  const proc = Bun.spawn([BUN, "shapes/embedded/main.ts"], {
-    cwd: ROOT,
-    env: childEnv({
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      FASTR_DATA_DIR: options.dataDir,
-      // Every test client signs up from 127.0.0.1 (the drain test sends 40 at once).
-      SIGNUP_LIMIT: "1000",
-      ...options.env,
-    }),
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+  const { proc, stdout, stderr } = spawnBun(["shapes/embedded/main.ts"], {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    FASTR_DATA_DIR: options.dataDir,
+    // Every test client signs up from 127.0.0.1 (the drain test sends 40 at once).
+    SIGNUP_LIMIT: "1000",
+    ...options.env,
   });
-  running.add(proc);
-  const stdout = { text: "" };
-  const stderr = { text: "" };
-  collect(proc.stdout, stdout);
-  collect(proc.stderr, stderr);
 
   const url = `http://127.0.0.1:${port}`;
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -183,17 +191,7 @@ export async function startShop(options: {
  * @example const { exitCode, stdout } = await runBun(["run", "reset"], { FASTR_DATA_DIR: dir });
  */
 export async function runBun(args: string[], env: Record<string, string>, timeoutMs = 30_000) {
-  const proc = Bun.spawn([BUN, ...args], {
-    cwd: ROOT,
-    env: childEnv(env),
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  running.add(proc);
-  const stdout = { text: "" };
-  const stderr = { text: "" };
-  const done = Promise.all([collect(proc.stdout, stdout), collect(proc.stderr, stderr)]);
+  const { proc, stdout, stderr, done } = spawnBun(args, env);
   if (!(await exitWithin(proc, timeoutMs))) {
     await stopProcess(proc, 2_000);
     throw new Error(

@@ -18,6 +18,19 @@ export async function readyBuyer(shop: TestShop, variantId: string, quantity = 1
   return { ...customer, addressId };
 }
 
+export type Buyer = Awaited<ReturnType<typeof readyBuyer>>;
+
+/**
+ * The buyer checks out their cart to their saved address, paying with `paymentMethodId`, under a new
+ * idempotency key unless one is given.
+ * @example await checkout(buyer, "pm_card_chargeDeclined", "declined-1")
+ */
+export const checkout = (
+  buyer: Buyer,
+  paymentMethodId = "pm_card_visa",
+  idempotencyKey = `checkout-${crypto.randomUUID()}`,
+) => buyer.client.order.checkout.mutate({ idempotencyKey, addressId: buyer.addressId, paymentMethodId });
+
 /** Where every unit of a variant is: on the shelf, held for a checkout, or sold. */
 export async function stockLedger(shop: TestShop, variantId: string) {
   const [row] = rowsOf<{ stock: number; held: number; sold: number }>(

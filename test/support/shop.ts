@@ -1,17 +1,15 @@
 import Redis from "ioredis";
 import { mountStorefront, prepareStorefront, type Storefront } from "../../clients/web/serve.ts";
-import { memoryBus } from "../../platform/bus/memory.ts";
 import type { Bus } from "../../platform/bus/port.ts";
 import { redisStreamsBus } from "../../platform/bus/redis-streams.ts";
-import { memoryCache } from "../../platform/cache/memory.ts";
-import { type Clock, systemClock } from "../../platform/clock.ts";
+import type { Clock } from "../../platform/clock.ts";
 import { openPostgres } from "../../platform/db/pg.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
-import { memoryLimits } from "../../platform/limits/memory.ts";
 import type { Limits } from "../../platform/limits/port.ts";
 import { type Logger, silentLogger } from "../../platform/log.ts";
 import { query } from "../../shapes/cluster/postgres.ts";
+import { embeddedPorts } from "../../shapes/embedded/ports.ts";
 import { createShop, readShopConfig, type Shop, type ShopOverrides } from "../../shapes/embedded/shop.ts";
 import { type PublicApi, publicApi, uniqueEmail } from "./accounts.ts";
 import { sharedTestCluster } from "./cluster.ts";
@@ -153,20 +151,20 @@ export async function startEmbeddedShop(options: EmbeddedShopOptions = {}): Prom
     );
   // Tests sign up and sign in from one address; throttling tests set their own limits.
   const config = readShopConfig({ LOG_LEVEL: "silent", SIGNUP_LIMIT: "1000000", ...options.env });
-  const db = options.db ?? (await freshDatabase(options));
-  const cache = memoryCache({ ...options.cacheSize, ...(options.clock && { clock: options.clock }) });
-  const limits = memoryLimits(options.clock ? { clock: options.clock } : {});
-  const bus = memoryBus({ retry: fastRetry });
-  const shop = await createShop(
-    config,
-    { db, cache, limits, bus, clock: options.clock ?? systemClock, log: options.log ?? silentLogger },
-    {
-      loginLimits: { ipAttempts: 10_000 },
-      sendRetry: fastRetry,
-      periodicJobs: false,
-      ...options.overrides,
-    },
-  );
+  const embedded = await embeddedPorts({
+    log: options.log ?? silentLogger,
+    db: options.db ?? (await freshDatabase(options)),
+    ...(options.clock && { clock: options.clock }),
+    ...(options.cacheSize && { cache: options.cacheSize }),
+    bus: { retry: fastRetry },
+  });
+  const { db, limits, bus } = embedded.ports;
+  const shop = await createShop(config, embedded.ports, {
+    loginLimits: { ipAttempts: 10_000 },
+    sendRetry: fastRetry,
+    periodicJobs: false,
+    ...options.overrides,
+  });
   if (options.storefront) {
     storefront ??= prepareStorefront();
     mountStorefront(shop.app, await storefront);
@@ -199,8 +197,7 @@ export async function startEmbeddedShop(options: EmbeddedShopOptions = {}): Prom
     async stop() {
       await server.stop(true);
       await shop.close();
-      await limits.close();
-      await db.close();
+      await embedded.close();
     },
   };
 }

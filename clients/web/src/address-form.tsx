@@ -36,6 +36,15 @@ export function parseAddress(draft: AddressDraft) {
   return { address: null, errors };
 }
 
+/** The plain text fields, in the order a label on an envelope reads. */
+const TEXT_FIELDS: readonly { key: keyof AddressDraft; label: string; autoComplete: string; wide?: true }[] =
+  [
+    { key: "name", label: "Full name", autoComplete: "name" },
+    { key: "line1", label: "Address", autoComplete: "address-line1", wide: true },
+    { key: "postalCode", label: "Postal code", autoComplete: "postal-code" },
+    { key: "city", label: "City", autoComplete: "address-level2" },
+  ];
+
 export function AddressFieldset({
   value,
   onChange,
@@ -52,35 +61,17 @@ export function AddressFieldset({
   return (
     <fieldset className="address-fields">
       <legend className="sr-only">{legend}</legend>
-      <Field
-        label="Full name"
-        autoComplete="name"
-        value={value.name}
-        onChange={set("name")}
-        error={errors.name}
-      />
-      <Field
-        label="Address"
-        autoComplete="address-line1"
-        value={value.line1}
-        onChange={set("line1")}
-        error={errors.line1}
-        className="wide"
-      />
-      <Field
-        label="Postal code"
-        autoComplete="postal-code"
-        value={value.postalCode}
-        onChange={set("postalCode")}
-        error={errors.postalCode}
-      />
-      <Field
-        label="City"
-        autoComplete="address-level2"
-        value={value.city}
-        onChange={set("city")}
-        error={errors.city}
-      />
+      {TEXT_FIELDS.map((f) => (
+        <Field
+          key={f.key}
+          label={f.label}
+          autoComplete={f.autoComplete}
+          value={value[f.key]}
+          onChange={set(f.key)}
+          error={errors[f.key]}
+          {...(f.wide && { className: "wide" })}
+        />
+      ))}
       <Field
         label="Country"
         autoComplete="country"

@@ -1,5 +1,6 @@
-import type { Money } from "../../../contracts/common.ts";
+import type { Money } from "../../../contracts/money.ts";
 import type { OrderStatus } from "../../../contracts/order.ts";
+import { DEFAULT_VARIANT_TITLE } from "../../../contracts/product.ts";
 
 const currencies = new Map<string, Intl.NumberFormat>();
 
@@ -42,6 +43,6 @@ export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n ==
 
 /** A variant's name worth showing next to its product ("M / Sage"); nothing for a product's only variant. */
 export const variantLabel = (line: { title: string; variantTitle: string }) =>
-  line.variantTitle && line.variantTitle !== line.title && line.variantTitle !== "Default"
+  line.variantTitle && line.variantTitle !== line.title && line.variantTitle !== DEFAULT_VARIANT_TITLE
     ? line.variantTitle
     : "";

@@ -1,14 +1,11 @@
 import type { LeftOutLine } from "../../../contracts/cart.ts";
-import type { VariantInfo } from "../../../contracts/product.ts";
+import { type VariantInfo, variantDisplayName } from "../../../contracts/product.ts";
 
 export type HeldLine = { variantId: string; quantity: number };
 export type GuestLine = HeldLine & { addedAt: Date };
 
 /** What a merge writes: units added to a line of the customer's cart (created if missing). */
 export type MergeAddition = { variantId: string; add: number; stock: number; addedAt: Date };
-
-export const displayName = (v: Pick<VariantInfo, "title" | "variantTitle">) =>
-  v.variantTitle === "Default" ? v.title : `${v.title} (${v.variantTitle})`;
 
 /**
  * Moves a guest's lines into a customer's cart under the rules `addItem` enforces: one currency per
@@ -39,7 +36,7 @@ export function planMerge({
     const skip = (reason: LeftOutLine["reason"], message: string, kept = 0) =>
       leftOut.push({
         variantId: line.variantId,
-        title: v ? displayName(v) : null,
+        title: v ? variantDisplayName(v) : null,
         quantity: line.quantity,
         kept,
         reason,
@@ -49,7 +46,7 @@ export function planMerge({
       skip("gone", "an item in your guest cart no longer exists");
       continue;
     }
-    const name = displayName(v);
+    const name = variantDisplayName(v);
     if (!v.purchasable) {
       skip("not_for_sale", `${name} is no longer sold`);
       continue;

@@ -1,4 +1,3 @@
-import type { Currency } from "../../../contracts/common.ts";
 import { DomainError } from "../../../contracts/errors.ts";
 import type { PaymentRecord } from "../../../contracts/payment.ts";
 
@@ -17,7 +16,7 @@ export const paymentErrors = {
     }),
   amountMismatch: (
     orderId: string,
-    charged: { amount: number; currency: Currency | string },
+    charged: { amount: number; currency: string },
     asked: { amount: number; currency: string },
   ) =>
     new DomainError(

@@ -1,4 +1,4 @@
-import type { Currency } from "../../../contracts/common.ts";
+import { money } from "../../../contracts/money.ts";
 import { type ChargeResult, DeclineCode, type PaymentRecord } from "../../../contracts/payment.ts";
 import { paymentErrors } from "./payment.errors.ts";
 
@@ -67,7 +67,7 @@ export function chargeResultOf(payment: PaymentState): ChargeResult | null {
       return {
         status: "succeeded",
         paymentId: payment.id,
-        amount: { amount: payment.amount, currency: payment.currency as Currency },
+        amount: money(payment.amount, payment.currency),
       };
     case "declined": {
       const declineCode = toDeclineCode(payment.declineCode);

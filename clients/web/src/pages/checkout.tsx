@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useRef, useState } from "react";
+import { type FormEvent, type ReactNode, useRef, useState } from "react";
 import { Link, Redirect, useLocation } from "wouter";
 import type { ShippingAddress } from "../../../../contracts/order.ts";
 import { AddressFieldset, addressLine, countryCode, emptyAddress, parseAddress } from "../address-form.tsx";
@@ -145,37 +145,17 @@ function Checkout() {
         <PageTitle title="Checkout">Checkout</PageTitle>
       </div>
       <div className="checkout-steps">
-        <section className="step" aria-labelledby="address-heading">
-          <h2 id="address-heading">
-            <span className="step-number" aria-hidden="true">
-              1
-            </span>
-            Delivery address
-          </h2>
+        <Step number={1} id="address-heading" title="Delivery address">
           {saved.length > 0 && (
             <div role="radiogroup" aria-labelledby="address-heading" className="choices">
               {saved.map((a) => (
-                <label key={a.id} className="radio-row">
-                  <input
-                    type="radio"
-                    name="address"
-                    value={a.id}
-                    checked={choice === a.id}
-                    onChange={() => setAddressChoice(a.id)}
-                  />
-                  <span className="radio-label">{addressLine(a)}</span>
-                </label>
+                <RadioRow key={a.id} name="address" value={a.id} chosen={choice} onChoose={setAddressChoice}>
+                  {addressLine(a)}
+                </RadioRow>
               ))}
-              <label className="radio-row">
-                <input
-                  type="radio"
-                  name="address"
-                  value="new"
-                  checked={choice === "new"}
-                  onChange={() => setAddressChoice("new")}
-                />
-                <span className="radio-label">A new address</span>
-              </label>
+              <RadioRow name="address" value="new" chosen={choice} onChoose={setAddressChoice}>
+                A new address
+              </RadioRow>
             </div>
           )}
           {choice === "new" && (
@@ -196,41 +176,26 @@ function Checkout() {
               </label>
             </>
           )}
-        </section>
+        </Step>
 
-        <section className="step" aria-labelledby="shipping-heading">
-          <h2 id="shipping-heading">
-            <span className="step-number" aria-hidden="true">
-              2
-            </span>
-            Shipping
-          </h2>
+        <Step number={2} id="shipping-heading" title="Shipping">
           <div role="radiogroup" aria-labelledby="shipping-heading" className="choices">
             {cart.data?.shippingOptions.map((option) => (
-              <label key={option.id} className="radio-row">
-                <input
-                  type="radio"
-                  name="shipping"
-                  value={option.id}
-                  checked={cart.data?.shippingOptionId === option.id}
-                  onChange={() => setShipping(option.id)}
-                />
-                <span className="radio-label">
-                  {option.name} <span className="muted estimate">{option.estimatedDays}</span>
-                </span>
-                <span>{option.price.amount === 0 ? "Free" : money(option.price)}</span>
-              </label>
+              <RadioRow
+                key={option.id}
+                name="shipping"
+                value={option.id}
+                chosen={cart.data?.shippingOptionId}
+                onChoose={setShipping}
+                after={<span>{option.price.amount === 0 ? "Free" : money(option.price)}</span>}
+              >
+                {option.name} <span className="muted estimate">{option.estimatedDays}</span>
+              </RadioRow>
             ))}
           </div>
-        </section>
+        </Step>
 
-        <section className="step" aria-labelledby="payment-heading">
-          <h2 id="payment-heading">
-            <span className="step-number" aria-hidden="true">
-              3
-            </span>
-            Payment method
-          </h2>
+        <Step number={3} id="payment-heading" title="Payment method">
           <p className="test-mode" role="note">
             <strong>Test mode</strong> — no real card is charged. Pick one of the simulated provider's test
             cards; the ones marked "declines" show what happens when a bank says no.
@@ -238,19 +203,19 @@ function Checkout() {
           {methods.error && <Alert>{errorMessage(methods.error)}</Alert>}
           <div role="radiogroup" aria-labelledby="payment-heading" className="choices">
             {methods.data?.map((m) => (
-              <label key={m.id} className={`radio-row method ${m.outcome}`}>
-                <input
-                  type="radio"
-                  name="payment"
-                  value={m.id}
-                  checked={method === m.id}
-                  onChange={() => setMethod(m.id)}
-                />
-                <span className="radio-label">{m.label}</span>
-              </label>
+              <RadioRow
+                key={m.id}
+                name="payment"
+                value={m.id}
+                chosen={method}
+                onChoose={setMethod}
+                className={`method ${m.outcome}`}
+              >
+                {m.label}
+              </RadioRow>
             ))}
           </div>
-        </section>
+        </Step>
       </div>
 
       <aside className="summary" aria-labelledby="summary-heading">
@@ -266,5 +231,63 @@ function Checkout() {
         <Alert>{error}</Alert>
       </aside>
     </form>
+  );
+}
+
+/** A numbered step of the checkout form, labelled by its heading. */
+function Step({
+  number,
+  id,
+  title,
+  children,
+}: {
+  number: number;
+  id: string;
+  title: string;
+  children: ReactNode;
+}) {
+  return (
+    <section className="step" aria-labelledby={id}>
+      <h2 id={id}>
+        <span className="step-number" aria-hidden="true">
+          {number}
+        </span>
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+/** One choice of a radio group: the label holds the radio, what it says, and anything shown `after` it. */
+function RadioRow({
+  name,
+  value,
+  chosen,
+  onChoose,
+  className,
+  after,
+  children,
+}: {
+  name: string;
+  value: string;
+  chosen: string | null | undefined;
+  onChoose: (value: string) => void;
+  className?: string;
+  after?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <label className={className ? `radio-row ${className}` : "radio-row"}>
+      <input
+        type="radio"
+        name={name}
+        value={value}
+        checked={chosen === value}
+        onChange={() => onChoose(value)}
+      />
+      <span className="radio-label">{children}</span>
+      {after}
+    </label>
   );
 }
