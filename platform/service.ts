@@ -34,12 +34,3 @@ export const serviceMigrations = (name: string, dir: string): Migrations => ({
   schema: name,
   folder: `${dir}/db/migrations`,
 });
-
-/**
- * @deprecated services/product only, until it uses `serviceMigrations` in its module.ts (it is being
- * split on another branch): the name and migrations, the pair `ServiceModule` (platform/module.ts) holds.
- */
-export const migrationsOf = (name: string, dir: string) => ({
-  name,
-  migrations: serviceMigrations(name, dir),
-});

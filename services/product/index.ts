@@ -1,5 +1,5 @@
 import type { Product, ProductApi } from "../../contracts/product.ts";
-import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
+import type { ServicePorts } from "../../platform/service.ts";
 import { catalogCache } from "./cache/catalog-cache.ts";
 import { writePolicy } from "./cache/policy.ts";
 import { stockCache } from "./cache/stock-cache.ts";
@@ -9,7 +9,6 @@ import { withStockLevels } from "./domain/catalog.ts";
 import { reservationsOf } from "./inventory/reservations.ts";
 import { stockLevels, stockLevelsOf } from "./inventory/stock.ts";
 
-export const productModule = migrationsOf("product", import.meta.dir);
 export { catalogGeneration } from "./cache/catalog-cache.ts";
 export { outbox as productOutbox } from "./db/schema.ts";
 

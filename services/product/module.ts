@@ -4,12 +4,13 @@ import type { ProductApi } from "../../contracts/product.ts";
 import { SECOND } from "../../platform/clock.ts";
 import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
+import { serviceMigrations } from "../../platform/service.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { productRouter } from "../../routers/product.ts";
 import { catalogGeneration } from "./cache/catalog-cache.ts";
 import { freshenStoredPage } from "./cache/stored-pages.ts";
 import { outbox } from "./db/schema.ts";
-import { createProductService, productModule as migrations } from "./index.ts";
+import { createProductService } from "./index.ts";
 import { mountMedia } from "./media.ts";
 
 export const productConfig = z.object({
@@ -20,7 +21,7 @@ export const productConfig = z.object({
 /** The catalog, search, stock and reservations. */
 export const productModule = {
   name: "product",
-  migrations: migrations.migrations,
+  migrations: serviceMigrations("product", import.meta.dir),
   outboxes: [outbox],
   inboxes: [],
   config: productConfig,

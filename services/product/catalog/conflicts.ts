@@ -1,17 +1,6 @@
 import type { DomainError } from "../../../contracts/errors.ts";
+import { uniqueViolation } from "../../../platform/db/unique-violation.ts";
 import { productErrors } from "../domain/product.errors.ts";
-
-/** Postgres unique violations, by constraint name, across both drivers (drizzle wraps the driver error). */
-function violatedConstraint(error: unknown): string | null {
-  for (
-    let e = error as { code?: string; constraint?: string; cause?: unknown } | undefined;
-    e;
-    e = e.cause as typeof e
-  ) {
-    if (e.code === "23505") return e.constraint ?? "unique";
-  }
-  return null;
-}
 
 const byConstraint = new Map<string, () => DomainError>([
   ["products_slug", productErrors.slugTaken],
@@ -21,6 +10,6 @@ const byConstraint = new Map<string, () => DomainError>([
 
 /** The readable conflict a failed catalog write means (a slug or SKU already taken), else the error itself. */
 export function asConflict(error: unknown): unknown {
-  const constraint = violatedConstraint(error);
+  const constraint = uniqueViolation(error);
   return (constraint && byConstraint.get(constraint)?.()) ?? error;
 }

@@ -1,4 +1,5 @@
 import { asc, eq, type SQL } from "drizzle-orm";
+import { money } from "../../../contracts/money.ts";
 import type { Product, ProductSummary, Variant } from "../../../contracts/product.ts";
 import type { Executor } from "../../../platform/db/port.ts";
 import { categories, products, variants } from "../db/schema.ts";
@@ -24,7 +25,7 @@ export const toSummary = (r: SummaryRow): ProductSummary => ({
   title: r.title,
   category: { slug: r.categorySlug, name: r.categoryName },
   image: r.image,
-  priceFrom: { amount: r.priceFrom, currency: r.currency as "EUR" },
+  priceFrom: money(r.priceFrom, r.currency),
   inStock: r.inStock,
 });
 
@@ -33,7 +34,7 @@ export const toVariant = (v: typeof variants.$inferSelect): Variant => ({
   sku: v.sku,
   title: v.title,
   options: v.options,
-  price: { amount: v.price, currency: v.currency as "EUR" },
+  price: money(v.price, v.currency),
   stock: v.stock,
 });
 

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { Id, MinorUnits, wholeNumber } from "../../../contracts/common.ts";
+import { cursorCodec } from "../../../contracts/cursor.ts";
 import { DomainError } from "../../../contracts/errors.ts";
 import type { ProductSort } from "../../../contracts/product.ts";
-import { cursorCodec } from "../../../platform/cursor.ts";
+import { DEFAULT_VARIANT_TITLE } from "../../../contracts/product.ts";
 
 /** `Linen Shirt — Navy!` → `linen-shirt-navy`. */
 export function slugify(title: string): string {
@@ -20,7 +21,7 @@ export function slugify(title: string): string {
 /** A variant's display title from its option values in option order: `M / Navy`; `Default` without options. */
 export function variantTitle(options: readonly { name: string }[], values: Record<string, string>): string {
   const parts = options.map((o) => values[o.name]).filter(Boolean);
-  return parts.length ? parts.join(" / ") : "Default";
+  return parts.length ? parts.join(" / ") : DEFAULT_VARIANT_TITLE;
 }
 
 /** What a listing shows without reading the variants: the lowest price and whether anything is in stock. */

@@ -1,4 +1,5 @@
 import { DomainError } from "../../../contracts/errors.ts";
+import { variantDisplayName } from "../../../contracts/product.ts";
 
 /** What a checkout learns about a line it could not take out of stock. */
 export type ShortLine = { title: string; variantTitle: string; stock: number; status: string };
@@ -21,11 +22,7 @@ export const productErrors = {
     new DomainError("CONFLICT", "PRODUCT.NO_RESERVATION", "this order holds no stock reservation"),
   /** `Linen Shirt (M / Navy) has only 2 left`; `an item …` when the variant is gone altogether. */
   outOfStock: (variantId: string, line: ShortLine | undefined) => {
-    const name = line
-      ? line.variantTitle === "Default"
-        ? line.title
-        : `${line.title} (${line.variantTitle})`
-      : "an item";
+    const name = line ? variantDisplayName(line) : "an item";
     const why =
       line?.status !== "active"
         ? "is no longer sold"

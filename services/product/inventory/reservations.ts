@@ -1,6 +1,7 @@
 import { and, eq, lt, ne, sql } from "drizzle-orm";
 import { DomainError } from "../../../contracts/errors.ts";
 import type { ProductApi } from "../../../contracts/product.ts";
+import { fromNow } from "../../../platform/db/older-than.ts";
 import type { Database } from "../../../platform/db/port.ts";
 import type { WritePolicy } from "../cache/policy.ts";
 import { reservations } from "../db/schema.ts";
@@ -33,7 +34,7 @@ export function reservationsOf(
                 variantId: l.variantId,
                 quantity: l.quantity,
                 status: "held" as const,
-                expiresAt: sql`now() + make_interval(secs => ${ttlMs / 1000})`,
+                expiresAt: fromNow(ttlMs),
               })),
             )
             .onConflictDoNothing()

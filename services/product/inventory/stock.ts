@@ -1,4 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
+import { money } from "../../../contracts/money.ts";
 import type { ProductApi } from "../../../contracts/product.ts";
 import { appendToOutbox, event } from "../../../platform/bus/outbox.ts";
 import type { Clock } from "../../../platform/clock.ts";
@@ -39,7 +40,7 @@ export function stockLevels(db: Database, clock: Clock, policy: WritePolicy) {
         title: product.title,
         variantTitle: variant.title,
         image: product.image,
-        price: { amount: variant.price, currency: variant.currency as "EUR" },
+        price: money(variant.price, variant.currency),
         stock: variant.stock,
         purchasable: product.status === "active",
       }));
