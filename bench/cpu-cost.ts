@@ -1,0 +1,82 @@
+/**
+ * `bun bench/cpu-cost.ts [--seconds 2] [--connections 64]`: the server's CPU time per request
+ * (user + system, every thread, from /proc), for bare Hono and the embedded shop's `/healthz` and
+ * cached catalog reads, each under a short load. CPU per request says what a change to the request
+ * path saved even on a busy machine, where req/s mostly say how busy the neighbours were.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { load } from "./load.ts";
+import { loadAverage, ready, scratch, spawnServer, stop } from "./processes.ts";
+import { catalogPaths } from "./scenarios.ts";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { seconds: { type: "string", default: "2" }, connections: { type: "string", default: "64" } },
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+/** Linux reports CPU time in clock ticks, 100 per second on every common kernel. */
+const TICK_US = 10_000;
+
+/** User + system CPU time of a process so far, in microseconds. */
+const cpuUs = (pid: number) => {
+  // Fields after the command name, which is in parentheses and may contain spaces: utime and stime
+  // are the 12th and 13th of them.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+};
+
+type Row = { name: string; rps: number; cpuUsPerRequest: number };
+
+async function measure(name: string, pid: number, url: string): Promise<Row> {
+  if ((await fetch(url)).status !== 200) throw new Error(`${name}: ${url} does not answer 200`);
+  await load({ url, seconds: 1, warmupSeconds: 0, connections });
+  const before = cpuUs(pid);
+  const result = await load({ url, seconds, warmupSeconds: 0, connections });
+  const used = cpuUs(pid) - before;
+  if (result.errors > 0) throw new Error(`${name}: ${result.errors} failed requests`);
+  return { name, rps: result.rps, cpuUsPerRequest: used / result.requests };
+}
+
+async function server(argv: string[], name: string, run: (base: string, pid: number) => Promise<Row[]>) {
+  const logFile = join(scratch, `cpu-cost-${name}.log`);
+  await Bun.write(logFile, "");
+  const proc = spawnServer(argv, logFile);
+  try {
+    const [port] = await ready(proc, logFile);
+    return await run(`http://127.0.0.1:${port}`, proc.pid);
+  } finally {
+    await stop(proc, 15_000);
+  }
+}
+
+const loadBefore = loadAverage();
+const rows = [
+  ...(await server([process.execPath, "bench/baselines.ts", "hono", "0"], "hono", (base, pid) =>
+    Promise.all([measure("bare Hono", pid, `${base}/`)]),
+  )),
+  ...(await server([process.execPath, "bench/serve-shop.ts", "0"], "shop", async (base, pid) => {
+    const paths = await catalogPaths(base);
+    const out: Row[] = [];
+    for (const [name, path] of [
+      ["/healthz", "/healthz"],
+      ["product.list (cached)", paths.list],
+      ["product.get (cached)", paths.get],
+      ["product.categories (cached)", paths.categories],
+    ] as const)
+      out.push(await measure(name, pid, base + path));
+    return out;
+  })),
+];
+
+const hono = rows[0]!;
+console.log(
+  `c=${connections}, ${seconds} s each; load average ${loadBefore} → ${loadAverage()} (2 cores shared: req/s mean little)`,
+);
+console.log("                               req/s   CPU µs/req   CPU vs bare Hono");
+for (const row of rows)
+  console.log(
+    `  ${row.name.padEnd(28)}${Math.round(row.rps).toString().padStart(7)}${row.cpuUsPerRequest.toFixed(1).padStart(13)}${(hono.cpuUsPerRequest / row.cpuUsPerRequest).toFixed(2).padStart(18)}×`,
+  );
