@@ -3,6 +3,7 @@ import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { catalogCache } from "./cache/catalog-cache.ts";
 import { writePolicy } from "./cache/policy.ts";
 import { stockCache } from "./cache/stock-cache.ts";
+import { writesSeen } from "./cache/versions.ts";
 import { catalogReads } from "./catalog/reads.ts";
 import { catalogWrites } from "./catalog/writes.ts";
 import { withStockLevels } from "./domain/catalog.ts";
@@ -10,19 +11,25 @@ import { reservationsOf } from "./inventory/reservations.ts";
 import { stockLevels, stockLevelsOf } from "./inventory/stock.ts";
 
 export const productModule = migrationsOf("product", import.meta.dir);
-export { catalogGeneration } from "./cache/catalog-cache.ts";
 export { outbox as productOutbox } from "./db/schema.ts";
 
 /**
  * The product service from its ports: the catalog (reads and staff writes), stock and reservations;
- * and `withCurrentStock`, which gives a cached product page the units left now.
+ * `withCurrentStock`, which gives a cached product page the units left now; and the catalog's
+ * `generation`, which keys the HTTP response cache too.
  */
 export function createProductService(ports: ServicePorts, options: { cacheTtlMs: number }) {
-  const catalog = catalogCache(ports.cache, options.cacheTtlMs);
-  const stock = stockCache(ports.cache, options.cacheTtlMs, (id) => stockLevelsOf(ports.db.primary, id));
+  const writes = writesSeen(ports.cache);
+  const catalog = catalogCache(ports.cache, options.cacheTtlMs, writes);
+  const stock = stockCache(
+    ports.cache,
+    options.cacheTtlMs,
+    (id) => stockLevelsOf(ports.db.primary, id),
+    writes,
+  );
   const policy = writePolicy(ports, { catalog, stock });
-  const withCurrentStock = async (product: Product) =>
-    withStockLevels(product, await stock.levels(product.id));
+  const withCurrentStock = async (product: Product, minLsn?: string) =>
+    withStockLevels(product, await stock.levels(product.id, minLsn));
 
   const api: ProductApi = {
     ...catalogReads(ports.db, catalog, withCurrentStock),
@@ -30,5 +37,5 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
     ...stockLevels(ports.db, ports.clock, policy),
     ...reservationsOf(ports.db, policy),
   };
-  return { api, withCurrentStock };
+  return { api, withCurrentStock, generation: catalog.generation };
 }

@@ -6,7 +6,6 @@ import { env } from "../../platform/config.ts";
 import type { ServiceModule } from "../../platform/module.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { productRouter } from "../../routers/product.ts";
-import { catalogGeneration } from "./cache/catalog-cache.ts";
 import { freshenStoredPage } from "./cache/stored-pages.ts";
 import { outbox } from "./db/schema.ts";
 import { createProductService, productModule as migrations } from "./index.ts";
@@ -28,7 +27,11 @@ export const productModule = {
   router: productRouter,
   internalRouter: (api) => internalRouter(productInternal, api),
   create(ports, _deps: Record<string, never>, config) {
-    const { api: product, withCurrentStock } = createProductService(ports, {
+    const {
+      api: product,
+      withCurrentStock,
+      generation,
+    } = createProductService(ports, {
       cacheTtlMs: config.CACHE_TTL_SECONDS * SECOND,
     });
     return {
@@ -44,7 +47,7 @@ export const productModule = {
       cachedQueries: {
         paths: ["/api/product/trpc/list", "/api/product/trpc/get", "/api/product/trpc/categories"],
         ttlMs: config.CACHE_TTL_SECONDS * SECOND,
-        generation: () => catalogGeneration(ports.cache),
+        generation,
         freshen: { "/api/product/trpc/get": freshenStoredPage(withCurrentStock) },
       },
       mount: mountMedia,

@@ -6,6 +6,8 @@ import type { Product } from "../../../contracts/product.ts";
  * it) with the units left now, so a product page is served from the cache through sales.
  */
 export const freshenStoredPage =
-  (withCurrentStock: (product: Product) => Promise<Product>) =>
-  async (data: unknown): Promise<unknown> =>
-    superjson.serialize(await withCurrentStock(superjson.deserialize<Product>(data as SuperJSONResult)));
+  (withCurrentStock: (product: Product, minLsn?: string) => Promise<Product>) =>
+  async (data: unknown, minLsn?: string): Promise<unknown> =>
+    superjson.serialize(
+      await withCurrentStock(superjson.deserialize<Product>(data as SuperJSONResult), minLsn),
+    );
