@@ -138,7 +138,8 @@ describeWith(clusterBinaries, "the cluster", () => {
       for (const path of [page, page, listing, listing]) await fetch(`${url}${path}`);
 
     // Cached reads take the generation and the stock version from memory: no Redis read of either.
-    const monitor = await new Redis(shop.cluster.redisUrl).monitor();
+    const redis = new Redis(shop.cluster.redisUrl);
+    const monitor = await redis.monitor();
     const versionReads: string[] = [];
     monitor.on("monitor", (_time: string, args: string[]) => {
       if (args[0]?.toLowerCase() === "get" && /generation|stock-version/.test(args[1] ?? ""))
@@ -153,6 +154,7 @@ describeWith(clusterBinaries, "the cluster", () => {
       }
     } finally {
       monitor.disconnect();
+      redis.disconnect();
     }
     expect(versionReads).toEqual([]);
 
