@@ -94,6 +94,8 @@ describe("the response cache", () => {
     await get(`/api/product/trpc/list?batch=1&input=${input}`);
     // The same request written differently is the same answer.
     expect((await get(`/api/product/trpc/li%73t?input=${input}&batch=1`)).headers.get("x-cache")).toBe("hit");
+    expect((await get(`/api/product/trpc/list?b%61tch=1&input=${input}`)).headers.get("x-cache")).toBe("hit");
+    expect((await get(`/api/product/trpc/list?batch=1&&input=${input}&`)).headers.get("x-cache")).toBe("hit");
     // A single call is a different shape from a batch of one.
     const single = await get(`/api/product/trpc/list?input=${input}`);
     expect(single.headers.get("x-cache")).toBe("miss");

@@ -82,14 +82,52 @@ export const hitResponse = (answer: StoredAnswer, cors: CorsForAnswer, requestId
 /** The cache key: the decoded procedure path, whether it is a batch, and the input; null = do not cache. */
 function keyOf(path: string, url: string) {
   const q = url.indexOf("?");
-  const params = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+  const query = q === -1 ? "" : url.slice(q + 1);
+  const params = plainKeyParams(query) ?? keyParams(new URLSearchParams(query));
+  if (params === null) return null;
+  const { batch, input } = params;
+  return { batch, key: `${path}\n${batch ? "batch" : "single"}\n${input}` };
+}
+
+type KeyParams = { batch: boolean; input: string } | null;
+
+/** `batch` and `input` as tRPC reads them; null when any other parameter, or one twice, is there. */
+function keyParams(params: URLSearchParams): KeyParams {
   const seen = new Set<string>();
   for (const name of params.keys()) {
     if (!KEY_PARAMS.has(name) || seen.has(name)) return null;
     seen.add(name);
   }
-  const batch = params.get("batch") === "1";
-  return { batch, key: `${path}\n${batch ? "batch" : "single"}\n${params.get("input") ?? ""}` };
+  return { batch: params.get("batch") === "1", input: params.get("input") ?? "" };
+}
+
+/**
+ * `keyParams` without building a URLSearchParams, for a query as clients write it (`batch=1&input=…`);
+ * undefined when the query needs the general parser to be read the same way (a `+`, an encoded name,
+ * a malformed escape).
+ */
+function plainKeyParams(query: string): KeyParams | undefined {
+  if (query.includes("+")) return undefined;
+  let batch: string | undefined;
+  let input: string | undefined;
+  for (const part of query.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const name = eq === -1 ? part : part.slice(0, eq);
+    if (name !== "batch" && name !== "input") return name.includes("%") ? undefined : null;
+    if ((name === "batch" ? batch : input) !== undefined) return null;
+    let value = eq === -1 ? "" : part.slice(eq + 1);
+    if (value.includes("%")) {
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        return undefined;
+      }
+    }
+    if (name === "batch") batch = value;
+    else input = value;
+  }
+  return { batch: batch === "1", input: input ?? "" };
 }
 
 /** Whether a response may be replayed to every plain request with the same key. */
@@ -125,14 +163,30 @@ export function responseCache(options: ResponseCacheOptions) {
     const base = path.slice(0, slash);
     byBase.set(base, (byBase.get(base) ?? new Set()).add(path.slice(slash + 1)));
   }
+  type Step = NonNullable<ResponseCacheOptions["freshen"]>[string];
+  /** A cacheable path: how many procedures it calls, and their freshen steps (null: none has one). */
+  type Route = { calls: number; steps: readonly (Step | undefined)[] | null };
+  const routes = new Map<string, Route | null>();
   // Hono's path is decoded except for reserved characters, so `%2C` never splits into procedures here
   // (and such a URL is simply not cached).
-  const cacheable = (path: string, maxCalls = Number.POSITIVE_INFINITY) => {
+  const routeOf = (path: string): Route | null => {
+    let route = routes.get(path);
+    if (route !== undefined) return route;
     const slash = path.lastIndexOf("/");
-    const procedures = byBase.get(path.slice(0, slash));
-    if (procedures === undefined) return false;
+    const base = path.slice(0, slash);
+    const procedures = byBase.get(base);
     const calls = path.slice(slash + 1).split(",");
-    return calls.length <= maxCalls && calls.every((p) => procedures.has(p));
+    route = null;
+    if (procedures && calls.every((p) => procedures.has(p))) {
+      const steps = calls.map((procedure) => options.freshen?.[`${base}/${procedure}`]);
+      route = { calls: calls.length, steps: steps.some((step) => step !== undefined) ? steps : null };
+    }
+    if (routes.size < 1_000) routes.set(path, route); // paths come from requests: remember a bounded few
+    return route;
+  };
+  const cacheable = (path: string, maxCalls = Number.POSITIVE_INFINITY) => {
+    const route = routeOf(path);
+    return route !== null && route.calls <= maxCalls;
   };
 
   /**
@@ -145,13 +199,8 @@ export function responseCache(options: ResponseCacheOptions) {
     body: string,
     minLsn: string | undefined,
   ): Promise<string | null> => {
-    if (!options.freshen) return body;
-    const slash = path.lastIndexOf("/");
-    const steps = path
-      .slice(slash + 1)
-      .split(",")
-      .map((procedure) => options.freshen?.[`${path.slice(0, slash)}/${procedure}`]);
-    if (steps.every((step) => step === undefined)) return body;
+    const steps = routeOf(path)?.steps;
+    if (!steps) return body;
     try {
       const parsed = JSON.parse(body);
       const results: { result: { data: unknown } }[] = batch ? parsed : [parsed];
