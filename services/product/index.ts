@@ -1,8 +1,9 @@
-import type { Product, ProductApi } from "../../contracts/product.ts";
+import type { ProductApi } from "../../contracts/product.ts";
 import { migrationsOf, type ServicePorts } from "../../platform/service.ts";
 import { catalogCache } from "./cache/catalog-cache.ts";
 import { writePolicy } from "./cache/policy.ts";
 import { stockCache } from "./cache/stock-cache.ts";
+import type { StockedPage } from "./cache/stored-pages.ts";
 import { writesSeen } from "./cache/versions.ts";
 import { catalogReads } from "./catalog/reads.ts";
 import { catalogWrites } from "./catalog/writes.ts";
@@ -28,8 +29,8 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
     writes,
   );
   const policy = writePolicy(ports, { catalog, stock });
-  const withCurrentStock = async (product: Product, minLsn?: string) =>
-    withStockLevels(product, await stock.levels(product.id, minLsn));
+  const withCurrentStock = async <P extends StockedPage>(page: P, minLsn?: string) =>
+    withStockLevels(page, await stock.levels(page.id, minLsn));
 
   const api: ProductApi = {
     ...catalogReads(ports.db, catalog, withCurrentStock),
