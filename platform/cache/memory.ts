@@ -21,7 +21,8 @@ export function memoryCache({
   // A Map iterates in insertion order; re-inserting on read makes the first key the least recently used.
   const entries = new Map<string, Entry>();
   let chars = 0;
-  const now = () => clock.now().getTime();
+  // Every read checks an expiry: the system clock is read without making a Date each time.
+  const now = clock === systemClock ? Date.now : () => clock.now().getTime();
 
   const remove = (key: string) => {
     const entry = entries.get(key);
