@@ -5,7 +5,8 @@ import { memoryCache } from "./memory.ts";
 
 cacheContract("memory", async () => {
   const clock = manualClock();
-  return { cache: memoryCache({ clock }), advance: async (ms) => clock.advance(ms) };
+  const cache = memoryCache({ clock });
+  return { cache, other: cache, advance: async (ms) => clock.advance(ms) };
 });
 
 describe("memory cache", () => {

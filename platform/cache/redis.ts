@@ -2,6 +2,7 @@ import Redis from "ioredis";
 import { watchRedis } from "../metrics/redis.ts";
 import { redisCall, redisPeer } from "../telemetry/redis.ts";
 import type { Cache } from "./port.ts";
+import { redisWatch } from "./redis-watch.ts";
 
 /** Redis takes whole milliseconds and rejects a zero or negative expiry. */
 const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
@@ -10,7 +11,8 @@ const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
  * The distributed shape's cache: one ioredis connection, auto-pipelined, so concurrent calls from
  * one event-loop tick share a round trip. Keys live under `prefix`, apart from the bus's streams and
  * other state in the same Redis. While Redis is away, calls fail within half a second instead of
- * queueing (wrap it in `resilientCache` to turn that into misses).
+ * queueing (wrap it in `resilientCache` to turn that into misses). Watched keys are held in memory and
+ * kept current over pub/sub (redis-watch.ts).
  * @example const cache = redisCache("redis://127.0.0.1:6379"); await cache.set("k", "v", 60_000);
  */
 export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string } = {}) {
@@ -27,6 +29,7 @@ export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string
   );
   redis.on("error", () => {}); // failures surface as rejected commands
   const peer = redisPeer(url);
+  const watched = redisWatch(redis, url, { prefix });
 
   const cache: Cache & { forgetAll(): Promise<void> } = {
     kind: "redis",
@@ -37,10 +40,13 @@ export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string
     async del(...keys) {
       if (keys.length > 0) await redisCall("DEL", peer, () => redis.del(...keys));
     },
+    watch: watched.watch,
+    caughtUp: watched.caughtUp,
     async ping() {
       await redis.ping();
     },
     async close() {
+      watched.close();
       await redis.quit().catch(() => redis.disconnect());
     },
     /** Deletes every key under the prefix (and nothing else in the same Redis). */

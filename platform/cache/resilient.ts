@@ -1,11 +1,11 @@
 import type { Logger } from "../log.ts";
-import type { Cache } from "./port.ts";
+import type { Cache, Watched } from "./port.ts";
 
 /**
  * A cache that never fails a request: while the store is away, reads miss and writes are dropped, so
  * requests go to the database (slower, still correct). A dropped write could be an invalidation, so
  * once the store answers again everything cached before is forgotten (`forgetAll`) before it is
- * trusted: stale answers never outlive an outage.
+ * trusted: stale answers never outlive an outage. Held values are not vouched for until then either.
  * @example const cache = resilientCache(redisCache(url), log);
  */
 export function resilientCache(inner: Cache & { forgetAll(): Promise<void> }, log: Logger): Cache {
@@ -42,18 +42,29 @@ export function resilientCache(inner: Cache & { forgetAll(): Promise<void> }, lo
     lostWrites = true;
   };
 
+  const read = async (get: () => Promise<string | null>) => {
+    try {
+      return (await usable()) ? await get() : null;
+    } catch (error) {
+      down(error);
+      return null;
+    }
+  };
+
   return {
     kind: inner.kind,
-    async get(key) {
-      try {
-        return (await usable()) ? await inner.get(key) : null;
-      } catch (error) {
-        down(error);
-        return null;
-      }
-    },
+    get: (key) => read(() => inner.get(key)),
     set: (key, value, ttlMs) => write(() => inner.set(key, value, ttlMs)),
     del: (...keys) => write(() => inner.del(...keys)),
+    watch(key): Watched {
+      const watched = inner.watch(key);
+      return {
+        held: () => (lostWrites ? undefined : watched.held()),
+        read: () => read(() => watched.read()),
+        publish: (value) => write(() => watched.publish(value)),
+      };
+    },
+    caughtUp: () => (lostWrites ? Promise.reject(new Error("cache is recovering")) : inner.caughtUp()),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

@@ -13,7 +13,7 @@ const RESPONSE_HEADERS = ["x-request-id", "retry-after"];
  * @example app.use("/api/*", apiCors(["http://localhost:5173", "https://shop.example.com"]));
  */
 export function apiCors(origins: readonly string[]): MiddlewareHandler {
-  const allowed = new Set(origins.map((o) => new URL(o).origin));
+  const allowed = allowedOrigins(origins);
   const withCors = cors({
     origin: (origin) => (allowed.has(origin) ? origin : null),
     credentials: true,
@@ -29,4 +29,38 @@ export function apiCors(origins: readonly string[]): MiddlewareHandler {
     await next();
     c.header("Vary", "Origin", { append: true });
   };
+}
+
+const allowedOrigins = (origins: readonly string[]) => new Set(origins.map((o) => new URL(o).origin));
+
+/** What `apiCors` adds to an answer that is not a preflight. */
+export type CorsForAnswer = {
+  /** Headers it sets (for an allowed origin). */
+  headers: Readonly<Record<string, string>>;
+  /** Whether it appends `Origin` to `Vary`. */
+  varyOrigin: boolean;
+};
+
+/**
+ * For answers the host makes without running `apiCors` (cached catalog hits, host.ts): what it would
+ * have added for a request from `origin`. A test holds the two equal.
+ * @example const corsFor = corsForAnswers(origins); corsFor(request.headers.get("origin"));
+ */
+export function corsForAnswers(origins: readonly string[]): (origin: string | null) => CorsForAnswer {
+  const allowed = allowedOrigins(origins);
+  const none: CorsForAnswer = { headers: {}, varyOrigin: allowed.size > 0 };
+  const byOrigin = new Map(
+    [...allowed].map((origin): [string, CorsForAnswer] => [
+      origin,
+      {
+        headers: {
+          "Access-Control-Allow-Origin": origin,
+          "Access-Control-Allow-Credentials": "true",
+          "Access-Control-Expose-Headers": RESPONSE_HEADERS.join(","),
+        },
+        varyOrigin: true,
+      },
+    ]),
+  );
+  return (origin) => (origin && byOrigin.get(origin)) || none;
 }

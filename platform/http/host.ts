@@ -3,19 +3,23 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getConnInfo } from "hono/bun";
-import { getCookie, setCookie } from "hono/cookie";
+import { setCookie } from "hono/cookie";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import type { ProcedureMetrics } from "../metrics/procedures.ts";
-import { LSN, LSN_COOKIE, LSN_HEADER, withRequestScope } from "../request-context.ts";
+import { LSN_COOKIE, LSN_HEADER, withRequestScope } from "../request-context.ts";
 import { traceRequest } from "../telemetry/http.ts";
-import { apiCors } from "./cors.ts";
+import { tracingOn } from "../telemetry/spans.ts";
+import { apiCors, corsForAnswers } from "./cors.ts";
 import { errorResponse } from "./error-body.ts";
 import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
 import { addHostHeaders, hostHeaders, hostResponse } from "./host-headers.ts";
-import { type ResponseCacheOptions, responseCache } from "./response-cache.ts";
+import { lastWriteOf } from "./last-write.ts";
+import { hitResponse, type ResponseCacheOptions, responseCache } from "./response-cache.ts";
 import { trpcRequestGuard } from "./trpc-request-guard.ts";
 
+/** `/api/<service>/trpc/…` belongs to `service`. */
+const SERVICE_OF_PATH = /^\/api\/([a-z]+)\/trpc\//;
 export type RequestMeta = { requestId: string } & RequestOrigin;
 
 export type HostOptions = {
@@ -42,7 +46,7 @@ export type HostOptions = {
    */
   writePosition?: () => Promise<string>;
   /** Public queries answered from stored responses (see responseCache). */
-  responseCache?: ResponseCacheOptions;
+  responseCache?: Omit<ResponseCacheOptions, "maxBatchSize">;
   /** Counts and times every procedure call (see platform/metrics). */
   metrics?: ProcedureMetrics;
 };
@@ -75,18 +79,25 @@ export function createHost(options: HostOptions) {
   const proxyHops = Number(options.trustProxy);
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   let draining = false;
+  const requestIdOf = (given: string | null) => (given && REQUEST_ID.test(given) ? given : newId());
+  const logRequest = (requestId: string, method: string, path: string, status: number, started: number) =>
+    options.log.info("request", {
+      requestId,
+      method,
+      path,
+      status,
+      ms: Math.round((performance.now() - started) * 100) / 100,
+    });
 
   // Outermost: the request's server span holds everything below, its log line included.
   const services = new Set(Object.keys(options.routers));
   app.use((c, next) => traceRequest(c, services, next));
 
   app.use(async (c, next) => {
-    const given = c.req.header("x-request-id");
-    const requestId = given && REQUEST_ID.test(given) ? given : newId();
+    const requestId = requestIdOf(c.req.raw.headers.get("x-request-id"));
     c.set("requestId", requestId);
     const started = performance.now();
-    const lastWrite = c.req.header(LSN_HEADER) ?? getCookie(c, LSN_COOKIE);
-    const minLsn = lastWrite && LSN.test(lastWrite) ? lastWrite : undefined;
+    const minLsn = lastWriteOf(c.req.raw.headers);
     await withRequestScope({ requestId, ...(minLsn && { minLsn }) }, next);
     if (options.writePosition && !["GET", "HEAD", "OPTIONS"].includes(c.req.method) && c.res.status < 400) {
       const lsn = await options.writePosition().catch(() => null);
@@ -106,13 +117,7 @@ export function createHost(options: HostOptions) {
     // While shutting down, every answer closes its connection: a kept-alive connection the server
     // closes later could carry a request the client already sent.
     if (draining) c.res.headers.set("Connection", "close");
-    options.log.info("request", {
-      requestId,
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round((performance.now() - started) * 100) / 100,
-    });
+    logRequest(requestId, c.req.method, c.req.path, c.res.status, started);
   });
 
   app.use("/api/*", apiCors(options.corsOrigins ?? []));
@@ -133,7 +138,8 @@ export function createHost(options: HostOptions) {
     }),
   );
 
-  if (options.responseCache) app.use("/api/*", responseCache(options.responseCache));
+  const cached = options.responseCache && responseCache({ ...options.responseCache, maxBatchSize });
+  if (cached) app.use("/api/*", cached);
 
   app.get("/healthz", (c) => hostResponse(HEALTHY, 200, JSON_HEADERS, c.get("requestId")));
   app.get("/readyz", async (c) => {
@@ -204,6 +210,38 @@ export function createHost(options: HostOptions) {
     options.log.error("unhandled error", { requestId, error });
     return errorResponse(c, "INTERNAL_SERVER_ERROR", `internal error (request id ${requestId})`);
   });
+
+  if (cached) {
+    // A stored catalog answer is served before Hono dispatches at all (ADR 135), with the headers the
+    // middleware above would have given it; anything else, misses included, goes through them.
+    const corsFor = corsForAnswers(options.corsOrigins ?? []);
+    const answered = new Map(
+      Object.entries(options.routers).map(([name, router]) => {
+        const endpoint = `/api/${name}/trpc`;
+        return [name, options.metrics?.answered(name, router, endpoint)] as const;
+      }),
+    );
+    const dispatch = app.fetch;
+    app.fetch = (request, env, executionCtx) => {
+      // While tracing, every request goes through the chain: its server span is made there.
+      if (tracingOn()) return dispatch(request, env, executionCtx);
+      const lookup = cached.early(request);
+      if (lookup === null) return dispatch(request, env, executionCtx);
+      const started = performance.now();
+      return lookup.then(({ answer, path }) => {
+        if (answer === null) return dispatch(request, env, executionCtx);
+        const requestId = requestIdOf(request.headers.get("x-request-id"));
+        const response = hitResponse(answer, corsFor(request.headers.get("origin")), requestId);
+        if (draining) response.headers.set("Connection", "close");
+        logRequest(requestId, "GET", path, 200, started);
+        answered.get(SERVICE_OF_PATH.exec(path)?.[1] ?? "")?.(
+          request.url,
+          (performance.now() - started) / 1000,
+        );
+        return response;
+      });
+    };
+  }
 
   return {
     app,

@@ -94,6 +94,8 @@ describe("the response cache", () => {
     await get(`/api/product/trpc/list?batch=1&input=${input}`);
     // The same request written differently is the same answer.
     expect((await get(`/api/product/trpc/li%73t?input=${input}&batch=1`)).headers.get("x-cache")).toBe("hit");
+    expect((await get(`/api/product/trpc/list?b%61tch=1&input=${input}`)).headers.get("x-cache")).toBe("hit");
+    expect((await get(`/api/product/trpc/list?batch=1&&input=${input}&`)).headers.get("x-cache")).toBe("hit");
     // A single call is a different shape from a batch of one.
     const single = await get(`/api/product/trpc/list?input=${input}`);
     expect(single.headers.get("x-cache")).toBe("miss");
@@ -121,6 +123,44 @@ describe("the response cache", () => {
     expect((await get("/api/product/trpc/list,nope?batch=1")).headers.get("x-cache")).toBeNull();
     expect((await get("/api/product/trpc/list?input=%7Bnot-json")).status).toBe(400);
     expect((await get("/api/product/trpc/list?input=%7Bnot-json")).headers.get("x-cache")).toBeNull();
+  });
+});
+
+describe("the response cache's early answers (before any middleware)", () => {
+  const options = {
+    cache: memoryCache(),
+    ttlMs: 60_000,
+    paths: ["/api/product/trpc/list"],
+    generation: () => "g1",
+    maxBatchSize: 2,
+  };
+  const request = (path: string, init?: RequestInit) => new Request(`http://shop.test${path}`, init);
+
+  it("finds what the middleware stored, and says miss for what it did not", async () => {
+    const cached = responseCache(options);
+    const hono = new Hono().use("/api/*", cached);
+    hono.get("/api/product/trpc/list", (c) => c.json({ result: { data: ["kettle"] } }));
+    await hono.request("http://shop.test/api/product/trpc/list?input=%7B%7D");
+
+    const hit = await cached.early(request("/api/product/trpc/list?input=%7B%7D"));
+    expect(hit?.answer).toEqual({ body: '{"result":{"data":["kettle"]}}', vary: "" });
+    expect(hit?.path).toBe("/api/product/trpc/list");
+    expect((await cached.early(request("/api/product/trpc/list")))?.answer).toBeNull();
+  });
+
+  it("leaves to the middleware chain every request it may not answer that early", () => {
+    const cached = responseCache(options);
+    for (const [path, init] of [
+      ["/api/product/trpc/list", { method: "POST", body: "{}" }],
+      ["/api/product/trpc/list", { method: "HEAD" }],
+      ["/api/product/trpc/li%73t", {}], // a path Hono decodes: the chain's answer
+      ["/api/product/trpc/list,list,list?batch=1", {}], // more calls than the host allows
+      ["/api/product/trpc/other", {}],
+      ["/api/product/trpc/list?utm_source=x", {}],
+      ["/api/product/trpc/list", { headers: { "trpc-accept": "application/jsonl" } }],
+      ["/api/product/trpc/list", { headers: { "content-length": "10" } }],
+    ] as const)
+      expect({ path, init, early: cached.early(request(path, init)) }).toEqual({ path, init, early: null });
   });
 });
 

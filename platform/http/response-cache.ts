@@ -1,6 +1,9 @@
 import type { MiddlewareHandler } from "hono";
 import type { Cache } from "../cache/port.ts";
+import { requestScope } from "../request-context.ts";
+import type { CorsForAnswer } from "./cors.ts";
 import { hostHeaders, hostResponse } from "./host-headers.ts";
+import { lastWriteOf } from "./last-write.ts";
 import { mediaType } from "./media-type.ts";
 
 export type ResponseCacheOptions = {
@@ -9,18 +12,26 @@ export type ResponseCacheOptions = {
   /** Query procedures whose answer depends only on the URL, e.g. `/api/product/trpc/list`. */
   paths: readonly string[];
   /**
-   * Part of every key: changing it (on any write) makes every stored response unreachable. A
-   * generation held in memory may be returned as a plain string (no await on the hot path).
+   * Part of every key: changing it (on any write) makes every stored response unreachable. It gets
+   * the caller's last write position (ADR 014), which the answer must include. A generation held in
+   * memory may be returned as a plain string (no await on the hot path).
    */
-  generation: () => string | Promise<string>;
+  generation: (minLsn: string | undefined) => string | Promise<string>;
   /**
    * Per procedure path, a step each stored result of that procedure goes through whenever it is served
    * again: for answers holding a part that changes more often than the generation (the units left on
-   * a product page). It takes and returns the result's `data` as the transformer encoded it; when it
-   * fails, the request is answered afresh.
+   * a product page). It takes and returns the result's `data` as the transformer encoded it (and the
+   * caller's last write position); when it fails, the request is answered afresh.
    */
-  freshen?: Readonly<Record<string, (data: unknown) => Promise<unknown>>>;
+  freshen?: Readonly<Record<string, (data: unknown, minLsn: string | undefined) => Promise<unknown>>>;
+  /** Batches of more calls than this are refused by the host before this cache (`maxBatchSize`). */
+  maxBatchSize?: number;
 };
+
+/** A stored answer as served: its body, brought up to date, and the `Vary` it was stored with. */
+export type StoredAnswer = { body: string; vary: string };
+/** A cache key, its stored answer (null: a miss), and the path it is for. */
+type Lookup = { key: string; answer: StoredAnswer | null; path: string };
 
 /**
  * The query parameters tRPC's fetch adapter reads. `batch` and `input` are the key; any other one
@@ -46,28 +57,77 @@ function plainRequest(headers: Headers) {
 }
 
 const HIT = { "content-type": "application/json", "x-cache": "hit" };
-/** A hit's headers, prebuilt per stored `Vary` value (there are one or two). */
-const hitHeadersByVary = new Map<string, Headers>();
-const hitHeaders = (vary: string) => {
-  let headers = hitHeadersByVary.get(vary);
+const NO_CORS: CorsForAnswer = { headers: {}, varyOrigin: false };
+/** A hit's headers, prebuilt per stored `Vary` value and CORS answer (a few of each). */
+const hitHeadersBy = new Map<string, Headers>();
+const hitHeaders = (vary: string, cors: CorsForAnswer = NO_CORS) => {
+  const origin = cors.headers["Access-Control-Allow-Origin"] ?? "";
+  const id = `${vary}\n${cors.varyOrigin}\n${origin}`;
+  let headers = hitHeadersBy.get(id);
   if (!headers) {
-    headers = hostHeaders({ ...HIT, ...(vary && { vary }) });
-    if (hitHeadersByVary.size < 16) hitHeadersByVary.set(vary, headers);
+    const varies = [vary, cors.varyOrigin ? "Origin" : ""].filter(Boolean).join(", ");
+    headers = hostHeaders({ ...HIT, ...cors.headers, ...(varies && { vary: varies }) });
+    if (hitHeadersBy.size < 64) hitHeadersBy.set(id, headers);
   }
   return headers;
 };
 
+/**
+ * A hit as the host answers it without running its middleware: the security headers, the request
+ * id, and what `apiCors` would have added (`cors`).
+ */
+export const hitResponse = (answer: StoredAnswer, cors: CorsForAnswer, requestId: string) =>
+  hostResponse(answer.body, 200, hitHeaders(answer.vary, cors), requestId);
+
 /** The cache key: the decoded procedure path, whether it is a batch, and the input; null = do not cache. */
 function keyOf(path: string, url: string) {
   const q = url.indexOf("?");
-  const params = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+  const query = q === -1 ? "" : url.slice(q + 1);
+  const params = plainKeyParams(query) ?? keyParams(new URLSearchParams(query));
+  if (params === null) return null;
+  const { batch, input } = params;
+  return { batch, key: `${path}\n${batch ? "batch" : "single"}\n${input}` };
+}
+
+type KeyParams = { batch: boolean; input: string } | null;
+
+/** `batch` and `input` as tRPC reads them; null when any other parameter, or one twice, is there. */
+function keyParams(params: URLSearchParams): KeyParams {
   const seen = new Set<string>();
   for (const name of params.keys()) {
     if (!KEY_PARAMS.has(name) || seen.has(name)) return null;
     seen.add(name);
   }
-  const batch = params.get("batch") === "1";
-  return { batch, key: `${path}\n${batch ? "batch" : "single"}\n${params.get("input") ?? ""}` };
+  return { batch: params.get("batch") === "1", input: params.get("input") ?? "" };
+}
+
+/**
+ * `keyParams` without building a URLSearchParams, for a query as clients write it (`batch=1&input=…`);
+ * undefined when the query needs the general parser to be read the same way (a `+`, an encoded name,
+ * a malformed escape).
+ */
+function plainKeyParams(query: string): KeyParams | undefined {
+  if (query.includes("+")) return undefined;
+  let batch: string | undefined;
+  let input: string | undefined;
+  for (const part of query.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const name = eq === -1 ? part : part.slice(0, eq);
+    if (name !== "batch" && name !== "input") return name.includes("%") ? undefined : null;
+    if ((name === "batch" ? batch : input) !== undefined) return null;
+    let value = eq === -1 ? "" : part.slice(eq + 1);
+    if (value.includes("%")) {
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        return undefined;
+      }
+    }
+    if (name === "batch") batch = value;
+    else input = value;
+  }
+  return { batch: batch === "1", input: input ?? "" };
 }
 
 /** Whether a response may be replayed to every plain request with the same key. */
@@ -96,41 +156,51 @@ function storable(res: Response) {
  * not pin is never stored. Errors are never stored.
  * @example app.use("/api/*", responseCache({ cache, ttlMs: 300_000, paths: ["/api/product/trpc/list"], generation }));
  */
-export function responseCache(
-  options: ResponseCacheOptions,
-): MiddlewareHandler<{ Variables: { requestId?: string } }> {
+export function responseCache(options: ResponseCacheOptions) {
   const byBase = new Map<string, Set<string>>();
   for (const path of options.paths) {
     const slash = path.lastIndexOf("/");
     const base = path.slice(0, slash);
     byBase.set(base, (byBase.get(base) ?? new Set()).add(path.slice(slash + 1)));
   }
+  type Step = NonNullable<ResponseCacheOptions["freshen"]>[string];
+  /** A cacheable path: how many procedures it calls, and their freshen steps (null: none has one). */
+  type Route = { calls: number; steps: readonly (Step | undefined)[] | null };
+  const routes = new Map<string, Route | null>();
   // Hono's path is decoded except for reserved characters, so `%2C` never splits into procedures here
   // (and such a URL is simply not cached).
-  const cacheable = (path: string) => {
+  const routeOf = (path: string): Route | null => {
+    let route = routes.get(path);
+    if (route !== undefined) return route;
     const slash = path.lastIndexOf("/");
-    const procedures = byBase.get(path.slice(0, slash));
-    return (
-      procedures !== undefined &&
-      path
-        .slice(slash + 1)
-        .split(",")
-        .every((p) => procedures.has(p))
-    );
+    const base = path.slice(0, slash);
+    const procedures = byBase.get(base);
+    const calls = path.slice(slash + 1).split(",");
+    route = null;
+    if (procedures && calls.every((p) => procedures.has(p))) {
+      const steps = calls.map((procedure) => options.freshen?.[`${base}/${procedure}`]);
+      route = { calls: calls.length, steps: steps.some((step) => step !== undefined) ? steps : null };
+    }
+    if (routes.size < 1_000) routes.set(path, route); // paths come from requests: remember a bounded few
+    return route;
+  };
+  const cacheable = (path: string, maxCalls = Number.POSITIVE_INFINITY) => {
+    const route = routeOf(path);
+    return route !== null && route.calls <= maxCalls;
   };
 
   /**
    * The stored body with every result of a freshened procedure brought up to date, or null when one
    * cannot be. tRPC answers one procedure with `{ result: { data } }` and a batch with an array of them.
    */
-  const freshened = async (path: string, batch: boolean, body: string): Promise<string | null> => {
-    if (!options.freshen) return body;
-    const slash = path.lastIndexOf("/");
-    const steps = path
-      .slice(slash + 1)
-      .split(",")
-      .map((procedure) => options.freshen?.[`${path.slice(0, slash)}/${procedure}`]);
-    if (steps.every((step) => step === undefined)) return body;
+  const freshened = async (
+    path: string,
+    batch: boolean,
+    body: string,
+    minLsn: string | undefined,
+  ): Promise<string | null> => {
+    const steps = routeOf(path)?.steps;
+    if (!steps) return body;
     try {
       const parsed = JSON.parse(body);
       const results: { result: { data: unknown } }[] = batch ? parsed : [parsed];
@@ -138,7 +208,7 @@ export function responseCache(
       await Promise.all(
         steps.map(async (step, i) => {
           const { result } = results[i]!;
-          if (step) result.data = await step(result.data);
+          if (step) result.data = await step(result.data, minLsn);
         }),
       );
       return JSON.stringify(parsed);
@@ -147,23 +217,32 @@ export function responseCache(
     }
   };
 
-  return async (c, next) => {
+  /** The key of a GET of cached procedures at `path` (decoded), and its stored answer (null: a miss). */
+  const lookup = async (
+    path: string,
+    urlKey: { batch: boolean; key: string },
+    minLsn: string | undefined,
+  ): Promise<Lookup> => {
+    // Read before any answer is made: a write committing meanwhile leaves what is stored unreachable.
+    const generation = options.generation(minLsn);
+    const key = `http:${typeof generation === "string" ? generation : await generation}:${urlKey.key}`;
+    const hit = await options.cache.get(key);
+    if (hit === null) return { key, answer: null, path };
+    // Stored as "<Vary>\n<body>": the header is part of the answer a client should see.
+    const newline = hit.indexOf("\n");
+    const body = await freshened(path, urlKey.batch, hit.slice(newline + 1), minLsn);
+    return { key, answer: body === null ? null : { body, vary: hit.slice(0, newline) }, path };
+  };
+
+  const middleware: MiddlewareHandler<{ Variables: { requestId?: string } }> = async (c, next) => {
     if (c.req.method !== "GET" || !cacheable(c.req.path) || !plainRequest(c.req.raw.headers)) return next();
     const urlKey = keyOf(c.req.path, c.req.url);
     if (urlKey === null) return next();
-    const generation = options.generation();
-    const key = `http:${typeof generation === "string" ? generation : await generation}:${urlKey.key}`;
-    const hit = await options.cache.get(key);
-    if (hit !== null) {
-      // Stored as "<Vary>\n<body>": the header is part of the answer a client should see.
-      const newline = hit.indexOf("\n");
-      const vary = hit.slice(0, newline);
-      const body = await freshened(c.req.path, urlKey.batch, hit.slice(newline + 1));
-      if (body !== null) {
-        const requestId = c.get("requestId");
-        if (requestId) return hostResponse(body, 200, hitHeaders(vary), requestId);
-        return c.body(body, 200, { ...HIT, ...(vary && { vary }) });
-      }
+    const { key, answer } = await lookup(c.req.path, urlKey, requestScope()?.minLsn);
+    if (answer !== null) {
+      const requestId = c.get("requestId");
+      if (requestId) return hostResponse(answer.body, 200, hitHeaders(answer.vary), requestId);
+      return c.body(answer.body, 200, { ...HIT, ...(answer.vary && { vary: answer.vary }) });
     }
     await next();
     if (storable(c.res)) {
@@ -172,4 +251,31 @@ export function responseCache(
       c.header("x-cache", "miss");
     }
   };
+
+  /**
+   * The stored answer to `request` for a host answering before any middleware runs, or null (no
+   * promise) when the request is not one it may answer that early: anything but a plain GET of
+   * cached procedures on a path needing no decoding, without a body, and within the batch limit.
+   * Those, and misses, go through the middleware chain as before.
+   */
+  const early = (request: Request): Promise<Lookup> | null => {
+    if (request.method !== "GET") return null;
+    const url = request.url;
+    const start = url.indexOf("/", url.indexOf("://") + 3);
+    const query = url.indexOf("?", start);
+    const path = url.slice(start, query === -1 ? undefined : query);
+    const headers = request.headers;
+    if (
+      path.includes("%") ||
+      !cacheable(path, options.maxBatchSize) ||
+      !plainRequest(headers) ||
+      headers.has("content-length") ||
+      headers.has("transfer-encoding")
+    )
+      return null;
+    const urlKey = keyOf(path, url);
+    return urlKey === null ? null : lookup(path, urlKey, lastWriteOf(headers));
+  };
+
+  return Object.assign(middleware, { early });
 }

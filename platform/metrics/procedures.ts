@@ -88,6 +88,20 @@ export function procedureMetrics(registry: Registry) {
       };
     },
     /**
+     * For answers given before the middleware chain runs (cached catalog answers, ADR 135): counts a
+     * successful call of each procedure in the URL, as `measure` would have.
+     */
+    answered(service: string, router: AnyRouter, endpoint: string) {
+      const known = new Set(Object.keys(router._def.procedures));
+      return (url: string, seconds: number) => {
+        for (const path of procedurePath(url, endpoint)?.split(",") ?? [UNKNOWN_PROCEDURE]) {
+          const procedure = known.has(path) ? path : UNKNOWN_PROCEDURE;
+          calls.inc({ service, procedure, code: "OK" });
+          duration.observe({ service, procedure }, seconds);
+        }
+      };
+    },
+    /**
      * tRPC's `onError` for the same endpoint: the code of a call that failed (path undefined when the
      * whole request failed, e.g. unparseable input).
      */

@@ -88,6 +88,9 @@ describeEmbedded("the catalog cache through sales", "it counts the SQL statement
     expect(result.list.data.items.map((p) => [p.id, p.inStock])).toEqual([[product.id, true]]);
     expect(result.byId.data.variants.map((v) => v.stock)).toEqual([3, 2]);
     expect(result.bySlug.data.variants.map((v) => v.stock)).toEqual([3, 2]);
+    // The stored page, brought up to date, is the page itself: dates still dates, inStock derived.
+    expect(result.byId.data).toEqual(await shop.services.product.get({ id: product.id }));
+    expect(result.byId.data.createdAt).toBeInstanceOf(Date);
     expect(catalogQueries).toBe(0);
     // The units left are read once after the sales, then served from their own cache entry.
     expect(stockQueries).toBe(1);

@@ -1,32 +1,40 @@
-import type { Product, ProductApi } from "../../contracts/product.ts";
+import type { ProductApi } from "../../contracts/product.ts";
 import type { ServicePorts } from "../../platform/service.ts";
 import { catalogCache } from "./cache/catalog-cache.ts";
 import { writePolicy } from "./cache/policy.ts";
 import { stockCache } from "./cache/stock-cache.ts";
+import type { StockedPage } from "./cache/stored-pages.ts";
+import { writesSeen } from "./cache/versions.ts";
 import { catalogReads } from "./catalog/reads.ts";
 import { catalogWrites } from "./catalog/writes.ts";
 import { withStockLevels } from "./domain/catalog.ts";
 import { reservationsOf } from "./inventory/reservations.ts";
 import { stockLevels, stockLevelsOf } from "./inventory/stock.ts";
 
-export { catalogGeneration } from "./cache/catalog-cache.ts";
 export { outbox as productOutbox } from "./db/schema.ts";
 
 /**
  * The product service from its ports: the catalog (reads and staff writes), stock and reservations;
- * and `withCurrentStock`, which gives a cached product page the units left now.
+ * `withCurrentStock`, which gives a cached product page the units left now; and the catalog's
+ * `generation`, which keys the HTTP response cache too.
  */
 export function createProductService(ports: ServicePorts, options: { cacheTtlMs: number }) {
-  const catalog = catalogCache(ports.cache, options.cacheTtlMs);
-  const stock = stockCache(ports.cache, options.cacheTtlMs, (id) => stockLevelsOf(ports.db.primary, id));
+  const writes = writesSeen(ports.cache);
+  const catalog = catalogCache(ports.cache, options.cacheTtlMs, writes);
+  const stock = stockCache(
+    ports.cache,
+    options.cacheTtlMs,
+    (id) => stockLevelsOf(ports.db.primary, id),
+    writes,
+  );
   const policy = writePolicy(ports, { catalog, stock });
   const stockConflicts = ports.metrics.counter({
     name: "fastr_stock_conflicts_total",
     help: "Stock takes (reserving or re-taking units) that found too few units left and were refused",
   });
   stockConflicts.inc({}, 0);
-  const withCurrentStock = async (product: Product) =>
-    withStockLevels(product, await stock.levels(product.id));
+  const withCurrentStock = async <P extends StockedPage>(page: P, minLsn?: string) =>
+    withStockLevels(page, await stock.levels(page.id, minLsn));
 
   const api: ProductApi = {
     ...catalogReads(ports.db, catalog, withCurrentStock),
@@ -34,5 +42,5 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
     ...stockLevels(ports.db, ports.clock, policy),
     ...reservationsOf(ports.db, policy, { onShortage: () => stockConflicts.inc({}) }),
   };
-  return { api, withCurrentStock };
+  return { api, withCurrentStock, generation: catalog.generation };
 }

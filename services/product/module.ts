@@ -7,7 +7,6 @@ import type { ServiceModule } from "../../platform/module.ts";
 import { serviceMigrations } from "../../platform/service.ts";
 import { internalRouter } from "../../routers/internal.ts";
 import { productRouter } from "../../routers/product.ts";
-import { catalogGeneration } from "./cache/catalog-cache.ts";
 import { freshenStoredPage } from "./cache/stored-pages.ts";
 import { outbox } from "./db/schema.ts";
 import { createProductService } from "./index.ts";
@@ -29,7 +28,11 @@ export const productModule = {
   router: productRouter,
   internalRouter: (api) => internalRouter(productInternal, api),
   create(ports, _deps: Record<string, never>, config) {
-    const { api: product, withCurrentStock } = createProductService(ports, {
+    const {
+      api: product,
+      withCurrentStock,
+      generation,
+    } = createProductService(ports, {
       cacheTtlMs: config.CACHE_TTL_SECONDS * SECOND,
     });
     return {
@@ -45,7 +48,7 @@ export const productModule = {
       cachedQueries: {
         paths: ["/api/product/trpc/list", "/api/product/trpc/get", "/api/product/trpc/categories"],
         ttlMs: config.CACHE_TTL_SECONDS * SECOND,
-        generation: () => catalogGeneration(ports.cache),
+        generation,
         freshen: { "/api/product/trpc/get": freshenStoredPage(withCurrentStock) },
       },
       mount: mountMedia,

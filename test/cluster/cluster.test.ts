@@ -115,6 +115,68 @@ describeWith(clusterBinaries, "the cluster", () => {
     expect(after.map((r) => r.shows)).toEqual([false, [false, 0], false, [false, 0]]);
   }, 60_000);
 
+  it("shows a staff price change on both product processes' next read, reading the catalog generation from memory", async () => {
+    const product = await stocked([3]);
+    const variant = product.variants[0]!;
+    const processes = ["product-1", "product-2"].map(
+      (n) => shop.cluster.instances.find((i) => i.name === n)!,
+    );
+    const page = `/api/product/trpc/get?input=${encodeURIComponent(JSON.stringify({ json: { id: product.id } }))}`;
+    const listing = `/api/product/trpc/list?input=${encodeURIComponent(JSON.stringify({ json: { category: product.category.slug } }))}`;
+    /** The page read straight from one product process: the variant's price, and whether it was a hit. */
+    const read = async (url: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${url}${page}`, { headers });
+      const body = (await res.json()) as {
+        result: { data: { json: { variants: { price: { amount: number } }[] } } };
+      };
+      return {
+        price: body.result.data.json.variants[0]!.price.amount,
+        hit: res.headers.get("x-cache") === "hit",
+      };
+    };
+    for (const { url } of processes)
+      for (const path of [page, page, listing, listing]) await fetch(`${url}${path}`);
+
+    // Cached reads take the generation and the stock version from memory: no Redis read of either.
+    const redis = new Redis(shop.cluster.redisUrl);
+    const monitor = await redis.monitor();
+    const versionReads: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === "get" && /generation|stock-version/.test(args[1] ?? ""))
+        versionReads.push(args[1]!);
+    });
+    try {
+      for (const { url } of processes) {
+        for (let i = 0; i < 10; i++) {
+          expect((await read(url)).hit).toBe(true);
+          expect((await fetch(`${url}${listing}`)).headers.get("x-cache")).toBe("hit");
+        }
+      }
+    } finally {
+      monitor.disconnect();
+      redis.disconnect();
+    }
+    expect(versionReads).toEqual([]);
+
+    const changed = await fetch(`${shop.url}/api/product/trpc/update`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${staff.token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        json: { id: product.id, variants: [{ id: variant.id, price: { amount: 4343, currency: "EUR" } }] },
+      }),
+    });
+    expect(changed.status).toBe(200);
+    const lastWrite = changed.headers.get("x-fastr-lsn")!;
+    expect(lastWrite).toBeTruthy();
+
+    // The staff member's next read carries the write's position: it sees the change by construction.
+    for (const { url } of processes) expect((await read(url, { "x-fastr-lsn": lastWrite })).price).toBe(4343);
+    // Anyone else's, within the pub/sub delivery (long over by the time the answer reached the staff member).
+    for (const { url } of processes) expect((await read(url)).price).toBe(4343);
+    expect((await staff.client.product.get.query({ id: product.id })).variants[0]!.price.amount).toBe(4343);
+    for (const { url } of processes) expect(await read(url)).toEqual({ price: 4343, hit: true });
+  }, 60_000);
+
   it("serves the storefront's build at / and on client routes, the assets cached for good", async () => {
     for (const path of ["/", "/products/anything", "/account"]) {
       const page = await shop.fetch(path);

@@ -1,20 +1,19 @@
 import superjson from "superjson";
 import type { Cache } from "../../../platform/cache/port.ts";
-import { versionAt } from "./versions.ts";
+import { versionAt, type WritesSeen } from "./versions.ts";
 
 /**
- * The catalog's current generation. Every catalog cache key embeds it (here and in the HTTP response
- * cache); a change to what a listing or a product page shows sets a fresh one (see policy.ts), so
- * every earlier entry becomes unreachable at once, lists included.
+ * Cache-aside for catalog reads, keyed by the catalog's current generation. Every catalog cache key
+ * embeds it (here and in the HTTP response cache); a change to what a listing or a product page
+ * shows sets a fresh one (see policy.ts), so every earlier entry becomes unreachable at once, lists
+ * included.
  */
-export const catalogGeneration = (cache: Cache): Promise<string> =>
-  versionAt(cache, "product:generation").current();
-
-/** Cache-aside for catalog reads, keyed by the catalog generation. */
-export function catalogCache(cache: Cache, ttlMs: number) {
-  const generation = versionAt(cache, "product:generation");
+export function catalogCache(cache: Cache, ttlMs: number, writes: WritesSeen) {
+  const generation = versionAt(cache, "product:generation", writes);
 
   return {
+    /** The current generation, held in memory (a plain string, no await, while the cache vouches for it). */
+    generation: (minLsn?: string) => generation.current(minLsn),
     async read<T>(key: string, load: () => Promise<T>): Promise<T> {
       const full = `product:${await generation.current()}:${key}`;
       const hit = await cache.get(full);

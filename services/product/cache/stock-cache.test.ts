@@ -1,17 +1,23 @@
 import { describe, expect, it } from "bun:test";
 import { memoryCache } from "../../../platform/cache/memory.ts";
 import { stockCache } from "./stock-cache.ts";
+import { writesSeen } from "./versions.ts";
 
 /** A shelf whose loads can be interleaved with a sale, as two requests would be. */
 function shelf(levels: Record<string, number>) {
   const state = { levels, loads: 0, duringLoad: async () => {} };
   const cache = memoryCache();
-  const stock = stockCache(cache, 60_000, async () => {
-    state.loads++;
-    const seen = { ...state.levels };
-    await state.duringLoad();
-    return seen;
-  });
+  const stock = stockCache(
+    cache,
+    60_000,
+    async () => {
+      state.loads++;
+      const seen = { ...state.levels };
+      await state.duringLoad();
+      return seen;
+    },
+    writesSeen(cache),
+  );
   return { stock, state };
 }
 

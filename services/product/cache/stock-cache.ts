@@ -1,5 +1,5 @@
 import type { Cache } from "../../../platform/cache/port.ts";
-import { versionAt } from "./versions.ts";
+import { versionAt, type WritesSeen } from "./versions.ts";
 
 /** A product's units on the shelf, by variant id. */
 export type StockLevels = Readonly<Record<string, number>>;
@@ -10,12 +10,18 @@ export type StockLevels = Readonly<Record<string, number>>;
  * page still shows the units left at once. The version is read before the levels are loaded, so a
  * movement committing meanwhile leaves what this read stores under a version that is already gone.
  */
-export function stockCache(cache: Cache, ttlMs: number, load: (productId: string) => Promise<StockLevels>) {
-  const version = (productId: string) => versionAt(cache, `product:stock-version:${productId}`);
+export function stockCache(
+  cache: Cache,
+  ttlMs: number,
+  load: (productId: string) => Promise<StockLevels>,
+  writes: WritesSeen,
+) {
+  const version = (productId: string) => versionAt(cache, `product:stock-version:${productId}`, writes);
 
   return {
-    async levels(productId: string): Promise<StockLevels> {
-      const key = `product:stock:${productId}:${await version(productId).current()}`;
+    /** `minLsn`: the caller's last write (by default the current request's), which it must see. */
+    async levels(productId: string, minLsn?: string): Promise<StockLevels> {
+      const key = `product:stock:${productId}:${await version(productId).current(minLsn)}`;
       const hit = await cache.get(key);
       if (hit !== null) return JSON.parse(hit) as StockLevels;
       const levels = await load(productId);

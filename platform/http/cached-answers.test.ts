@@ -1,0 +1,104 @@
+import { describe, expect, it } from "bun:test";
+import { initTRPC } from "@trpc/server";
+import { memoryCache } from "../cache/memory.ts";
+import type { Cache } from "../cache/port.ts";
+import type { Logger } from "../log.ts";
+import { createHost } from "./host.ts";
+
+const FRONT_END = "http://front.test";
+const LIST = "/api/product/trpc/list";
+const BATCH = "/api/product/trpc/list,categories?batch=1";
+
+/** A host with cached catalog queries; `lines` collects its request log lines. */
+function shopHost({ corsOrigins = [] as string[], maxBatchSize = 10, cache = memoryCache() as Cache } = {}) {
+  const t = initTRPC.create();
+  const lines: Record<string, unknown>[] = [];
+  const quiet = () => {};
+  const log: Logger = {
+    debug: quiet,
+    warn: quiet,
+    error: quiet,
+    info: (_msg, fields = {}) => lines.push(fields),
+  };
+  const host = createHost({
+    routers: {
+      product: t.router({
+        list: t.procedure.query(() => ({ items: ["kettle"] })),
+        categories: t.procedure.query(() => ["coffee-tea"]),
+      }),
+    },
+    createContext: () => ({}),
+    log,
+    maxBodyBytes: 1024,
+    maxBatchSize,
+    trustProxy: false,
+    corsOrigins,
+    ready: async () => {},
+    responseCache: {
+      cache,
+      ttlMs: 60_000,
+      paths: [LIST, "/api/product/trpc/categories"],
+      generation: () => "g1",
+    },
+  });
+  return { ...host, lines };
+}
+
+/**
+ * The same cached answer twice: once as the host answers it before its middleware, once through the
+ * whole chain (a percent-encoded path, which the early answer leaves to the chain, is the same key).
+ */
+async function earlyAndThroughTheChain(host: ReturnType<typeof shopHost>, path: string, headers = {}) {
+  const request = (p: string) => host.app.request(p, { headers: { "x-request-id": "same-id", ...headers } });
+  expect((await request(path)).headers.get("x-cache")).toBe("miss");
+  const early = await request(path);
+  const chain = await request(path.replace("/list", "/li%73t"));
+  return { early, chain };
+}
+
+const headersOf = (res: Response) => [...res.headers.entries()].sort(([a], [b]) => a.localeCompare(b));
+
+describe("cached catalog answers served before the middleware chain", () => {
+  for (const corsOrigins of [[], [FRONT_END]]) {
+    for (const origin of [undefined, FRONT_END, "http://elsewhere.test"]) {
+      it(`carry exactly the chain's headers (CORS for ${corsOrigins.length ? "the front end" : "nobody"}, ${origin ? `Origin ${origin}` : "no Origin"})`, async () => {
+        for (const path of [LIST, BATCH]) {
+          const host = shopHost({ corsOrigins });
+          const { early, chain } = await earlyAndThroughTheChain(host, path, origin ? { origin } : {});
+          expect(early.status).toBe(200);
+          expect(early.headers.get("x-cache")).toBe("hit");
+          expect(headersOf(early)).toEqual(headersOf(chain));
+          expect(await early.text()).toBe(await chain.text());
+        }
+      });
+    }
+  }
+
+  it("are logged as the chain logs them", async () => {
+    const host = shopHost();
+    await earlyAndThroughTheChain(host, LIST);
+    const [, early, chain] = host.lines.map(({ ms, ...line }) => line);
+    expect(early).toEqual({ requestId: "same-id", method: "GET", path: LIST, status: 200 });
+    expect(chain).toEqual(early); // Hono logs the decoded path
+  });
+
+  it("close their connection while the host drains, as every answer then does", async () => {
+    const host = shopHost();
+    await host.app.request(LIST);
+    host.drain();
+    const early = await host.app.request(LIST);
+    expect(early.headers.get("x-cache")).toBe("hit");
+    expect(early.headers.get("connection")).toBe("close");
+  });
+
+  it("never answer a batch the host refuses, even one stored while a larger batch was allowed", async () => {
+    const cache = memoryCache();
+    const fourCalls = "/api/product/trpc/list,list,list,list?batch=1";
+    expect((await shopHost({ cache }).app.request(fourCalls)).headers.get("x-cache")).toBe("miss");
+
+    const refused = await shopHost({ cache, maxBatchSize: 3 }).app.request(fourCalls);
+    expect(refused.status).toBe(400);
+    const { error } = (await refused.json()) as { error: { json: { message: string } } };
+    expect(error.json.message).toContain("at most 3");
+  });
+});
