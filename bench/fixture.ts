@@ -63,7 +63,7 @@ export type Shopper = { token: string; userId: string; addressId: string; email:
 /** `count` signed-up customers, each with a shipping address. */
 export async function signUpShoppers(base: string, count: number, tag: string): Promise<Shopper[]> {
   const one = async (i: number) => {
-    const email = `shopper-${tag}-${i}-${Date.now().toString(36)}@example.test`;
+    const email = `shopper-${tag.replace(/\W+/g, "-")}-${i}-${Date.now().toString(36)}@example.test`;
     const grant = (await call(base, "auth/trpc/signup", {
       email,
       password: "correct horse battery",
