@@ -425,12 +425,8 @@ describeWith(clusterBinaries, "the cluster", () => {
     let victim: (typeof shop.cluster.instances)[number] | undefined;
     try {
       await buyer.client.order.checkout.mutate(checkoutOf("stream-killed-consumer"));
-      const handler = await held.handler();
-      victim = shop.cluster.instances.find((i) => i.name === handler)!;
+      victim = await held.killHandler(shop.cluster.instances);
       expect(victim.service).toBe("notification");
-      process.kill(victim.pid, "SIGKILL");
-      await victim.exited;
-      await held.release();
 
       // Its lease on the stream runs out; the other instance reclaims the unacknowledged entry.
       await waitFor(

@@ -68,12 +68,8 @@ describeWith({ ...clusterBinaries, ...kafkaRequirements() }, "the cluster on Kaf
       const order = await buyer.client.order.checkout.mutate(checkoutOf("kafka-killed-consumer"));
       expect(order.status).toBe("paid");
 
-      const handler = await held.handler();
-      const victim = shop.cluster.instances.find((i) => i.name === handler)!;
+      const victim = await held.killHandler(shop.cluster.instances);
       expect(victim.service).toBe("notification");
-      process.kill(victim.pid, "SIGKILL");
-      await victim.exited;
-      await held.release();
 
       // The other member gets the partition once the group gives the dead one up, from the last commit.
       await waitFor(

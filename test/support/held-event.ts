@@ -35,6 +35,21 @@ export async function holdEmailWrites(databaseUrl: string) {
       );
       return name;
     },
+    /**
+     * SIGKILLs the instance the held event waits in (one of `instances`), then lets the database go:
+     * the event is left half-handled, nothing committed or acknowledged.
+     */
+    async killHandler<I extends { name: string; service: string; pid: number; exited: Promise<number> }>(
+      instances: readonly I[],
+    ): Promise<I> {
+      const name = await this.handler();
+      const victim = instances.find((i) => i.name === name);
+      if (!victim) throw new Error(`no instance is named ${name}`);
+      process.kill(victim.pid, "SIGKILL");
+      await victim.exited;
+      await this.release();
+      return victim;
+    },
     async release() {
       if (released) return;
       released = true;
