@@ -5,9 +5,12 @@ import { createHost } from "./host.ts";
 
 function host(options: Partial<Parameters<typeof createHost>[0]> = {}) {
   const errors: Record<string, unknown>[] = [];
+  const requests: Record<string, unknown>[] = [];
   const log: Logger = {
     debug() {},
-    info() {},
+    info: (message, fields) => {
+      if (message === "request") requests.push(fields ?? {});
+    },
     warn() {},
     error: (_message, fields) => {
       errors.push(fields ?? {});
@@ -28,7 +31,7 @@ function host(options: Partial<Parameters<typeof createHost>[0]> = {}) {
   created.app.get("/boom", () => {
     throw new Error("secret internals at db.ts:42");
   });
-  return { app: created.app, errors, drain: created.drain };
+  return { app: created.app, errors, requests, drain: created.drain };
 }
 
 describe("the host", () => {
@@ -112,5 +115,23 @@ describe("the host", () => {
     const res = await app.request("/healthz");
     expect(res.headers.get("connection")).toBe("close");
     expect((await app.request("/readyz")).status).toBe(503);
+  });
+
+  it("answers /healthz with the caller's request id, the security headers and one log line, GET and HEAD alike", async () => {
+    const { app, requests } = host();
+    const get = await app.request("/healthz?probe=1", { headers: { "x-request-id": "probe-7" } });
+    expect(get.status).toBe(200);
+    expect(await get.json()).toEqual({ status: "ok" });
+    expect(get.headers.get("x-request-id")).toBe("probe-7");
+    expect(get.headers.get("x-content-type-options")).toBe("nosniff");
+    const head = await app.request("/healthz", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(
+      requests.map(({ requestId, method, path, status }) => ({ requestId, method, path, status })),
+    ).toEqual([
+      { requestId: "probe-7", method: "GET", path: "/healthz", status: 200 },
+      { requestId: head.headers.get("x-request-id"), method: "HEAD", path: "/healthz", status: 200 },
+    ]);
   });
 });

@@ -15,6 +15,7 @@ import { errorResponse } from "./error-body.ts";
 import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
 import { addHostHeaders, hostHeaders, hostResponse } from "./host-headers.ts";
 import { lastWriteOf } from "./last-write.ts";
+import { rawPathOf } from "./raw-path.ts";
 import { hitResponse, type ResponseCacheOptions, responseCache } from "./response-cache.ts";
 import { trpcRequestGuard } from "./trpc-request-guard.ts";
 
@@ -211,37 +212,43 @@ export function createHost(options: HostOptions) {
     return errorResponse(c, "INTERNAL_SERVER_ERROR", `internal error (request id ${requestId})`);
   });
 
-  if (cached) {
-    // A stored catalog answer is served before Hono dispatches at all (ADR 135), with the headers the
-    // middleware above would have given it; anything else, misses included, goes through them.
-    const corsFor = corsForAnswers(options.corsOrigins ?? []);
-    const answered = new Map(
-      Object.entries(options.routers).map(([name, router]) => {
-        const endpoint = `/api/${name}/trpc`;
-        return [name, options.metrics?.answered(name, router, endpoint)] as const;
-      }),
-    );
-    const dispatch = app.fetch;
-    app.fetch = (request, env, executionCtx) => {
-      // While tracing, every request goes through the chain: its server span is made there.
-      if (tracingOn()) return dispatch(request, env, executionCtx);
-      const lookup = cached.early(request);
-      if (lookup === null) return dispatch(request, env, executionCtx);
-      const started = performance.now();
-      return lookup.then(({ answer, path }) => {
-        if (answer === null) return dispatch(request, env, executionCtx);
-        const requestId = requestIdOf(request.headers.get("x-request-id"));
-        const response = hitResponse(answer, corsFor(request.headers.get("origin")), requestId);
-        if (draining) response.headers.set("Connection", "close");
-        logRequest(requestId, "GET", path, 200, started);
-        answered.get(SERVICE_OF_PATH.exec(path)?.[1] ?? "")?.(
-          request.url,
-          (performance.now() - started) / 1000,
-        );
-        return response;
-      });
-    };
-  }
+  // Health checks and stored catalog answers are served before Hono dispatches at all (ADR 135),
+  // with the headers, log line and counts the middleware above would have given them; anything else,
+  // misses included, goes through it.
+  const corsFor = corsForAnswers(options.corsOrigins ?? []);
+  const answered = new Map(
+    Object.entries(options.routers).map(([name, router]) => {
+      const endpoint = `/api/${name}/trpc`;
+      return [name, options.metrics?.answered(name, router, endpoint)] as const;
+    }),
+  );
+  const answerEarly = (response: Response, path: string, started: number) => {
+    if (draining) response.headers.set("Connection", "close");
+    logRequest(response.headers.get("x-request-id")!, "GET", path, response.status, started);
+    return response;
+  };
+  const dispatch = app.fetch;
+  app.fetch = (request, env, executionCtx) => {
+    // While tracing, every request goes through the chain: its server span is made there.
+    if (request.method !== "GET" || tracingOn()) return dispatch(request, env, executionCtx);
+    const started = performance.now();
+    if (rawPathOf(request.url) === "/healthz") {
+      const requestId = requestIdOf(request.headers.get("x-request-id"));
+      return answerEarly(hostResponse(HEALTHY, 200, JSON_HEADERS, requestId), "/healthz", started);
+    }
+    const lookup = cached ? cached.early(request) : null;
+    if (lookup === null) return dispatch(request, env, executionCtx);
+    return lookup.then(({ answer, path }) => {
+      if (answer === null) return dispatch(request, env, executionCtx);
+      const requestId = requestIdOf(request.headers.get("x-request-id"));
+      const response = hitResponse(answer, corsFor(request.headers.get("origin")), requestId);
+      answered.get(SERVICE_OF_PATH.exec(path)?.[1] ?? "")?.(
+        request.url,
+        (performance.now() - started) / 1000,
+      );
+      return answerEarly(response, path, started);
+    });
+  };
 
   return {
     app,

@@ -5,6 +5,7 @@ import type { CorsForAnswer } from "./cors.ts";
 import { hostHeaders, hostResponse } from "./host-headers.ts";
 import { lastWriteOf } from "./last-write.ts";
 import { mediaType } from "./media-type.ts";
+import { rawPathOf } from "./raw-path.ts";
 
 export type ResponseCacheOptions = {
   cache: Cache;
@@ -261,9 +262,7 @@ export function responseCache(options: ResponseCacheOptions) {
   const early = (request: Request): Promise<Lookup> | null => {
     if (request.method !== "GET") return null;
     const url = request.url;
-    const start = url.indexOf("/", url.indexOf("://") + 3);
-    const query = url.indexOf("?", start);
-    const path = url.slice(start, query === -1 ? undefined : query);
+    const path = rawPathOf(url);
     const headers = request.headers;
     if (
       path.includes("%") ||

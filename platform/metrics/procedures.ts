@@ -2,8 +2,10 @@ import { type AnyRouter, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { MiddlewareHandler } from "hono";
-import { Counter, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { rawPathOf } from "../http/raw-path.ts";
 import { procedurePath } from "../http/trpc-request-guard.ts";
+import { seriesCounter, seriesHistogram } from "./series.ts";
 
 /** The label value of every procedure a router does not have: one series, however many names are tried. */
 export const UNKNOWN_PROCEDURE = "unknown";
@@ -21,8 +23,12 @@ const codeOfStatus = (status: number) =>
   status < 400
     ? "OK"
     : (CODE_OF_STATUS.get(status) ?? (status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST"));
-const serverSide = (code: string) =>
-  code !== "OK" && getHTTPStatusCodeFromError(new TRPCError({ code: code as TRPC_ERROR_CODE_KEY })) >= 500;
+/** Codes answered with HTTP 5xx: the server's failures, not the caller's. */
+const SERVER_SIDE = new Set(
+  (Object.keys(TRPC_ERROR_CODES_BY_KEY) as TRPC_ERROR_CODE_KEY[]).filter(
+    (code) => getHTTPStatusCodeFromError(new TRPCError({ code })) >= 500,
+  ),
+);
 
 type Failure = { path: string | undefined; code: string };
 
@@ -34,24 +40,18 @@ type Failure = { path: string | undefined; code: string };
  * A batch's calls each count, with their own code, and share their request's duration.
  */
 export function procedureMetrics(registry: Registry) {
-  const calls = new Counter({
+  const calls = seriesCounter(registry, {
     name: "fastr_procedure_calls_total",
     help: "Procedure calls answered, by service, procedure and tRPC code (OK when it succeeded)",
-    labelNames: ["service", "procedure", "code"],
-    registers: [registry],
   });
-  const errors = new Counter({
+  const errors = seriesCounter(registry, {
     name: "fastr_procedure_errors_total",
     help: "Procedure calls that failed on the server's side (codes answered with HTTP 5xx)",
-    labelNames: ["service", "procedure", "code"],
-    registers: [registry],
   });
-  const duration = new Histogram({
+  const duration = seriesHistogram(registry, {
     name: "fastr_procedure_duration_seconds",
     help: "Time to answer the HTTP request carrying the call (a batch's calls share it)",
-    labelNames: ["service", "procedure"],
     buckets: BUCKETS,
-    registers: [registry],
   });
   /** The calls of a request that tRPC reported failed, by the request they came in. */
   const failures = new WeakMap<Request, Failure[]>();
@@ -63,13 +63,48 @@ export function procedureMetrics(registry: Registry) {
     return failed.find((f) => f.path === undefined)?.code ?? codeOfStatus(status);
   };
 
+  /** One procedure's series: made once, bumped on every call. */
+  const procedureSeries = (service: string, procedure: string) => {
+    const ok = calls.series({ service, procedure, code: "OK" });
+    return {
+      duration: duration.series({ service, procedure }),
+      answered(code: string) {
+        if (code === "OK") return ok.inc();
+        calls.series({ service, procedure, code }).inc();
+        if (SERVER_SIDE.has(code as TRPC_ERROR_CODE_KEY)) errors.series({ service, procedure, code }).inc();
+      },
+    };
+  };
+  type Call = { path: string; series: ReturnType<typeof procedureSeries> };
+
+  /** Per endpoint, the calls a request path makes (tRPC's reading of it), remembered for a bounded few paths. */
+  const callsOf = (service: string, router: AnyRouter, endpoint: string) => {
+    const known = new Map(
+      [...Object.keys(router._def.procedures), UNKNOWN_PROCEDURE].map((p) => [
+        p,
+        procedureSeries(service, p),
+      ]),
+    );
+    const byPath = new Map<string, Call[]>();
+    return (url: string): Call[] => {
+      const raw = rawPathOf(url);
+      let found = byPath.get(raw);
+      if (!found) {
+        const paths = procedurePath(url, endpoint)?.split(",") ?? [UNKNOWN_PROCEDURE];
+        found = paths.map((path) => ({ path, series: (known.get(path) ?? known.get(UNKNOWN_PROCEDURE))! }));
+        if (byPath.size < 1_000) byPath.set(raw, found); // paths come from requests
+      }
+      return found;
+    };
+  };
+
   return {
     /**
      * Middleware for `<endpoint>/*`, placed before anything that may answer for tRPC.
      * @example app.use("/api/order/trpc/*", metrics.procedures.measure("order", orderRouter, "/api/order/trpc"));
      */
     measure(service: string, router: AnyRouter, endpoint: string): MiddlewareHandler {
-      const known = new Set(Object.keys(router._def.procedures));
+      const callsIn = callsOf(service, router, endpoint);
       return async (c, next) => {
         if (c.req.method === "OPTIONS") return next();
         const started = performance.now();
@@ -77,13 +112,9 @@ export function procedureMetrics(registry: Registry) {
         failures.set(c.req.raw, failed);
         await next();
         const seconds = (performance.now() - started) / 1000;
-        const paths = procedurePath(c.req.url, endpoint)?.split(",") ?? [UNKNOWN_PROCEDURE];
-        for (const path of paths) {
-          const procedure = known.has(path) ? path : UNKNOWN_PROCEDURE;
-          const code = codeOf(failed, path, c.res.status);
-          calls.inc({ service, procedure, code });
-          if (serverSide(code)) errors.inc({ service, procedure, code });
-          duration.observe({ service, procedure }, seconds);
+        for (const { path, series } of callsIn(c.req.url)) {
+          series.answered(codeOf(failed, path, c.res.status));
+          series.duration.observe(seconds);
         }
       };
     },
@@ -92,12 +123,11 @@ export function procedureMetrics(registry: Registry) {
      * successful call of each procedure in the URL, as `measure` would have.
      */
     answered(service: string, router: AnyRouter, endpoint: string) {
-      const known = new Set(Object.keys(router._def.procedures));
+      const callsIn = callsOf(service, router, endpoint);
       return (url: string, seconds: number) => {
-        for (const path of procedurePath(url, endpoint)?.split(",") ?? [UNKNOWN_PROCEDURE]) {
-          const procedure = known.has(path) ? path : UNKNOWN_PROCEDURE;
-          calls.inc({ service, procedure, code: "OK" });
-          duration.observe({ service, procedure }, seconds);
+        for (const { series } of callsIn(url)) {
+          series.answered("OK");
+          series.duration.observe(seconds);
         }
       };
     },
