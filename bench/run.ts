@@ -3,6 +3,7 @@
  * measured against, all in the same run. Prints a table and writes markdown + JSON to bench/results/.
  * Targets are ratios to a baseline of the same run (targets.ts); `--check` exits 1 on a miss.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { query as pgQuery } from "../shapes/cluster/postgres.ts";
+import { spansInProtobufExport } from "../test/support/otlp-receiver.ts";
 import {
   type CheckoutScript,
   checkoutScript,
@@ -463,11 +465,12 @@ async function runTraced(o: Options) {
   const scenarios = o.scenarios.filter((s) => (TRACED_SCENARIOS as readonly string[]).includes(s));
   if (scenarios.length === 0) return;
   let exports = 0;
+  let spans = 0;
   const receiver = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     fetch: async (request) => {
-      await request.arrayBuffer();
+      spans += spansInProtobufExport(new Uint8Array(await request.arrayBuffer()));
       exports++;
       return new Response(null, { status: 200 });
     },
@@ -481,7 +484,9 @@ async function runTraced(o: Options) {
         OTEL_TRACES_SAMPLER: "always_on",
       },
     );
-    say(`embedded traced: ${exports} OTLP export requests received`);
+    // Fewer spans than measured requests would mean the exporter dropped some (its queue was full).
+    const measured = rows.filter((r) => r.shape === "embedded traced").reduce((n, r) => n + r.requests, 0);
+    say(`embedded traced: ${spans} spans in ${exports} OTLP exports; ${measured} traced requests measured`);
     if (exports === 0) notes.push("--tracing: the traced shop exported nothing (is tracing wired?)");
   } finally {
     receiver.stop(true);

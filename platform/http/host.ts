@@ -8,8 +8,7 @@ import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import type { ProcedureMetrics } from "../metrics/procedures.ts";
 import { LSN_COOKIE, LSN_HEADER, withRequestScope } from "../request-context.ts";
-import { traceRequest } from "../telemetry/http.ts";
-import { tracingOn } from "../telemetry/spans.ts";
+import { traceEarlyAnswer, traceRequest } from "../telemetry/http.ts";
 import { apiCors, corsForAnswers } from "./cors.ts";
 import { errorResponse } from "./error-body.ts";
 import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
@@ -52,6 +51,8 @@ export type HostOptions = {
   metrics?: ProcedureMetrics;
 };
 
+type EarlySpan = ReturnType<typeof traceEarlyAnswer>;
+
 export type HostEnv = { Variables: { requestId: string } };
 type Env = HostEnv;
 
@@ -81,13 +82,21 @@ export function createHost(options: HostOptions) {
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   let draining = false;
   const requestIdOf = (given: string | null) => (given && REQUEST_ID.test(given) ? given : newId());
-  const logRequest = (requestId: string, method: string, path: string, status: number, started: number) =>
+  const logRequest = (
+    requestId: string,
+    method: string,
+    path: string,
+    status: number,
+    started: number,
+    span?: { traceId: string; spanId: string },
+  ) =>
     options.log.info("request", {
       requestId,
       method,
       path,
       status,
       ms: Math.round((performance.now() - started) * 100) / 100,
+      ...span,
     });
 
   // Outermost: the request's server span holds everything below, its log line included.
@@ -222,17 +231,17 @@ export function createHost(options: HostOptions) {
       return [name, options.metrics?.answered(name, router, endpoint)] as const;
     }),
   );
-  const answerEarly = (response: Response, path: string, started: number) => {
+  const answerEarly = (response: Response, path: string, started: number, span?: EarlySpan) => {
     if (draining) response.headers.set("Connection", "close");
-    logRequest(response.headers.get("x-request-id")!, "GET", path, response.status, started);
+    logRequest(response.headers.get("x-request-id")!, "GET", path, response.status, started, span);
     return response;
   };
   const dispatch = app.fetch;
   app.fetch = (request, env, executionCtx) => {
-    // While tracing, every request goes through the chain: its server span is made there.
-    if (request.method !== "GET" || tracingOn()) return dispatch(request, env, executionCtx);
+    if (request.method !== "GET") return dispatch(request, env, executionCtx);
     const started = performance.now();
     if (rawPathOf(request.url) === "/healthz") {
+      // Probes are never traced (telemetry/http.ts).
       const requestId = requestIdOf(request.headers.get("x-request-id"));
       return answerEarly(hostResponse(HEALTHY, 200, JSON_HEADERS, requestId), "/healthz", started);
     }
@@ -246,7 +255,8 @@ export function createHost(options: HostOptions) {
         request.url,
         (performance.now() - started) / 1000,
       );
-      return answerEarly(response, path, started);
+      const span = traceEarlyAnswer(request, path, response.status, requestId, started, services);
+      return answerEarly(response, path, started, span);
     });
   };
 

@@ -11,7 +11,7 @@ import {
 import type { Context as HonoContext } from "hono";
 import { routePath } from "hono/route";
 import { contextFromHeaders } from "./propagation.ts";
-import { inService, traced, tracingOn } from "./spans.ts";
+import { inService, recordFinishedSpan, traced, tracingOn } from "./spans.ts";
 
 /** Probes and scrapes, polled every few seconds: a trace each would bury the ones that matter. */
 const UNTRACED = new Set(["/healthz", "/readyz", "/metrics"]);
@@ -63,4 +63,46 @@ export function traceRequest(
       }
     },
   );
+}
+
+/** `/api/<service>/trpc/…`: the route Hono reports for a tRPC endpoint. */
+const TRPC_PATH = /^\/api\/([a-z]+)\/trpc\//;
+
+/**
+ * The server span of a request the host answered before its middleware ran (a stored catalog answer,
+ * ADR 135), as `traceRequest` would have made it, marked `fastr.cache=hit`, from `startedAt` (a
+ * `performance.now()` reading) to now; recorded finished (ADR 151). Returns the ids for the
+ * request's log line; undefined while tracing is off.
+ * @example const ids = traceEarlyAnswer(request, "/api/product/trpc/list", 200, requestId, started, services);
+ */
+export function traceEarlyAnswer(
+  request: Request,
+  path: string,
+  status: number,
+  requestId: string,
+  startedAt: number,
+  services: ReadonlySet<string>,
+): { traceId: string; spanId: string } | undefined {
+  if (!tracingOn()) return undefined;
+  const service = TRPC_PATH.exec(path)?.[1];
+  const ours = service !== undefined && services.has(service);
+  const route = service ? `/api/${service}/trpc/*` : path;
+  const recorded = recordFinishedSpan({
+    name: `GET ${route}`,
+    kind: SpanKind.SERVER,
+    parent: contextFromHeaders(request.headers),
+    ...(ours && { service }),
+    startTime: performance.timeOrigin + startedAt,
+    attributes: {
+      [ATTR_HTTP_REQUEST_METHOD]: "GET",
+      [ATTR_URL_PATH]: path,
+      [ATTR_URL_SCHEME]: request.url.slice(0, request.url.indexOf(":")),
+      [ATTR_USER_AGENT_ORIGINAL]: request.headers.get("user-agent") ?? "",
+      [ATTR_HTTP_ROUTE]: route,
+      [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+      "fastr.request_id": requestId,
+      "fastr.cache": "hit",
+    },
+  });
+  return recorded && { traceId: recorded.traceId, spanId: recorded.spanId };
 }

@@ -9,16 +9,12 @@ import { serviceOf } from "./spans.ts";
  * span exported under its own service's resource (`service.name` = `order`, `product`, …), so a
  * trace viewer shows the same services as for the cluster. A span belongs to the service its
  * context names when it starts (see `inService`); spans outside every service keep `base`.
- * @example new TracerProvider({ resource, spanProcessors: [resourcePerService(batch, resource, ["order", "product"])] });
+ * @example new TracerProvider({ resource, spanProcessors: [resourcePerService(batch, serviceResources(resource, ["order", "product"]))] });
  */
 export function resourcePerService(
   inner: SpanProcessor,
-  base: Resource,
-  services: readonly string[],
+  resources: ReadonlyMap<string, Resource>,
 ): SpanProcessor {
-  const resources = new Map(
-    services.map((name) => [name, base.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: name }))]),
-  );
   const owners = new WeakMap<ReadableSpan, Resource>();
   return {
     onStart(span: Span, parentContext: Context) {
@@ -36,3 +32,10 @@ export function resourcePerService(
     shutdown: () => inner.shutdown(),
   };
 }
+
+/** `base` with `service.name` set to each service's name. */
+export const serviceResources = (
+  base: Resource,
+  services: readonly string[],
+): ReadonlyMap<string, Resource> =>
+  new Map(services.map((name) => [name, base.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: name }))]));

@@ -11,14 +11,24 @@ import {
 } from "@opentelemetry/api";
 import { ATTR_ERROR_TYPE } from "@opentelemetry/semantic-conventions";
 import { summarizeError } from "../log.ts";
+import type { FinishedSpan, FinishedSpanRecorder } from "./finished-spans.ts";
 
 /** The tracer spans are made with while tracing is on; undefined (and every helper a no-op) while off. */
 let current: Tracer | undefined;
+/** Records spans of work already done (see finished-spans.ts), while tracing is on. */
+let finished: FinishedSpanRecorder | undefined;
 
 /** Called by `startTracing` and its shutdown only. */
-export const setTracer = (tracer: Tracer | undefined) => {
+export const setTracer = (tracer: Tracer | undefined, recorder: FinishedSpanRecorder | undefined) => {
   current = tracer;
+  finished = recorder;
 };
+
+/**
+ * Records a span of work already done (a request answered before any middleware ran); returns its
+ * context for the work's log line. Undefined while tracing is off.
+ */
+export const recordFinishedSpan = (span: FinishedSpan) => finished?.(span);
 
 /** True while spans are recorded and exported. */
 export const tracingOn = () => current !== undefined;

@@ -140,6 +140,49 @@ describeEmbedded(
       expect(line).toMatchObject({ traceId: caller.traceId, spanId: server!.spanId, status: 200 });
     });
 
+    it("traces a stored catalog answer, served before the middleware, as one server span of product marked a cache hit", async () => {
+      await shop.fetch("/api/product/trpc/categories"); // stored, if no test stored it before
+      const caller = callerTraceContext();
+      const requestId = `cached-${hex(4)}`;
+      const response = await shop.fetch("/api/product/trpc/categories", {
+        headers: { traceparent: caller.traceparent, "x-request-id": requestId },
+      });
+      expect(response.headers.get("x-cache")).toBe("hit");
+      await shop.shop.tracing.forceFlush();
+
+      const spans = otlp.trace(caller.traceId);
+      expect(spans).toHaveLength(1);
+      expect(spans[0]).toMatchObject({
+        service: "product",
+        kind: "server",
+        name: "GET /api/product/trpc/*",
+        parentSpanId: caller.spanId,
+        attributes: {
+          "fastr.request_id": requestId,
+          "fastr.cache": "hit",
+          "http.response.status_code": 200,
+          "url.path": "/api/product/trpc/categories",
+        },
+      });
+      const line = lines.find((l) => l.msg === "request" && l.requestId === requestId);
+      expect(line).toMatchObject({ traceId: caller.traceId, spanId: spans[0]!.spanId, status: 200 });
+    });
+
+    it("follows a caller's decision not to sample, for stored answers too: no span leaves, the log line still names the trace", async () => {
+      await shop.fetch("/api/product/trpc/categories");
+      const caller = callerTraceContext();
+      const requestId = `unsampled-${hex(4)}`;
+      const response = await shop.fetch("/api/product/trpc/categories", {
+        headers: { traceparent: caller.traceparent.replace(/-01$/, "-00"), "x-request-id": requestId },
+      });
+      expect(response.headers.get("x-cache")).toBe("hit");
+      await shop.shop.tracing.forceFlush();
+
+      expect(otlp.trace(caller.traceId)).toEqual([]);
+      const line = lines.find((l) => l.msg === "request" && l.requestId === requestId);
+      expect(line).toMatchObject({ traceId: caller.traceId, status: 200 });
+    });
+
     it("starts a trace of its own for a caller that sends none, and leaves probes untraced", async () => {
       const before = otlp.spans.length;
       const requestId = `untraced-caller-${hex(4)}`;

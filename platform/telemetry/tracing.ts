@@ -13,8 +13,9 @@ import {
 } from "@opentelemetry/semantic-conventions";
 import packageJson from "../../package.json" with { type: "json" };
 import { type Logger, silentLogger } from "../log.ts";
+import { finishedSpanRecorder } from "./finished-spans.ts";
 import { samplerFor } from "./sampler.ts";
-import { resourcePerService } from "./service-resources.ts";
+import { resourcePerService, serviceResources } from "./service-resources.ts";
 import { type TelemetrySettings, tracesUrl } from "./settings.ts";
 import { setTracer } from "./spans.ts";
 
@@ -79,17 +80,22 @@ export function startTracing(
     maxExportBatchSize: Math.min(settings.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, settings.OTEL_BSP_MAX_QUEUE_SIZE),
     exportTimeoutMillis: settings.OTEL_BSP_EXPORT_TIMEOUT,
   });
+  const sampler = samplerFor(settings);
+  const resources =
+    who.services && who.services.length > 1 ? serviceResources(resource, who.services) : undefined;
   const provider = new TracerProvider({
     resource,
-    sampler: samplerFor(settings),
-    spanProcessors: [
-      who.services && who.services.length > 1 ? resourcePerService(batch, resource, who.services) : batch,
-    ],
+    sampler,
+    spanProcessors: [resources ? resourcePerService(batch, resources) : batch],
   });
+  const scope = { name: "fastr", version: packageJson.version };
   diag.setLogger(exportWarnings(who.log ?? silentLogger), DiagLogLevel.WARN);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
-  setTracer(provider.getTracer("fastr", packageJson.version));
+  setTracer(
+    provider.getTracer(scope.name, scope.version),
+    finishedSpanRecorder({ sampler, processor: batch, resource, ...(resources && { resources }), scope }),
+  );
 
   return {
     enabled: true,
@@ -97,7 +103,7 @@ export function startTracing(
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       if (!running) return;
-      setTracer(undefined);
+      setTracer(undefined, undefined);
       await provider.shutdown();
       trace.disable();
       context.disable();

@@ -166,6 +166,13 @@ function anyValue(v: Fields): string | number | boolean {
 const protoAttributes = (list: Fields[]) =>
   Object.fromEntries(list.map((kv) => [text(kv, 1), anyValue(messages(kv, 2)[0] ?? new Map())]));
 
+/** How many spans one protobuf export carries, without reading them (the bench counts what arrives). */
+export const spansInProtobufExport = (body: Uint8Array) =>
+  messages(fieldsOf(body), 1).reduce(
+    (n, rs) => n + messages(rs, 2).reduce((m, ss) => m + (ss.get(2)?.length ?? 0), 0),
+    0,
+  );
+
 /**
  * ExportTraceServiceRequest: 1 resource_spans → ResourceSpans: 1 resource (1 attributes), 2 scope_spans
  * → ScopeSpans: 2 spans → Span: 1 trace_id, 2 span_id, 4 parent_span_id, 5 name, 6 kind, 9 attributes.
