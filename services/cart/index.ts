@@ -15,6 +15,8 @@ import { priceLines, type TaxRates } from "./domain/pricing.ts";
 
 export const MAX_LINES = 100;
 
+type StoredLine = typeof lines.$inferSelect;
+
 export type CartOptions = { taxRates: TaxRates; defaultCountry: string };
 
 const hashToken = (token: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
@@ -43,6 +45,27 @@ export function createCartService(
   options: CartOptions,
 ): CartService {
   const { db, clock } = ports;
+
+  /** Who owns the cart, as a condition on `carts`; null for a guest without a token (no cart yet). */
+  const ownedBy = (owner: CartOwner) =>
+    "userId" in owner
+      ? eq(carts.userId, owner.userId)
+      : owner.token
+        ? eq(carts.tokenHash, hashToken(owner.token))
+        : null;
+
+  /** The owner's cart and its lines in display order, in one statement; `cartId` is null without a cart. */
+  async function readCart(owner: CartOwner): Promise<{ cartId: string | null; lines: StoredLine[] }> {
+    const owned = ownedBy(owner);
+    if (!owned) return { cartId: null, lines: [] };
+    const rows = await db.primary
+      .select({ cartId: carts.id, line: lines })
+      .from(carts)
+      .leftJoin(lines, eq(lines.cartId, carts.id))
+      .where(owned)
+      .orderBy(asc(lines.addedAt), asc(lines.variantId));
+    return { cartId: rows[0]?.cartId ?? null, lines: rows.flatMap((r) => (r.line ? [r.line] : [])) };
+  }
 
   async function findCartId(ex: Executor, owner: CartOwner): Promise<string | null> {
     if ("userId" in owner) {
@@ -90,6 +113,15 @@ export function createCartService(
           .where(eq(lines.cartId, cartId))
           .orderBy(asc(lines.addedAt), asc(lines.variantId))
       : [];
+    return priced(owner, rows, opts);
+  }
+
+  /** The cart as the API shows it: its lines priced as the product service reads now, and totals. */
+  async function priced(
+    owner: CartOwner,
+    rows: readonly StoredLine[],
+    opts: { country?: string; shippingOptionId?: string } = {},
+  ): Promise<Cart> {
     const info = new Map((await deps.product.variants(rows.map((r) => r.variantId))).map((v) => [v.id, v]));
     const priced = rows.flatMap((row) => {
       const v = info.get(row.variantId);
@@ -163,7 +195,7 @@ export function createCartService(
 
   const api: CartApi = {
     async get(owner, opts) {
-      return view(owner, await findCartId(db.primary, owner), opts);
+      return priced(owner, (await readCart(owner)).lines, opts);
     },
 
     async addItem(owner, { variantId, quantity }) {
