@@ -94,6 +94,21 @@ describeShop("checkout over HTTP", () => {
     expect(await stockLedger(shop, plenty)).toEqual({ stock: 96, held: 0, sold: 4 });
   });
 
+  it("charges the price the product has in its database, even while the cart still shows a cached one", async () => {
+    const { variantIds } = await stockedProduct(shop, [5], 2500);
+    const buyer = await readyBuyer(shop, variantIds[0]!);
+    expect((await buyer.client.cart.get.query()).subtotal.amount).toBe(2500);
+    // A price written past the product service: nothing tells its caches, which still hold 2500.
+    await shop.db.primary.execute(sql`update product.variants set price = 2700 where id = ${variantIds[0]}`);
+    expect((await buyer.client.cart.get.query()).subtotal.amount).toBe(2500);
+
+    const order = await checkout(buyer);
+    expect(order).toMatchObject({
+      subtotal: { amount: 2700 },
+      lines: [expect.objectContaining({ unitPrice: { amount: 2700, currency: "EUR" } })],
+    });
+  });
+
   it("returns the same order for the same key sent five times at once, and charges once", async () => {
     const { variantIds } = await stockedProduct(shop, [5]);
     const buyer = await readyBuyer(shop, variantIds[0]!);

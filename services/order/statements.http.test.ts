@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from "bun:test";
 import { readyBuyer } from "../../test/support/buyers.ts";
 import { stockedProduct } from "../../test/support/catalog.ts";
 import { type EmbeddedShop, startEmbeddedShop } from "../../test/support/shop.ts";
+import { requestStatements } from "../../test/support/statements.ts";
 import { describeOn } from "../../test/support/target.ts";
 
 /**
@@ -31,10 +32,7 @@ describeOn(["pglite"], "checkout cost", "counts statements through PGlite's quer
       addressId: buyer.addressId,
       paymentMethodId: "pm_card_visa",
     });
-    // The relay and the e-mail consumer run alongside (after commit, off the request path): not counted.
-    const background =
-      /^(select pg_try_advisory_xact_lock|select .* from "\w+"\."outbox"|update "\w+"\."outbox" set "published_at"|insert into "notification"|select .* from "notification")/;
-    const ownStatements = statements.filter((s) => !background.test(s));
+    const ownStatements = requestStatements(statements);
     const count = ownStatements.length;
     expect(order.status).toBe("paid");
     console.info(`checkout issued ${count} SQL statements`);

@@ -148,6 +148,8 @@ export function checkoutCommand({
       {
         country: address.country,
         ...(input.shippingOptionId && { shippingOptionId: input.shippingOptionId }),
+        // What the order charges is read from the product's database, never from a cache (ADR 110).
+        fresh: true,
       },
     );
     checkOrderable(cart);
