@@ -40,9 +40,9 @@ export type CartService = {
 type ViewOptions = { country?: string; shippingOptionId?: string; fresh?: boolean };
 
 /**
- * Each call is one statement of the cart's own (ADR 146): a read of the cart with its lines, or a write
- * that returns the lines it leaves. Prices and stock come from the product service's caches, as its
- * product pages show them; the checkout asks for them `fresh`.
+ * Each call costs at most two statements of the cart's own (ADR 146): a read of the cart with its lines,
+ * and a write that returns the lines it leaves (nothing is read back). Prices and stock come from the
+ * product service's caches, as its product pages show them; the checkout asks for them `fresh`.
  */
 export function createCartService(
   ports: ServicePorts,
@@ -67,7 +67,9 @@ export function createCartService(
         ? known
         : new Map([
             ...known,
-            ...byId(await (opts.fresh ? deps.product.variants : deps.product.cachedVariants)(unknown)),
+            ...byId(
+              await (opts.fresh ? deps.product.variants(unknown) : deps.product.cachedVariants(unknown)),
+            ),
           ]);
     const priced = rows.flatMap((row) => {
       const v = info.get(row.variantId);
@@ -143,9 +145,8 @@ export function createCartService(
       if (current === 0 && held.length >= MAX_LINES) throw tooManyLines();
       // One read for the checks and the answer: the variant added, and those of the lines held.
       const info = byId(await deps.product.cachedVariants([variantId, ...held.map((l) => l.variantId)]));
-      const cartCurrency =
-        held.flatMap((l) => (l.variantId === variantId ? [] : (info.get(l.variantId) ?? [])))[0]?.price
-          .currency ?? null;
+      const other = held.find((l) => l.variantId !== variantId && info.has(l.variantId));
+      const cartCurrency = other ? info.get(other.variantId)!.price.currency : null;
       checkPurchasable(info.get(variantId), current + quantity, cartCurrency);
       const line = { variantId, quantity, now: clock.now() };
       let target = targetFor(owner, cartId);

@@ -26,6 +26,12 @@ const lineColumns = sql.raw(
   `cart_id as "cartId", variant_id as "variantId", quantity, added_at as "addedAt"`,
 );
 const inDisplayOrder = sql.raw(`order by "addedAt", "variantId"`);
+/** A line as a raw statement returns it: its time as the driver sends it (drizzle maps it for selects). */
+type RawLine = Omit<StoredLine, "addedAt"> & { addedAt: string };
+const toLine = (row: RawLine): StoredLine => ({
+  ...row,
+  addedAt: lines.addedAt.mapFromDriverValue(row.addedAt) as Date,
+});
 
 /**
  * The cart's statements, each one round trip (ADR 146): a read of the owner's cart with its lines, and
@@ -68,7 +74,7 @@ export function cartStore(ex: Executor) {
       { variantId, quantity, now }: { variantId: string; quantity: number; now: Date },
     ): Promise<StoredLine[] | null> {
       const at = now.toISOString();
-      const rows = rowsOf<StoredLine>(
+      const rows = rowsOf<RawLine>(
         await ex.execute(sql`
           with cart as (${cartRow(target, at)}), line as (
             insert into ${lines} (cart_id, variant_id, quantity, added_at)
@@ -81,7 +87,7 @@ export function cartStore(ex: Executor) {
           select ${lineColumns} from ${lines} where cart_id = (select id from cart) and variant_id <> ${variantId}
           ${inDisplayOrder}`),
       );
-      return rows.length === 0 ? null : rows;
+      return rows.length === 0 ? null : rows.map(toLine);
     },
 
     /**
@@ -94,7 +100,7 @@ export function cartStore(ex: Executor) {
     ): Promise<{ changed: boolean; lines: StoredLine[] }> {
       const owned = ownedBy(owner);
       if (!owned) return { changed: false, lines: [] };
-      const rows = rowsOf<StoredLine & { changed: boolean }>(
+      const rows = rowsOf<RawLine & { changed: boolean }>(
         await ex.execute(sql`
           with cart as (select id from ${carts} where ${owned}), line as (
             update ${lines} set quantity = ${quantity}
@@ -108,7 +114,10 @@ export function cartStore(ex: Executor) {
           select ${lineColumns}, false from ${lines} where cart_id = (select id from cart) and variant_id <> ${variantId}
           ${inDisplayOrder}`),
       );
-      return { changed: rows.some((r) => r.changed), lines: rows.map(({ changed: _, ...line }) => line) };
+      return {
+        changed: rows.some((r) => r.changed),
+        lines: rows.map(({ changed: _, ...line }) => toLine(line)),
+      };
     },
 
     /** Removes the variant's line from the owner's cart; returns whether it was there, and the lines left. */
@@ -118,7 +127,7 @@ export function cartStore(ex: Executor) {
     ): Promise<{ removed: boolean; lines: StoredLine[] }> {
       const owned = ownedBy(owner);
       if (!owned) return { removed: false, lines: [] };
-      const rows = rowsOf<StoredLine & { removed: boolean }>(
+      const rows = rowsOf<RawLine & { removed: boolean }>(
         await ex.execute(sql`
           with cart as (select id from ${carts} where ${owned}), gone as (
             delete from ${lines} where cart_id = (select id from cart) and variant_id = ${variantId}
@@ -132,7 +141,7 @@ export function cartStore(ex: Executor) {
       );
       return {
         removed: rows.some((r) => r.removed),
-        lines: rows.flatMap(({ removed, ...line }) => (removed ? [] : [line])),
+        lines: rows.flatMap(({ removed, ...line }) => (removed ? [] : [toLine(line)])),
       };
     },
 
