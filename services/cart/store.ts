@@ -8,10 +8,10 @@ import { carts, lines } from "./db/schema.ts";
 
 export type StoredLine = typeof lines.$inferSelect;
 
-export const hashToken = (token: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
+const hashToken = (token: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 
 /** Who owns the cart, as a condition on `carts`; null for a guest without a token (no cart yet). */
-export const ownedBy = (owner: CartOwner): SQL | null =>
+const ownedBy = (owner: CartOwner): SQL | null =>
   "userId" in owner
     ? eq(carts.userId, owner.userId)
     : owner.token
