@@ -26,7 +26,13 @@ export const cartInternal = {
   get: internal(
     z.tuple([
       CartOwner,
-      z.object({ country: z.string().optional(), shippingOptionId: z.string().optional() }).optional(),
+      z
+        .object({
+          country: z.string().optional(),
+          shippingOptionId: z.string().optional(),
+          fresh: z.boolean().optional(),
+        })
+        .optional(),
     ]),
     Cart,
     { idempotent: true },

@@ -103,7 +103,14 @@ export type CartOwner = { userId: string } | { token: string | null };
 
 /** The cart service as routers and the order saga see it. */
 export interface CartApi {
-  get(owner: CartOwner, options?: { country?: string; shippingOptionId?: string }): Promise<Cart>;
+  /**
+   * The cart priced as the product service's pages show prices and stock (its caches); `fresh` reads
+   * them from its database instead, as the checkout does (ADR 146).
+   */
+  get(
+    owner: CartOwner,
+    options?: { country?: string; shippingOptionId?: string; fresh?: boolean },
+  ): Promise<Cart>;
   /** Adds to the line (summing quantities); creates a guest cart (new token) when the owner has none. */
   addItem(owner: CartOwner, input: AddItemInput): Promise<Cart>;
   setQuantity(owner: CartOwner, input: SetQuantityInput): Promise<Cart>;

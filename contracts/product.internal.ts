@@ -21,6 +21,7 @@ const OrderId = z.tuple([Id]);
 /** What other services call on the product service: prices and stock for the cart, reservations for the checkout. */
 export const productInternal = {
   variants: internal(z.tuple([z.array(Id).readonly()]), z.array(VariantInfo), { idempotent: true }),
+  cachedVariants: internal(z.tuple([z.array(Id).readonly()]), z.array(VariantInfo), { idempotent: true }),
   reserve: internal(z.tuple([Id, ReservationLines, z.int().min(1)]), z.void(), { idempotent: true }),
   commitReservation: internal(OrderId, z.void(), { idempotent: true }),
   releaseReservation: internal(OrderId, z.void(), { idempotent: true }),
@@ -29,5 +30,5 @@ export const productInternal = {
   }),
 } satisfies InternalContract<
   ProductApi,
-  "variants" | "reserve" | "commitReservation" | "releaseReservation" | "reservationState"
+  "variants" | "cachedVariants" | "reserve" | "commitReservation" | "releaseReservation" | "reservationState"
 >;

@@ -176,7 +176,7 @@ export const DEFAULT_VARIANT_TITLE = "Default";
 export const variantDisplayName = (v: { title: string; variantTitle: string }) =>
   v.variantTitle === DEFAULT_VARIANT_TITLE ? v.title : `${v.title} (${v.variantTitle})`;
 
-/** What the cart and the order saga need to price and check a variant, read fresh (never cached). */
+/** What the cart and the order saga need to price and check a variant. */
 export type VariantInfo = {
   id: string;
   productId: string;
@@ -204,8 +204,14 @@ export interface ProductApi {
   setStock(input: SetStockInput): Promise<Variant>;
   createCategory(input: { slug: string; name: string; position?: number }): Promise<Category>;
 
-  /** Fresh facts about variants (unknown ids are left out). */
+  /** Fresh facts about variants, read from the database (unknown ids are left out): for the checkout. */
   variants(ids: readonly string[]): Promise<VariantInfo[]>;
+  /**
+   * The same facts as a product page shows them, from the catalog and stock caches (a staff write or
+   * a movement of the product's stock replaces them at once), for showing a cart and checking what is
+   * put in it; misses read the database (ADR 146).
+   */
+  cachedVariants(ids: readonly string[]): Promise<VariantInfo[]>;
   /**
    * Takes the units out of stock for an order, all or nothing (CONFLICT naming the first variant that
    * is short). Idempotent per order: a second call finds the existing reservation.

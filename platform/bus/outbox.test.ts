@@ -11,7 +11,7 @@ import type { Database, Tx } from "../db/port.ts";
 import { newId } from "../ids.ts";
 import { handleOnce, inboxTable } from "./inbox.ts";
 import { memoryBus } from "./memory.ts";
-import { appendToOutbox, event, outboxRelay, outboxTable } from "./outbox.ts";
+import { appendToOutbox, appendToOutboxWhen, event, outboxRelay, outboxTable } from "./outbox.ts";
 import type { Bus } from "./port.ts";
 
 const schema = pgSchema("outboxtest");
@@ -124,6 +124,34 @@ describe("outbox relay", () => {
     await relay().flush();
     await bus.drain();
     expect(received).toEqual([sent]);
+  });
+
+  it("appends events with a guarded change in one statement: published as appended when it changed a row, absent when not", async () => {
+    const sent = [created(), created()];
+    const skipped = [created()];
+    const received: EventEnvelope[] = [];
+    await bus.subscribe("reader", async (e) => {
+      received.push(e);
+    });
+    const ex = db.primary;
+    const changeWith = async (events: EventEnvelope[], eventId: string) => {
+      // Stands in for a conditional update: a row of effects, or none.
+      const changed = ex
+        .$with("changed")
+        .as(ex.select({ n: effects.n }).from(effects).where(eq(effects.eventId, eventId)));
+      await ex
+        .with(changed, ...appendToOutboxWhen(ex, outbox, events, changed))
+        .select()
+        .from(changed);
+    };
+    const someId = newId();
+    await ex.insert(effects).values({ eventId: someId });
+    await changeWith(sent, someId);
+    await changeWith(skipped, newId());
+
+    expect(await relay().flush()).toBe(2);
+    await bus.drain();
+    expect(received).toEqual(sent);
   });
 });
 

@@ -10,10 +10,12 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { WithSubquery } from "drizzle-orm/subquery";
 import type { EventEnvelope, EventName, PayloadOf } from "../../contracts/events.ts";
 import { EventPayloads } from "../../contracts/events.ts";
 import type { Clock } from "../clock.ts";
 import { coalesced } from "../coalesced.ts";
+import { insertWhen } from "../db/insert-when.ts";
 import { deleteOlderThan } from "../db/older-than.ts";
 import { type Database, type Executor, rowsOf } from "../db/port.ts";
 import { newId } from "../ids.ts";
@@ -65,8 +67,29 @@ export function event<N extends EventName>(
  */
 export async function appendToOutbox(tx: Executor, table: OutboxTable, events: readonly EventEnvelope[]) {
   if (events.length === 0) return;
+  await tx.insert(table).values(outboxRows(events));
+}
+
+/**
+ * The events as one more CTE of a statement that writes them only if `guard` (a conditional update in
+ * the same statement, say) changed a row: the change and its events are one statement, atomic without
+ * a transaction around them. Empty when there are no events. See `insertWhen`.
+ * @example const moved = ex.$with("moved").as(ex.update(orders).set(…).where(…).returning());
+ *          const [row] = await ex.with(moved, ...appendToOutboxWhen(ex, outbox, events, moved)).select().from(moved);
+ */
+export function appendToOutboxWhen(
+  ex: Executor,
+  table: OutboxTable,
+  events: readonly EventEnvelope[],
+  guard: WithSubquery,
+) {
+  return events.length === 0 ? [] : [insertWhen(ex, "appended_events", table, outboxRows(events), guard)];
+}
+
+/** Outbox rows for events written now, with the current trace context. */
+function outboxRows(events: readonly EventEnvelope[]) {
   const trace = traceContextForEvents();
-  await tx.insert(table).values(events.map((e) => ({ ...e, ...trace, payload: e.payload as object })));
+  return events.map((e) => ({ ...e, ...trace, payload: e.payload as object }));
 }
 
 /** An outbox row as the envelope it stores (a context the row does not have is left out, not null). */

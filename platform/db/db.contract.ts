@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { notes, products } from "../../test/fixtures/schema.ts";
 import { waitFor } from "../../test/support/binaries.ts";
+import { insertWhen } from "./insert-when.ts";
 import type { Database, Migrations } from "./port.ts";
 import { uniqueViolation } from "./unique-violation.ts";
 
@@ -98,6 +99,30 @@ export function dbContract(name: string, open: () => Promise<Database>) {
 
       expect(uniqueViolation(duplicate)).toBe("products_pkey");
       expect(uniqueViolation(otherFailure)).toBeNull();
+    });
+
+    it("an insert joined to a guard in one statement writes its rows only when the guard changed a row", async () => {
+      await db.migrate(fixtureMigrations);
+      await db.primary.insert(products).values({ sku: "tee", stock: 1 });
+      const sellOne = (body: string) => {
+        const sold = db.primary.$with("sold").as(
+          db.primary
+            .update(products)
+            .set({ stock: sql`${products.stock} - 1` })
+            .where(and(eq(products.sku, "tee"), gt(products.stock, 0)))
+            .returning(),
+        );
+        const noted = insertWhen(db.primary, "noted", notes, [{ body }, { body: `${body}, again` }], sold);
+        return db.primary.with(sold, noted).select().from(sold);
+      };
+
+      expect(await sellOne(`sold "the" 'last' one`)).toEqual([{ sku: "tee", stock: 0 }]);
+      expect(await sellOne("sold nothing")).toEqual([]);
+
+      expect((await db.primary.select({ body: notes.body }).from(notes)).map((n) => n.body).sort()).toEqual([
+        `sold "the" 'last' one`,
+        `sold "the" 'last' one, again`,
+      ]);
     });
 
     it("a write is readable from the primary at once", async () => {

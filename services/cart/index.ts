@@ -1,29 +1,29 @@
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
+import { eq, isNull, sql } from "drizzle-orm";
 import type { Cart, CartApi, CartOwner } from "../../contracts/cart.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { multiply } from "../../contracts/money.ts";
 import { type ProductApi, type VariantInfo, variantDisplayName } from "../../contracts/product.ts";
 import { deleteOlderThan } from "../../platform/db/older-than.ts";
-import type { Executor } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import type { ServicePorts } from "../../platform/service.ts";
 import { carts, lines, removedPurchases } from "./db/schema.ts";
 import { planMerge } from "./domain/merge.ts";
 import { priceLines, type TaxRates } from "./domain/pricing.ts";
+import { type CartTarget, cartStore, type StoredLine } from "./store.ts";
 
 export const MAX_LINES = 100;
 
 export type CartOptions = { taxRates: TaxRates; defaultCountry: string };
 
-const hashToken = (token: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 const mintToken = () => encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(20)));
 
 const variantGone = () =>
   new DomainError("NOT_FOUND", "CART.VARIANT_NOT_FOUND", "that product variant does not exist");
 const notInCart = () =>
   new DomainError("NOT_FOUND", "CART.LINE_NOT_FOUND", "that variant is not in the cart");
+const tooManyLines = () =>
+  new DomainError("BAD_REQUEST", "CART.TOO_MANY_LINES", `a cart holds at most ${MAX_LINES} different items`);
 
 /**
  * The cart service: the API routers and the order saga call (prices come from the product service on
@@ -37,60 +37,40 @@ export type CartService = {
   pruneRemovedPurchases(olderThanMs: number): Promise<number>;
 };
 
+type ViewOptions = { country?: string; shippingOptionId?: string; fresh?: boolean };
+
+/**
+ * Each call costs at most two statements of the cart's own (ADR 146): a read of the cart with its lines,
+ * and a write that returns the lines it leaves (nothing is read back). Prices and stock come from the
+ * product service's caches, as its product pages show them; the checkout asks for them `fresh`.
+ */
 export function createCartService(
   ports: ServicePorts,
-  deps: { product: Pick<ProductApi, "variants"> },
+  deps: { product: Pick<ProductApi, "variants" | "cachedVariants"> },
   options: CartOptions,
 ): CartService {
   const { db, clock } = ports;
+  const store = cartStore(db.primary);
 
-  async function findCartId(ex: Executor, owner: CartOwner): Promise<string | null> {
-    if ("userId" in owner) {
-      const [row] = await ex.select({ id: carts.id }).from(carts).where(eq(carts.userId, owner.userId));
-      return row?.id ?? null;
-    }
-    if (!owner.token) return null;
-    const [row] = await ex
-      .select({ id: carts.id })
-      .from(carts)
-      .where(eq(carts.tokenHash, hashToken(owner.token)));
-    return row?.id ?? null;
-  }
+  const byId = (found: readonly VariantInfo[]) => new Map(found.map((v) => [v.id, v]));
 
-  /** The owner's cart, created on first use; a guest without a (known) token gets a new one. */
-  async function ensureCart(owner: CartOwner): Promise<{ cartId: string; owner: CartOwner }> {
-    const existing = await findCartId(db.primary, owner);
-    if (existing) return { cartId: existing, owner };
-    const now = clock.now();
-    if ("userId" in owner) {
-      const [row] = await db.primary
-        .insert(carts)
-        .values({ id: newId(), userId: owner.userId, createdAt: now, updatedAt: now })
-        .onConflictDoUpdate({ target: carts.userId, set: { updatedAt: now } })
-        .returning({ id: carts.id });
-      return { cartId: row!.id, owner };
-    }
-    const token = mintToken();
-    const id = newId();
-    await db.primary
-      .insert(carts)
-      .values({ id, tokenHash: hashToken(token), createdAt: now, updatedAt: now });
-    return { cartId: id, owner: { token } };
-  }
-
+  /** The cart as the API shows it: its lines priced with what `known` says of their variants, and totals. */
   async function view(
     owner: CartOwner,
-    cartId: string | null,
-    opts: { country?: string; shippingOptionId?: string } = {},
+    rows: readonly StoredLine[],
+    opts: ViewOptions = {},
+    known: ReadonlyMap<string, VariantInfo> = new Map(),
   ): Promise<Cart> {
-    const rows = cartId
-      ? await db.primary
-          .select()
-          .from(lines)
-          .where(eq(lines.cartId, cartId))
-          .orderBy(asc(lines.addedAt), asc(lines.variantId))
-      : [];
-    const info = new Map((await deps.product.variants(rows.map((r) => r.variantId))).map((v) => [v.id, v]));
+    const unknown = rows.map((r) => r.variantId).filter((id) => !known.has(id));
+    const info =
+      unknown.length === 0
+        ? known
+        : new Map([
+            ...known,
+            ...byId(
+              await (opts.fresh ? deps.product.variants(unknown) : deps.product.cachedVariants(unknown)),
+            ),
+          ]);
     const priced = rows.flatMap((row) => {
       const v = info.get(row.variantId);
       if (!v) return [];
@@ -150,101 +130,82 @@ export function createCartService(
     }
   }
 
-  const quantityIn = async (cartId: string, variantId: string) => {
-    const [row] = await db.primary
-      .select({ quantity: lines.quantity })
-      .from(lines)
-      .where(and(eq(lines.cartId, cartId), eq(lines.variantId, variantId)));
-    return row?.quantity ?? 0;
-  };
-
-  const touch = (cartId: string) =>
-    db.primary.update(carts).set({ updatedAt: clock.now() }).where(eq(carts.id, cartId));
+  /** Where an added line goes: the user's cart, the guest's cart, or a new guest cart with a new token. */
+  const targetFor = (owner: CartOwner, cartId: string | null): CartTarget =>
+    "userId" in owner ? { userId: owner.userId } : cartId ? { cartId } : { newGuestToken: mintToken() };
 
   const api: CartApi = {
     async get(owner, opts) {
-      return view(owner, await findCartId(db.primary, owner), opts);
+      return view(owner, (await store.read(owner)).lines, opts);
     },
 
     async addItem(owner, { variantId, quantity }) {
-      const cart = await ensureCart(owner);
-      const held = await db.primary
-        .select({ variantId: lines.variantId, quantity: lines.quantity })
-        .from(lines)
-        .where(eq(lines.cartId, cart.cartId));
+      const { cartId, lines: held } = await store.read(owner);
       const current = held.find((l) => l.variantId === variantId)?.quantity ?? 0;
-      if (current === 0 && held.length >= MAX_LINES) {
-        throw new DomainError(
-          "BAD_REQUEST",
-          "CART.TOO_MANY_LINES",
-          `a cart holds at most ${MAX_LINES} different items`,
-        );
+      if (current === 0 && held.length >= MAX_LINES) throw tooManyLines();
+      // One read for the checks and the answer: the variant added, and those of the lines held.
+      const info = byId(await deps.product.cachedVariants([variantId, ...held.map((l) => l.variantId)]));
+      const other = held.find((l) => l.variantId !== variantId && info.has(l.variantId));
+      const cartCurrency = other ? info.get(other.variantId)!.price.currency : null;
+      checkPurchasable(info.get(variantId), current + quantity, cartCurrency);
+      const line = { variantId, quantity, now: clock.now() };
+      let target = targetFor(owner, cartId);
+      let rows = await store.addToLine(target, line);
+      if (!rows) {
+        // The guest cart was deleted since it was read (swept, merged at a sign-in): start a new one.
+        target = targetFor({ token: null }, null);
+        rows = (await store.addToLine(target, line))!;
       }
-      // One read answers both: the variant's stock, and (through any other line) the cart's currency.
-      const other = held.find((l) => l.variantId !== variantId)?.variantId;
-      const found = await deps.product.variants(other ? [variantId, other] : [variantId]);
-      const cartCurrency = found.find((v) => v.id === other)?.price.currency ?? null;
-      checkPurchasable(
-        found.find((v) => v.id === variantId),
-        current + quantity,
-        cartCurrency,
-      );
-      await db.primary
-        .insert(lines)
-        .values({ cartId: cart.cartId, variantId, quantity, addedAt: clock.now() })
-        .onConflictDoUpdate({
-          target: [lines.cartId, lines.variantId],
-          set: { quantity: sql`${lines.quantity} + excluded.quantity` },
-        });
-      await touch(cart.cartId);
-      return view(cart.owner, cart.cartId);
+      const answeredTo = "newGuestToken" in target ? { token: target.newGuestToken } : owner;
+      return view(answeredTo, rows, {}, info);
     },
 
     async setQuantity(owner, { variantId, quantity }) {
-      const cartId = await findCartId(db.primary, owner);
-      if (!cartId || (await quantityIn(cartId, variantId)) === 0) throw notInCart();
-      checkPurchasable((await deps.product.variants([variantId]))[0], quantity, null);
-      await db.primary
-        .update(lines)
-        .set({ quantity })
-        .where(and(eq(lines.cartId, cartId), eq(lines.variantId, variantId)));
-      await touch(cartId);
-      return view(owner, cartId);
+      const [variant] = await deps.product.cachedVariants([variantId]);
+      try {
+        checkPurchasable(variant, quantity, null);
+      } catch (error) {
+        // Not in the cart is the answer first, whatever else is wrong with the request.
+        const { lines: held } = await store.read(owner);
+        if (!held.some((l) => l.variantId === variantId)) throw notInCart();
+        throw error;
+      }
+      const { changed, lines: rows } = await store.setQuantity(owner, {
+        variantId,
+        quantity,
+        now: clock.now(),
+      });
+      if (!changed) throw notInCart();
+      return view(owner, rows, {}, byId([variant]));
     },
 
     async removeItem(owner, variantId) {
-      const cartId = await findCartId(db.primary, owner);
-      const removed = cartId
-        ? await db.primary
-            .delete(lines)
-            .where(and(eq(lines.cartId, cartId), eq(lines.variantId, variantId)))
-            .returning()
-        : [];
-      if (removed.length === 0) throw notInCart();
-      return view(owner, cartId);
+      const { removed, lines: rows } = await store.removeLine(owner, variantId);
+      if (!removed) throw notInCart();
+      return view(owner, rows);
     },
 
     async clear(owner) {
-      const cartId = await findCartId(db.primary, owner);
-      if (cartId) await db.primary.delete(lines).where(eq(lines.cartId, cartId));
-      return view(owner, cartId);
+      await store.empty(owner);
+      return view(owner, []);
     },
 
     async merge(guestToken, userId) {
-      const guestId = await findCartId(db.primary, { token: guestToken });
-      if (!guestId) return null;
-      const { cartId } = await ensureCart({ userId });
-      const [guest, held] = await Promise.all([
-        db.primary.select().from(lines).where(eq(lines.cartId, guestId)),
-        db.primary.select().from(lines).where(eq(lines.cartId, cartId)),
-      ]);
-      const variants = new Map(
-        (await deps.product.variants([...new Set([...guest, ...held].map((l) => l.variantId))])).map((v) => [
-          v.id,
-          v,
-        ]),
+      const guest = await store.read({ token: guestToken });
+      if (!guest.cartId) return null;
+      const guestId = guest.cartId;
+      const now = clock.now();
+      const [mine] = await db.primary
+        .insert(carts)
+        .values({ id: newId(), userId, createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({ target: carts.userId, set: { updatedAt: now } })
+        .returning({ id: carts.id });
+      const cartId = mine!.id;
+      const held = (await store.read({ userId })).lines;
+      const variants = byId(
+        await deps.product.variants([...new Set([...guest.lines, ...held].map((l) => l.variantId))]),
       );
-      const { additions, leftOut } = planMerge({ held, guest, variants, maxLines: MAX_LINES });
+      const { additions, leftOut } = planMerge({ held, guest: guest.lines, variants, maxLines: MAX_LINES });
       await db.primary.transaction(async (tx) => {
         for (const line of additions) {
           await tx
@@ -258,7 +219,6 @@ export function createCartService(
         }
         await tx.delete(carts).where(eq(carts.id, guestId));
       });
-      if (additions.length) await touch(cartId);
       return { merged: additions.length, leftOut };
     },
 

@@ -44,7 +44,7 @@ export const cartConfig = z.object({
  */
 const PURCHASE_CLAIM_RETENTION_MS = 30 * DAY;
 
-type CartDeps = { product: Pick<ProductApi, "variants"> };
+type CartDeps = { product: Pick<ProductApi, "variants" | "cachedVariants"> };
 
 /** Carts for guests (by token) and customers, priced on every read. */
 export const cartModule = {

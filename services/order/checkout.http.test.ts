@@ -70,6 +70,45 @@ describeShop("checkout over HTTP", () => {
     expect(charges).toHaveLength(10);
   });
 
+  it("lets 20 buyers of two items, added in either order, race for 4 of one: 4 paid orders holding both, no deadlock", async () => {
+    const { variantIds } = await stockedProduct(shop, [4, 100]);
+    const [scarce, plenty] = variantIds as [string, string];
+    const buyers = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const [first, second] = i % 2 ? [scarce, plenty] : [plenty, scarce];
+        const buyer = await readyBuyer(shop, first);
+        await buyer.client.cart.addItem.mutate({ variantId: second, quantity: 1 });
+        return buyer;
+      }),
+    );
+
+    const results = await Promise.allSettled(buyers.map((b) => checkout(b)));
+    const paid = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const refused = results.flatMap((r) =>
+      r.status === "rejected" ? [r.reason as Error & { data?: { code?: string } }] : [],
+    );
+    expect(paid).toHaveLength(4);
+    expect(refused.map((e) => e.data?.code)).toEqual(Array(16).fill("CONFLICT"));
+    expect(paid.every((o) => o.lines.length === 2)).toBe(true);
+    expect(await stockLedger(shop, scarce)).toEqual({ stock: 0, held: 0, sold: 4 });
+    expect(await stockLedger(shop, plenty)).toEqual({ stock: 96, held: 0, sold: 4 });
+  });
+
+  it("charges the price the product has in its database, even while the cart still shows a cached one", async () => {
+    const { variantIds } = await stockedProduct(shop, [5], 2500);
+    const buyer = await readyBuyer(shop, variantIds[0]!);
+    expect((await buyer.client.cart.get.query()).subtotal.amount).toBe(2500);
+    // A price written past the product service: nothing tells its caches, which still hold 2500.
+    await shop.db.primary.execute(sql`update product.variants set price = 2700 where id = ${variantIds[0]}`);
+    expect((await buyer.client.cart.get.query()).subtotal.amount).toBe(2500);
+
+    const order = await checkout(buyer);
+    expect(order).toMatchObject({
+      subtotal: { amount: 2700 },
+      lines: [expect.objectContaining({ unitPrice: { amount: 2700, currency: "EUR" } })],
+    });
+  });
+
   it("returns the same order for the same key sent five times at once, and charges once", async () => {
     const { variantIds } = await stockedProduct(shop, [5]);
     const buyer = await readyBuyer(shop, variantIds[0]!);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { money } from "../../contracts/money.ts";
 import type { Order } from "../../contracts/order.ts";
-import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
+import { appendToOutboxWhen, event } from "../../platform/bus/outbox.ts";
 import type { Clock } from "../../platform/clock.ts";
 import { fromNow } from "../../platform/db/older-than.ts";
 import type { Database, Executor } from "../../platform/db/port.ts";
@@ -97,7 +97,7 @@ const flagNames = [
 
 /**
  * Saves what the domain decided: the order's new status, reason and flags, and its events to the
- * outbox, in one transaction, only if its status is still the one it was decided on. Only what the
+ * outbox, in one statement, only if its status is still the one it was decided on. Only what the
  * change touched is written, so a flag set meanwhile by someone else (a payment event) survives.
  * @example const paid = await store.save(order, markPaid(order));
  */
@@ -120,8 +120,10 @@ export function orderStore({
     const flags = Object.fromEntries(
       flagNames.filter((f) => after[f] !== before[f]).map((f) => [f, after[f]]),
     );
-    const saved = await db.primary.transaction(async (tx) => {
-      const [updated] = await tx
+    // One statement: the conditional update, and its events only if it matched (no transaction).
+    const ex = db.primary;
+    const updated = ex.$with("updated").as(
+      ex
         .update(orders)
         .set({
           status: after.status,
@@ -132,19 +134,18 @@ export function orderStore({
           ...flags,
         })
         .where(and(eq(orders.id, before.id), eq(orders.status, before.status)))
-        .returning();
-      if (!updated) {
-        const current = await findOrder(tx, before.id);
-        if (moved) move(current?.status ?? before.status, after.status); // throws the precise conflict
-        throw new Error(`order ${before.id} changed while moving to ${after.status}`);
-      }
-      await appendToOutbox(
-        tx,
-        outbox,
-        events.map((e) => event(e.name, before.id, e.payload, clock)),
-      );
-      return updated;
-    });
+        .returning(),
+    );
+    const envelopes = events.map((e) => event(e.name, before.id, e.payload, clock));
+    const [saved] = await ex
+      .with(updated, ...appendToOutboxWhen(ex, outbox, envelopes, updated))
+      .select()
+      .from(updated);
+    if (!saved) {
+      const current = await findOrder(ex, before.id);
+      if (moved) move(current?.status ?? before.status, after.status); // throws the precise conflict
+      throw new Error(`order ${before.id} changed while moving to ${after.status}`);
+    }
     if (events.length > 0) eventsCommitted();
     return { ...saved, lines: before.lines };
   }

@@ -73,8 +73,10 @@ export function simulatedProvider(db: Database): PaymentProvider {
     async charge({ idempotencyKey, amount, currency, paymentMethodId }) {
       if (!isTestMethod(paymentMethodId)) throw paymentErrors.unknownMethod(paymentMethodId);
       const declineCode = DECLINING_TEST_METHODS[paymentMethodId];
-      // Insert-or-read keeps concurrent calls with one key to one charge, like Stripe's key store.
-      await db.primary
+      // Insert-or-read keeps concurrent calls with one key to one charge, like Stripe's key store; a
+      // first call reads nothing back. The read is a statement of its own: one in the same statement
+      // would not see the row of a concurrent call that won the insert.
+      const [inserted] = await db.primary
         .insert(simulatedCharges)
         .values({
           idempotencyKey,
@@ -86,11 +88,14 @@ export function simulatedProvider(db: Database): PaymentProvider {
           declineCode: declineCode ?? null,
           message: declineCode ? DECLINE_MESSAGES[declineCode] : null,
         })
-        .onConflictDoNothing();
-      const [row] = await db.primary
-        .select()
-        .from(simulatedCharges)
-        .where(eq(simulatedCharges.idempotencyKey, idempotencyKey));
+        .onConflictDoNothing()
+        .returning();
+      const [row] = inserted
+        ? [inserted]
+        : await db.primary
+            .select()
+            .from(simulatedCharges)
+            .where(eq(simulatedCharges.idempotencyKey, idempotencyKey));
       if (!row) throw new Error(`simulated charge ${idempotencyKey} vanished`);
       if (row.amount !== amount || row.currency !== currency || row.paymentMethodId !== paymentMethodId) {
         throw idempotencyMismatch(idempotencyKey);

@@ -13,7 +13,7 @@ import { describeEmbedded } from "../../test/support/target.ts";
 
 /** A catalog query reads the products or categories tables; a product page's stock levels read only the variants. */
 const CATALOG_QUERY = /^select .* from "product"\."(products|categories)"/;
-const STOCK_LEVELS_QUERY = /^select "id", "stock" from "product"\."variants" where/;
+const STOCK_LEVELS_QUERY = /^select "id", "product_id", "stock" from "product"\."variants" where/;
 
 describeEmbedded("the catalog cache through sales", "it counts the SQL statements the shop runs", () => {
   const statements: string[] = [];

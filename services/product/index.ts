@@ -1,5 +1,6 @@
 import type { ProductApi } from "../../contracts/product.ts";
 import type { ServicePorts } from "../../platform/service.ts";
+import { cachedVariants } from "./cache/cached-variants.ts";
 import { catalogCache } from "./cache/catalog-cache.ts";
 import { writePolicy } from "./cache/policy.ts";
 import { stockCache } from "./cache/stock-cache.ts";
@@ -24,7 +25,7 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
   const stock = stockCache(
     ports.cache,
     options.cacheTtlMs,
-    (id) => stockLevelsOf(ports.db.primary, id),
+    (ids) => stockLevelsOf(ports.db.primary, ids),
     writes,
   );
   const policy = writePolicy(ports, { catalog, stock });
@@ -36,10 +37,12 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
   const withCurrentStock = async <P extends StockedPage>(page: P, minLsn?: string) =>
     withStockLevels(page, await stock.levels(page.id, minLsn));
 
+  const levels = stockLevels(ports.db, ports.clock, policy);
   const api: ProductApi = {
     ...catalogReads(ports.db, catalog, withCurrentStock),
     ...catalogWrites(ports.clock, policy),
-    ...stockLevels(ports.db, ports.clock, policy),
+    ...levels,
+    cachedVariants: cachedVariants(catalog, stock, levels.variants),
     ...reservationsOf(ports.db, policy, { onShortage: () => stockConflicts.inc({}) }),
   };
   return { api, withCurrentStock, generation: catalog.generation };

@@ -138,34 +138,52 @@ export function checkoutCommand({
     return Object.fromEntries(Object.entries(address).filter(([, v]) => v !== null)) as ShippingAddress;
   }
 
-  /** `replayed` is told when the answer is the order of an earlier request with the same key. */
-  return async function checkout(
-    customer: Customer,
-    input: CheckoutInput,
-    replayed: () => void = () => {},
-  ): Promise<Order> {
-    const hash = requestHash(input);
-    const existing = await findByKey(customer.userId, input.idempotencyKey);
-    if (existing) {
-      replayed();
-      return replay(existing, hash);
-    }
+  /** The order to write for this request, read from the address book and the cart. */
+  async function draft(customer: Customer, input: CheckoutInput, hash: string): Promise<OrderDraft> {
     // Before anything is written or held: a method that cannot pay must not hold stock (ADR 020).
     await deps.payment.checkMethod(input.paymentMethodId);
-
     const address = await shippingAddressFor(customer.userId, input);
     const cart = await deps.cart.get(
       { userId: customer.userId },
       {
         country: address.country,
         ...(input.shippingOptionId && { shippingOptionId: input.shippingOptionId }),
+        // What the order charges is read from the product's database, never from a cache (ADR 110).
+        fresh: true,
       },
     );
     checkOrderable(cart);
-    const placed = await saga.start(draftOrder({ customer, input, hash, address, cart }, clock.now()));
-    // Null: the same key arrived twice at once and the other request won the insert.
+    return draftOrder({ customer, input, hash, address, cart }, clock.now());
+  }
+
+  /**
+   * `replayed` is told when the answer is the order of an earlier request with the same key. The key
+   * is claimed by the order's insert (ADR 145): a first request reads nothing more for it. A replay
+   * finds it there, or, when its cart can no longer become an order (emptied by the first checkout,
+   * say), is looked up once the draft is refused.
+   */
+  return async function checkout(
+    customer: Customer,
+    input: CheckoutInput,
+    replayed: () => void = () => {},
+  ): Promise<Order> {
+    const hash = requestHash(input);
+    const answerReplay = async (existing: OrderRow) => {
+      replayed();
+      return replay(existing, hash);
+    };
+    let order: OrderDraft;
+    try {
+      order = await draft(customer, input, hash);
+    } catch (error) {
+      // Refused before anything was written: a replayed key still answers with its order.
+      const existing = await findByKey(customer.userId, input.idempotencyKey).catch(() => null);
+      if (existing) return answerReplay(existing);
+      throw error;
+    }
+    const placed = await saga.start(order);
+    // Null: the key is taken (a replay, or the same key twice at once and the other request won).
     if (placed) return answer(placed);
-    replayed();
-    return replay((await findByKey(customer.userId, input.idempotencyKey))!, hash);
+    return answerReplay((await findByKey(customer.userId, input.idempotencyKey))!);
   };
 }

@@ -95,9 +95,13 @@ const placed: OrderState = {
 };
 
 describe("the order aggregate", () => {
-  it("marks a charged order paid, owes the cart a clean-up and tells the customer once", () => {
-    const { order, events } = markPaid({ ...placed, statusReason: "an old decline" });
-    expect(order).toMatchObject({ status: "paid", statusReason: null, cartClearDue: true });
+  it("marks a charged order paid, owes the cart a clean-up only if it was not done, and tells the customer once", () => {
+    expect(markPaid(placed, { cartCleared: false }).order).toMatchObject({
+      status: "paid",
+      cartClearDue: true,
+    });
+    const { order, events } = markPaid({ ...placed, statusReason: "an old decline" }, { cartCleared: true });
+    expect(order).toMatchObject({ status: "paid", statusReason: null, cartClearDue: false });
     expect(events).toEqual([
       {
         name: "order.paid@1",

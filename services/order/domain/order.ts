@@ -97,9 +97,12 @@ export function abandonCheckout<O extends OrderState>(order: O, reason: string):
 export const failPayment = <O extends OrderState>(order: O, reason: string) =>
   moveTo(order, "payment_failed", { statusReason: reason }, (o) => orderEvents.paymentFailed(o, reason));
 
-/** Charged and its stock sold: paid, and what it bought is to leave the cart next. */
-export const markPaid = <O extends OrderState>(order: O) =>
-  moveTo(order, "paid", { statusReason: null, cartClearDue: true }, orderEvents.paid);
+/**
+ * Charged and its stock sold: paid. What it bought has left the customer's cart already, or, when the
+ * cart could not be reached (`cartCleared` false), is to leave it next.
+ */
+export const markPaid = <O extends OrderState>(order: O, { cartCleared }: { cartCleared: boolean }) =>
+  moveTo(order, "paid", { statusReason: null, cartClearDue: !cartCleared }, orderEvents.paid);
 
 /** Charged, but its units went to someone else while it was stuck: cancelled, the money to go back. */
 export function cancelWithoutStock<O extends OrderState>(order: O, why: string): Change<O> {

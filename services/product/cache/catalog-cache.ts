@@ -22,6 +22,32 @@ export function catalogCache(cache: Cache, ttlMs: number, writes: WritesSeen) {
       await cache.set(full, superjson.stringify(value), ttlMs);
       return value;
     },
+    /**
+     * Several entries at once (plain JSON values): hits from the cache, the rest loaded by one call
+     * of `load` (given the keys missing; what it leaves out is not stored) and stored.
+     */
+    async readMany<T>(
+      keys: readonly string[],
+      load: (missing: string[]) => Promise<ReadonlyMap<string, T>>,
+    ): Promise<Map<string, T>> {
+      const prefix = `product:${await generation.current()}:`;
+      const hits = await Promise.all(keys.map((key) => cache.get(prefix + key)));
+      const found = new Map<string, T>();
+      const missing: string[] = [];
+      hits.forEach((hit, i) => {
+        if (hit === null) missing.push(keys[i]!);
+        else found.set(keys[i]!, JSON.parse(hit) as T);
+      });
+      if (missing.length === 0) return found;
+      const loaded = await load(missing);
+      await Promise.all(
+        [...loaded].map(([key, value]) => {
+          found.set(key, value);
+          return cache.set(prefix + key, JSON.stringify(value), ttlMs);
+        }),
+      );
+      return found;
+    },
     /** Call after a write commits: the next read of anything goes to the database. */
     invalidate: () => generation.bump(),
   };

@@ -5,16 +5,17 @@ import { writesSeen } from "./versions.ts";
 
 /** A shelf whose loads can be interleaved with a sale, as two requests would be. */
 function shelf(levels: Record<string, number>) {
-  const state = { levels, loads: 0, duringLoad: async () => {} };
+  const state = { levels, loads: 0, loaded: [] as string[][], duringLoad: async () => {} };
   const cache = memoryCache();
   const stock = stockCache(
     cache,
     60_000,
-    async () => {
+    async (productIds) => {
       state.loads++;
+      state.loaded.push([...productIds]);
       const seen = { ...state.levels };
       await state.duringLoad();
-      return seen;
+      return new Map(productIds.map((id) => [id, seen]));
     },
     writesSeen(cache),
   );
@@ -33,6 +34,16 @@ describe("the stock cache", () => {
     expect(await stock.levels("p1")).toEqual({ m: 3 }); // another product's sale
     await stock.moved(["p1"]);
     expect(await stock.levels("p1")).toEqual({ m: 2 });
+    expect(state.loads).toBe(2);
+  });
+
+  it("loads the products missing from the cache together, in one load, and only those", async () => {
+    const { stock, state } = shelf({ m: 3 });
+    await stock.levels("p1");
+    const levels = await stock.levelsOf(["p1", "p2", "p3", "p2"]);
+    expect([...levels.keys()].sort()).toEqual(["p1", "p2", "p3"]);
+    expect(state.loaded).toEqual([["p1"], ["p2", "p3"]]);
+    await stock.levelsOf(["p3", "p1"]);
     expect(state.loads).toBe(2);
   });
 

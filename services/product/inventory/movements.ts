@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
+import { fromNow } from "../../../platform/db/older-than.ts";
 import { rowsOf, type Tx } from "../../../platform/db/port.ts";
-import { products, variants } from "../db/schema.ts";
+import { products, reservations, variants } from "../db/schema.ts";
 import { productErrors } from "../domain/product.errors.ts";
 
 export type StockLine = { variantId: string; quantity: number };
@@ -13,12 +14,19 @@ export type StockLine = { variantId: string; quantity: number };
 export type StockEffect = { moved: Set<string>; flipped: Set<string> };
 export const noStockEffect = (): StockEffect => ({ moved: new Set(), flipped: new Set() });
 
+type Taken = { id: string; product_id: string; stock: number };
+
+/** Lines by variant id: the order in which every take locks its rows. */
+const inLockOrder = (lines: readonly StockLine[]) =>
+  lines.toSorted((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
+
 /**
  * Takes units out of stock, all lines in one statement: each row only if enough is left. A line that
  * is short (or whose product was archived) fails the whole transaction with a readable CONFLICT.
  */
-export async function takeStock(tx: Tx, lines: readonly StockLine[], effect: StockEffect) {
-  const taken = rowsOf<{ id: string; product_id: string; stock: number }>(
+export async function takeStock(tx: Tx, unsorted: readonly StockLine[], effect: StockEffect) {
+  const lines = inLockOrder(unsorted);
+  const taken = rowsOf<Taken>(
     await tx.execute(sql`
       update ${variants} v set stock = v.stock - d.q
       from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as d(id, q)
@@ -26,6 +34,49 @@ export async function takeStock(tx: Tx, lines: readonly StockLine[], effect: Sto
         and exists (select 1 from ${products} p where p.id = v.product_id and p.status = 'active')
       returning v.id, v.product_id, v.stock`),
   );
+  await tookStock(tx, lines, taken, effect);
+}
+
+/**
+ * Holds an order's units: records the reservation of each line and takes its units out of stock, in
+ * one statement (ADR 145). A line is taken only if its reservation is new and enough is left, so a
+ * repeat takes nothing twice and a short line fails the whole transaction with a readable CONFLICT.
+ * False when the order held its units already.
+ */
+export async function holdStock(
+  tx: Tx,
+  orderId: string,
+  unsorted: readonly StockLine[],
+  ttlMs: number,
+  effect: StockEffect,
+): Promise<boolean> {
+  // Rows are locked in this order: two orders sharing variants lock them alike, and never deadlock.
+  const lines = inLockOrder(unsorted);
+  const [result] = rowsOf<{ held: number; taken: Taken[] }>(
+    await tx.execute(sql`
+      with held as (
+        insert into ${reservations} (order_id, variant_id, quantity, status, expires_at)
+        select ${orderId}, d.id, d.q, 'held', ${fromNow(ttlMs)}
+        from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as d(id, q)
+        on conflict do nothing
+        returning variant_id, quantity
+      ), taken as (
+        update ${variants} v set stock = v.stock - h.quantity
+        from held h
+        where v.id = h.variant_id and v.stock >= h.quantity
+          and exists (select 1 from ${products} p where p.id = v.product_id and p.status = 'active')
+        returning v.id, v.product_id, v.stock
+      )
+      select (select count(*) from held)::int as held,
+        coalesce((select json_agg(taken) from taken), '[]'::json) as taken`),
+  );
+  if (!result || result.held === 0) return false;
+  await tookStock(tx, lines, result.taken, effect);
+  return true;
+}
+
+/** After a take: a short line fails the transaction; otherwise the catalog hears what moved and flipped. */
+async function tookStock(tx: Tx, lines: readonly StockLine[], taken: readonly Taken[], effect: StockEffect) {
   if (taken.length < lines.length) {
     const short = lines.find((l) => !taken.some((t) => t.id === l.variantId))!;
     const [line] = await tx

@@ -1,12 +1,11 @@
 import { and, eq, lt, ne, sql } from "drizzle-orm";
 import { DomainError } from "../../../contracts/errors.ts";
-import type { ProductApi } from "../../../contracts/product.ts";
-import { fromNow } from "../../../platform/db/older-than.ts";
-import type { Database } from "../../../platform/db/port.ts";
+import type { ProductApi, ReservationState } from "../../../contracts/product.ts";
+import { type Database, rowsOf } from "../../../platform/db/port.ts";
 import type { WritePolicy } from "../cache/policy.ts";
 import { reservations } from "../db/schema.ts";
 import { productErrors } from "../domain/product.errors.ts";
-import { giveBackStock, takeStock } from "./movements.ts";
+import { giveBackStock, holdStock, takeStock } from "./movements.ts";
 
 /**
  * Stock held for an order's checkout: taken at once, sold on commit, given back on release or when
@@ -26,40 +25,25 @@ export function reservationsOf(
     reserve: (orderId, lines, ttlMs) =>
       policy
         .stockWrite(async (tx, effect) => {
-          const claimed = await tx
-            .insert(reservations)
-            .values(
-              lines.map((l) => ({
-                orderId,
-                variantId: l.variantId,
-                quantity: l.quantity,
-                status: "held" as const,
-                expiresAt: fromNow(ttlMs),
-              })),
-            )
-            .onConflictDoNothing()
-            .returning({ variantId: reservations.variantId });
-          if (claimed.length === 0) return; // this order already holds its stock
-          await takeStock(tx, lines, effect);
+          await holdStock(tx, orderId, lines, ttlMs, effect);
         })
         .catch(counted),
 
     commitReservation: (orderId) =>
       policy
         .stockWrite(async (tx, effect) => {
-          const rows = await tx
-            .select()
-            .from(reservations)
-            .where(eq(reservations.orderId, orderId))
-            .for("update");
+          // One statement: every line committed, each with the status it had (read under its row lock).
+          const rows = rowsOf<{ variantId: string; quantity: number; was: ReservationState }>(
+            await tx.execute(sql`
+              update ${reservations} r set status = 'committed'
+              from (select variant_id, status from ${reservations} where order_id = ${orderId} for update) was
+              where r.order_id = ${orderId} and r.variant_id = was.variant_id
+              returning r.variant_id as "variantId", r.quantity, was.status as was`),
+          );
           if (rows.length === 0) throw productErrors.noReservation();
-          const lapsed = rows.filter((r) => r.status === "released");
           // A reservation that expired gave its units back; sell them only if they are still there.
+          const lapsed = rows.filter((r) => r.was === "released");
           if (lapsed.length) await takeStock(tx, lapsed, effect);
-          await tx
-            .update(reservations)
-            .set({ status: "committed" })
-            .where(and(eq(reservations.orderId, orderId), ne(reservations.status, "committed")));
         })
         .catch(counted),
 

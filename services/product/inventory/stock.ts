@@ -11,13 +11,21 @@ import { toVariant } from "../catalog/rows.ts";
 import { outbox, products, variants } from "../db/schema.ts";
 import { productErrors } from "../domain/product.errors.ts";
 
-/** A product's units on the shelf, by variant: what a product page shows besides the cached catalog. */
-export async function stockLevelsOf(ex: Executor, productId: string): Promise<StockLevels> {
+/**
+ * Products' units on the shelf, by variant, in one statement: what a product page and a cart show
+ * besides the cached catalog.
+ */
+export async function stockLevelsOf(
+  ex: Executor,
+  productIds: readonly string[],
+): Promise<Map<string, StockLevels>> {
   const rows = await ex
-    .select({ id: variants.id, stock: variants.stock })
+    .select({ id: variants.id, productId: variants.productId, stock: variants.stock })
     .from(variants)
-    .where(eq(variants.productId, productId));
-  return Object.fromEntries(rows.map((r) => [r.id, r.stock]));
+    .where(inArray(variants.productId, [...productIds]));
+  const levels = new Map<string, Record<string, number>>(productIds.map((id) => [id, {}]));
+  for (const r of rows) levels.get(r.productId)![r.id] = r.stock;
+  return levels;
 }
 
 /** Stock levels: fresh facts for the cart and the checkout (never cached), and staff's stock counts. */

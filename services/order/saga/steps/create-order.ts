@@ -1,5 +1,5 @@
 import type { PgInsertValue } from "drizzle-orm/pg-core";
-import { uniqueViolation } from "../../../../platform/db/unique-violation.ts";
+import { insertWhen } from "../../../../platform/db/insert-when.ts";
 import { orderLines, orders } from "../../db/schema.ts";
 import type { LineRow, StoredOrder } from "../../store.ts";
 import type { SagaContext } from "../context.ts";
@@ -11,22 +11,25 @@ export const points = ["after-create"] as const;
 export type OrderDraft = { order: PgInsertValue<typeof orders>; lines: LineRow[] };
 
 /**
- * Writes the pending order and its lines in one transaction: the saga's first step, with nothing to
- * undo (an order is never deleted; the steps after it end it cancelled or failed). Null when another
- * request with the same idempotency key won the insert.
+ * Writes the pending order and its lines in one statement, which also claims the idempotency key: the
+ * saga's first step, with nothing to undo (an order is never deleted; the steps after it end it
+ * cancelled or failed). Null when an order with the same key exists already (a replay, or a
+ * concurrent request that won the insert): then nothing is written.
  */
 export async function createOrder(saga: SagaContext, draft: OrderDraft): Promise<StoredOrder | null> {
-  let created: StoredOrder;
-  try {
-    created = await saga.db.primary.transaction(async (tx) => {
-      const [row] = await tx.insert(orders).values(draft.order).returning();
-      await tx.insert(orderLines).values(draft.lines);
-      return { ...row!, lines: draft.lines };
-    });
-  } catch (error) {
-    if (uniqueViolation(error) === "orders_idempotency") return null;
-    throw error;
-  }
+  const ex = saga.db.primary;
+  const placed = ex.$with("placed").as(
+    ex
+      .insert(orders)
+      .values(draft.order)
+      .onConflictDoNothing({ target: [orders.userId, orders.idempotencyKey] })
+      .returning(),
+  );
+  const [row] = await ex
+    .with(placed, insertWhen(ex, "placed_lines", orderLines, draft.lines, placed))
+    .select()
+    .from(placed);
+  if (!row) return null;
   await saga.faults("after-create");
-  return created;
+  return { ...row, lines: draft.lines };
 }
