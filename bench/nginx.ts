@@ -71,7 +71,7 @@ export function startNginxProxy(dir: string, port: number) {
   return startNginx(
     dir,
     {
-      http: `upstream backend { server 127.0.0.1:${port} max_fails=2 fail_timeout=5s; keepalive 32; }`,
+      http: `upstream backend { server 127.0.0.1:${port} max_fails=2 fail_timeout=5s; keepalive 128; }`,
       server: `location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
