@@ -69,7 +69,9 @@ options:
   --duration S         measured seconds per scenario and connection count (default 5)
   --warmup S           warm-up seconds before each (default 2; 0 = none)
   --connections N,N    connection counts (virtual shoppers for stateful scenarios; default 16,64)
-  --cluster            also the distributed shape (bun run cluster's processes, through NGINX)
+  --cluster            also the distributed shape (bun run cluster's processes, through NGINX; the
+                       demo catalog seeded through the staff API; pgbench of the checkout's SQL
+                       as recorded from the cluster's Postgres log)
   --tracing            also the embedded shop with every request traced (OTEL at 100% sampling, spans
                        exported over OTLP to a receiver that drops them): list, get and checkout again
   --no-embedded        with --cluster: the cluster only
