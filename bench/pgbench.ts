@@ -1,8 +1,8 @@
 /**
  * One `pgbench` run of a custom script (no vacuum, no tables of its own) against a Postgres URL, with
  * its figures parsed from what it prints. The warm-up is the run's own first seconds, on the same
- * connections: pgbench 15 prepares each command of `-M prepared` with a blocking round trip the first
- * time a client runs it, which with 64 clients on one thread stalls every client for seconds.
+ * connections, so connecting and (with `-M prepared`) preparing each command on its first use stay
+ * out of the figure.
  * @example const r = await pgbench({ url, file: ".bench/checkout-cluster.sql", mode: "prepared", connections: 16, seconds: 5, warmupSeconds: 2 });
  */
 import { requirePrograms } from "../shapes/cluster/binaries.ts";
