@@ -1,6 +1,7 @@
 /**
  * The ceilings the shop is measured against, each run in its own process:
  *   bun bench/baselines.ts bun|hono <port>                 GET / answers a small JSON body
+ *   bun bench/baselines.ts hono-file <port> <file>         GET / answers the file's bytes as JSON, through Hono
  *   bun bench/baselines.ts pglite <port>                   GET / reads one row through PGlite, behind Hono
  *   bun bench/baselines.ts pg|bunsql|bunsql-unprepared <port> <postgres url>
  *                                                          the same read through `pg` or Bun.SQL
@@ -48,11 +49,17 @@ async function fetchHandler(
 ): Promise<(request: Request) => Response | Promise<Response>> {
   if (kind === "bun") return () => Response.json(baselineBody);
   if (kind === "hono") return new Hono().get("/", (c) => c.json(baselineBody)).fetch;
+  if (kind === "hono-file") {
+    if (!url) throw new Error("hono-file needs the file whose bytes it answers");
+    const bytes = await Bun.file(url).bytes();
+    return new Hono().get("/", (c) => c.body(bytes, 200, { "content-type": "application/json" })).fetch;
+  }
   const read = await oneRowReader(kind, url);
   return new Hono().get("/", async (c) => c.json(await read())).fetch;
 }
 
 if (import.meta.main) {
+  // The third argument: a postgres:// URL, or hono-file's file.
   const [kind = "", port = "0", url] = process.argv.slice(2);
   const fetch = await fetchHandler(kind, url);
   Bun.gc(true); // PGlite's start leaves garbage; the shop collects its own after seeding too

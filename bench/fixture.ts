@@ -4,6 +4,9 @@
  * address. Made before any timing starts.
  */
 
+import { createFastrClient } from "../routers/client.ts";
+import { seedCatalog } from "../services/product/seed/index.ts";
+
 type Json = Record<string, unknown>;
 
 /** One tRPC call over HTTP: a mutation (POST) or, with `query`, a GET. */
@@ -30,6 +33,22 @@ export async function call(
 }
 
 export const benchStaff = { email: "bench-staff@example.test", password: "bench staff password" };
+
+/**
+ * The demo catalog `bun start` seeds, made through the shop's staff procedures (the cluster starts
+ * empty): the same seed, so its catalog answers have the embedded shop's bytes. Returns how many
+ * products it created (0 when the catalog had categories already).
+ */
+export async function seedThroughApi(base: string): Promise<number> {
+  const { token } = (await call(base, "auth/trpc/login", benchStaff)) as { token: string };
+  const { product } = createFastrClient({ baseUrl: base, headers: { authorization: `Bearer ${token}` } });
+  return seedCatalog({
+    categories: () => product.categories.query(),
+    // Without a position a category goes last: on an empty catalog, the seed's own order.
+    createCategory: ({ slug, name }) => product.createCategory.mutate({ slug, name }),
+    create: (input) => product.create.mutate(input),
+  });
+}
 
 export type Stock = { categorySlug: string; products: { id: string; slug: string; variantId: string }[] };
 

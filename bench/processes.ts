@@ -68,13 +68,31 @@ export function rssMiB(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS") {
   }
 }
 
+/**
+ * Proportional set size of one process in MiB (shared pages divided among the processes sharing
+ * them); NaN once it is gone.
+ */
+export function pssMiB(pid: number) {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    return Math.round(Number(rollup.match(/^Pss:\s+(\d+) kB/m)?.[1] ?? Number.NaN) / 102.4) / 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The process and every descendant (Postgres forks a backend per connection, NGINX its workers). */
 export function processTree(pid: number): number[] {
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) {
     const dir = `/proc/${tree[i]}/task`;
-    if (!existsSync(dir)) continue;
-    for (const task of readdirSync(dir)) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(dir);
+    } catch {
+      continue; // gone meanwhile (a backend whose client disconnected)
+    }
+    for (const task of tasks) {
       try {
         const children = readFileSync(join(dir, task, "children"), "utf8").trim();
         if (children) tree.push(...children.split(/\s+/).map(Number));
@@ -89,17 +107,21 @@ export type Memory = { idleMiB: number; loadMiB: number; peakMiB: number };
 /**
  * Samples the RSS of named process trees every `everyMs` while a run goes on: per name, the RSS at
  * idle (when `start` is called), the highest sum seen under load, and the peak (for a single process
- * also its kernel high-water mark, which covers start-up and seeding).
+ * also its kernel high-water mark, which covers start-up and seeding). A tree of several processes
+ * (Postgres and its backends, NGINX and its workers) is summed as PSS: their RSS would count the
+ * shared buffers once per backend.
  */
 export function memorySampler(groups: () => Record<string, number[]>, everyMs = 250) {
   const idle: Record<string, number> = {};
   const load: Record<string, number> = {};
-  const sum = (pids: number[], field: "VmRSS" | "VmHWM") =>
-    pids.flatMap(processTree).reduce((s, p) => s + (rssMiB(p, field) || 0), 0);
+  const sum = (pids: number[]) => {
+    const tree = pids.flatMap(processTree);
+    if (tree.length === 1) return rssMiB(tree[0]!) || 0;
+    return tree.reduce((s, p) => s + (pssMiB(p) || 0), 0);
+  };
   let timer: Timer | undefined;
   const sample = (into: Record<string, number>) => {
-    for (const [name, pids] of Object.entries(groups()))
-      into[name] = Math.max(into[name] ?? 0, sum(pids, "VmRSS"));
+    for (const [name, pids] of Object.entries(groups())) into[name] = Math.max(into[name] ?? 0, sum(pids));
   };
   return {
     /** The idle figure now; from here on, samples under load. */

@@ -96,7 +96,7 @@ export function render(s: Summary, markdown: boolean) {
     runs,
     h("Targets (ratios to baselines of this run)"),
     targets || "(none measured)",
-    h("Memory (RSS)"),
+    h("Memory (RSS; a tree of processes as the sum of their PSS)"),
     memory,
     h("Stock invariant"),
     invariants || "(not checked)",

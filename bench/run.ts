@@ -3,8 +3,7 @@
  * measured against, all in the same run. Prints a table and writes markdown + JSON to bench/results/.
  * Targets are ratios to a baseline of the same run (targets.ts); `--check` exits 1 on a miss.
  */
-
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,13 +14,22 @@ import { spansInProtobufExport } from "../test/support/otlp-receiver.ts";
 import {
   type CheckoutScript,
   checkoutScript,
+  parameterTypes,
   pgbenchScript,
-  rebind,
   statementCount,
 } from "./checkout-sql.ts";
-import { benchStaff, call, type Shopper, type Stock, signUpShoppers, stockProducts } from "./fixture.ts";
+import {
+  benchStaff,
+  call,
+  type Shopper,
+  type Stock,
+  seedThroughApi,
+  signUpShoppers,
+  stockProducts,
+} from "./fixture.ts";
 import { load, pinned, pinning, stopLoad, stopPinning, tool } from "./load.ts";
-import { startNginxStatic } from "./nginx-static.ts";
+import { startNginxProxy, startNginxStatic } from "./nginx.ts";
+import { type PgbenchMode, pgbench } from "./pgbench.ts";
 import {
   freePort,
   loadAverage,
@@ -37,7 +45,9 @@ import {
 } from "./processes.ts";
 import { writeResults } from "./report.ts";
 import { catalogPaths, query } from "./scenarios.ts";
+import type { CapturedStatement } from "./serve-shop.ts";
 import type { ShoppersOptions, ShoppersResult } from "./shoppers.ts";
+import { recordStatements } from "./statement-log.ts";
 import { compareStock, type InvariantResult, STOCKED_SQL, type StockRow } from "./stock-invariant.ts";
 import { evaluate, type Row, SCENARIOS, type Target, TRACED_SCENARIOS } from "./targets.ts";
 
@@ -60,7 +70,9 @@ options:
   --duration S         measured seconds per scenario and connection count (default 5)
   --warmup S           warm-up seconds before each (default 2; 0 = none)
   --connections N,N    connection counts (virtual shoppers for stateful scenarios; default 16,64)
-  --cluster            also the distributed shape (bun run cluster's processes, through NGINX)
+  --cluster            also the distributed shape (bun run cluster's processes, through NGINX; the
+                       demo catalog seeded through the staff API; pgbench of the checkout's SQL
+                       as recorded from the cluster's Postgres log)
   --tracing            also the embedded shop with every request traced (OTEL at 100% sampling, spans
                        exported over OTLP to a receiver that drops them): list, get and checkout again
   --no-embedded        with --cluster: the cluster only
@@ -141,14 +153,14 @@ function readOptions(args: string[]): Options | "help" {
 function withBaselines(scenarios: string[], cluster: boolean) {
   const needs: Record<string, string[]> = {
     healthz: ["bare-hono"],
-    list: ["bare-hono", ...(cluster ? ["nginx-static"] : [])],
+    list: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono"] : [])],
     "list-category": ["bare-hono"],
-    get: ["bare-hono", ...(cluster ? ["nginx-static"] : [])],
-    categories: ["bare-hono", ...(cluster ? ["nginx-static"] : [])],
+    get: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono"] : [])],
+    categories: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono"] : [])],
     search: ["bare-hono"],
-    "cart-add": ["db-pglite", ...(cluster ? ["db-pg-pgbouncer"] : [])],
+    "cart-add": ["db-pglite", ...(cluster ? ["db-pg-pgbouncer-nginx"] : [])],
     "cart-read": ["db-pglite"],
-    checkout: ["pglite-checkout-sql", ...(cluster ? ["pgbench-checkout"] : [])],
+    checkout: ["pglite-checkout-sql", ...(cluster ? ["pgbench-checkout", "pgbench-checkout-simple"] : [])],
     "list-while-buying": ["list"],
   };
   return [...new Set(scenarios.flatMap((s) => [s, ...(needs[s] ?? [])]))];
@@ -287,20 +299,24 @@ type ShopHandle = {
   shape: Row["shape"];
   base: string;
   stockRows: () => Promise<StockRow[]>;
-  cartId: (userId: string) => Promise<string | null>;
+  /**
+   * The checkout's own SQL: `record` captures every statement `checkout` makes the shop run;
+   * `replay` runs the script built from two captures without the shop, at a connection count.
+   */
+  checkoutSql?: {
+    scenarios: string[];
+    record: (checkout: () => Promise<void>) => Promise<CapturedStatement[]>;
+    replay: (script: CheckoutScript, connections: number) => Promise<void>;
+  };
 };
 
 /** Every selected shop scenario against one running shop (embedded or the cluster). */
-async function measureShop(
-  o: Options,
-  shop: ShopHandle,
-  extra: { replay?: (s: CheckoutScript, c: number) => Promise<void> } = {},
-) {
+async function measureShop(o: Options, shop: ShopHandle) {
   const { shape, base } = shop;
   const paths = await catalogPaths(base);
   const stockBefore = await shop.stockRows();
   const statefulNames = ["cart-add", "cart-add-guest", "cart-read", "checkout", "mixed", "list-while-buying"];
-  const needsFixture = wants(o, ...statefulNames, "pglite-checkout-sql", "pgbench-checkout");
+  const needsFixture = wants(o, ...statefulNames, ...(shop.checkoutSql?.scenarios ?? []));
   const maxShoppers = Math.max(...o.connections);
   const stock = needsFixture ? await stockProducts(base) : { categorySlug: "", products: [] };
   const shoppers = needsFixture ? await signUpShoppers(base, maxShoppers + 1, shape) : [];
@@ -333,9 +349,10 @@ async function measureShop(
 
   // The checkout's own SQL, recorded from two checkouts of the spare shopper.
   let script: CheckoutScript | undefined;
-  if (extra.replay && wants(o, "pglite-checkout-sql", "checkout", "pgbench-checkout")) {
-    script = await recordCheckout(base, shoppers.at(-1)!, stock);
-    for (const c of o.connections) await extra.replay(script, c);
+  const sql = shop.checkoutSql;
+  if (sql && wants(o, ...sql.scenarios)) {
+    script = await recordCheckout(shape, base, shoppers.at(-1)!, stock, sql.record);
+    for (const c of o.connections) await sql.replay(script, c);
   }
   if (!listBody && wants(o, "nginx-static")) listBody = await (await fetch(base + paths.list)).text();
 
@@ -348,32 +365,41 @@ async function measureShop(
   return { listBody, invariant, script, stock, shoppers };
 }
 
-let controlUrl = "";
-/** Two checkouts of one shopper, recorded through the db port (embedded only: serve-shop's control port). */
-async function recordCheckout(base: string, shopper: Shopper, stock: Stock): Promise<CheckoutScript> {
-  const once = async (n: number) => {
+/** Two checkouts of one shopper (one unit of the first bench product each), each recorded by `record`. */
+async function recordCheckout(
+  shape: Row["shape"],
+  base: string,
+  shopper: Shopper,
+  stock: Stock,
+  record: (checkout: () => Promise<void>) => Promise<CapturedStatement[]>,
+): Promise<CheckoutScript> {
+  const once = async () => {
     await call(
       base,
       "cart/trpc/addItem",
-      { variantId: stock.products[n % stock.products.length]!.variantId, quantity: 1 },
+      { variantId: stock.products[0]!.variantId, quantity: 1 },
       shopper.token,
     );
     await Bun.sleep(200); // what the add started (events, consumers) is done before recording
-    await fetch(`${controlUrl}/capture`, { method: "POST" });
-    await call(
-      base,
-      "order/trpc/checkout",
-      { idempotencyKey: crypto.randomUUID(), addressId: shopper.addressId, paymentMethodId: "pm_card_visa" },
-      shopper.token,
-    );
-    return (await (await fetch(`${controlUrl}/captured`)).json()) as Parameters<typeof checkoutScript>[0];
+    return record(async () => {
+      await call(
+        base,
+        "order/trpc/checkout",
+        {
+          idempotencyKey: crypto.randomUUID(),
+          addressId: shopper.addressId,
+          paymentMethodId: "pm_card_visa",
+        },
+        shopper.token,
+      );
+    });
   };
-  const first = await once(0);
-  const second = await once(0);
-  const script = checkoutScript(first, second);
-  await Bun.write(join(scratch, "checkout.sql"), pgbenchScript(script));
+  const first = await once();
+  const script = checkoutScript(first, await once());
+  const file = join(scratch, `checkout-${shape.replace(/\W+/g, "-")}.json`);
+  await Bun.write(file, JSON.stringify(script, null, 2));
   say(
-    `checkout SQL: ${statementCount(script)} statements, ${script.fresh} ids per checkout (.bench/checkout.sql)`,
+    `${shape} checkout SQL: ${statementCount(script)} statements, ${script.fresh} ids per checkout (${file.slice(root.length + 1)})`,
   );
   return script;
 }
@@ -395,7 +421,7 @@ async function runEmbedded(o: Options, tracing?: Record<string, string>) {
   let invariant: InvariantResult | undefined;
   try {
     const [port, control] = await ready(proc, logFile);
-    controlUrl = `http://127.0.0.1:${control}`;
+    const controlUrl = `http://127.0.0.1:${control}`;
     const base = `http://127.0.0.1:${port}`;
     say(
       `${shape} shop ready in ${Math.round(performance.now() - started)} ms (seeded, in-memory PGlite; request log at info to ${logFile})`,
@@ -403,52 +429,46 @@ async function runEmbedded(o: Options, tracing?: Record<string, string>) {
     const processName = `${shape} shop`;
     const sampler = memorySampler(() => ({ [processName]: [proc.pid] }));
     sampler.start();
-    const shop = await measureShop(
-      o,
-      {
-        shape,
-        base,
-        stockRows: async () => (await fetch(`${controlUrl}/stock`)).json() as Promise<StockRow[]>,
-        cartId: async (user) =>
-          (await fetch(`${controlUrl}/cart-id?user=${user}`)).json() as Promise<string | null>,
-      },
-      tracing
-        ? {}
-        : {
-            replay: async (script, c) => {
-              if (!wants(o, "pglite-checkout-sql", "checkout")) return;
-              const r = (await (
-                await fetch(`${controlUrl}/replay`, {
-                  method: "POST",
-                  body: JSON.stringify({ script, seconds: o.duration, concurrency: c }),
-                })
-              ).json()) as { perSecond: number; errors: number; firstError?: string };
-              record({
-                shape: "baseline",
-                scenario: "pglite-checkout-sql",
-                connections: c,
-                requests: 0,
-                rps: r.perSecond,
-                p50Ms: 0,
-                p99Ms: 0,
-                errors: r.errors,
-              });
-              if (r.firstError) notes.push(`pglite-checkout-sql: ${r.firstError}`);
-            },
+    const shop = await measureShop(o, {
+      shape,
+      base,
+      stockRows: async () => (await fetch(`${controlUrl}/stock`)).json() as Promise<StockRow[]>,
+      ...(!tracing && {
+        checkoutSql: {
+          scenarios: ["pglite-checkout-sql"],
+          // Through the db port's query hook, in serve-shop.
+          record: async (checkout) => {
+            await fetch(`${controlUrl}/capture`, { method: "POST" });
+            await checkout();
+            return (await (await fetch(`${controlUrl}/captured`)).json()) as CapturedStatement[];
           },
-    );
+          replay: async (script, c) => {
+            const r = (await (
+              await fetch(`${controlUrl}/replay`, {
+                method: "POST",
+                body: JSON.stringify({ script, seconds: o.duration, concurrency: c }),
+              })
+            ).json()) as { perSecond: number; errors: number; firstError?: string };
+            record({
+              shape: "baseline",
+              scenario: "pglite-checkout-sql",
+              connections: c,
+              requests: 0,
+              rps: r.perSecond,
+              p50Ms: 0,
+              p99Ms: 0,
+              errors: r.errors,
+            });
+            if (r.firstError) notes.push(`pglite-checkout-sql: ${r.firstError}`);
+          },
+        },
+      }),
+    });
     invariant = shop.invariant;
     memory[processName] = sampler.finish()[processName]!;
     if (tracing) {
       results.tracedInvariant = invariant;
       return shop;
-    }
-    const spare = shop.shoppers.at(-1);
-    if (spare && shop.script) {
-      const cartId = (await (await fetch(`${controlUrl}/cart-id?user=${spare.userId}`)).json()) as
-        | string
-        | null;
-      embeddedFixture = { shopper: spare, stock: shop.stock, cartId };
     }
     results.embeddedInvariant = invariant;
     return shop;
@@ -494,33 +514,54 @@ async function runTraced(o: Options) {
 }
 
 /** A baseline server on the server core, measured at every connection count. */
-async function measureBaseline(o: Options, scenario: string, argv: string[]) {
+async function measureBaseline(
+  o: Options,
+  scenario: string,
+  argv: string[],
+  { behindNginx = false }: { behindNginx?: boolean } = {},
+) {
   const logFile = join(scratch, `${scenario}.log`);
   await Bun.write(logFile, "");
   const proc = spawnServer([process.execPath, "bench/baselines.ts", ...argv], logFile);
+  const dir = behindNginx ? await mkdtemp(join(tmpdir(), "fastr-bench-nginx-")) : null;
+  let nginx: Subprocess | undefined;
   try {
     const [port] = await ready(proc, logFile, 60_000);
     const idle = rssMiB(proc.pid);
-    await measureGet(o, "baseline", scenario, `http://127.0.0.1:${port}/`);
+    let url = `http://127.0.0.1:${port}/`;
+    if (dir) {
+      chmodSync(dir, 0o755);
+      const proxy = await startNginxProxy(dir, port!);
+      nginx = proxy.proc;
+      url = proxy.url;
+    }
+    await measureGet(o, "baseline", scenario, url);
     memory[scenario] = {
       idleMiB: Math.round(idle),
       loadMiB: Math.round(rssMiB(proc.pid)),
       peakMiB: Math.round(rssMiB(proc.pid, "VmHWM")),
     };
   } finally {
+    if (nginx) await stop(nginx);
     await stop(proc);
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** `pg` and Bun.SQL, straight to Postgres and through PgBouncer (transaction mode). */
+/**
+ * `pg` and Bun.SQL, straight to Postgres and through PgBouncer (transaction mode); and the `pg` read
+ * through PgBouncer behind NGINX: the path of a cluster request to its database, without the service.
+ */
 async function measureDrivers(o: Options, direct: string, pooled: string) {
-  const drivers: [string, string[]][] = [
+  const drivers: [string, string[], boolean?][] = [
     ["db-pg", ["pg", "0", direct]],
     ["db-bunsql", ["bunsql", "0", direct]],
     ["db-pg-pgbouncer", ["pg", "0", pooled]],
     ["db-bunsql-pgbouncer", ["bunsql-unprepared", "0", pooled]],
+    ["db-pg-pgbouncer-nginx", ["pg", "0", pooled], true],
   ];
-  for (const [scenario, argv] of drivers) if (wants(o, scenario)) await measureBaseline(o, scenario, argv);
+  for (const [scenario, argv, behindNginx] of drivers)
+    if (wants(o, scenario)) await measureBaseline(o, scenario, argv, { behindNginx });
 }
 
 /** A throwaway Postgres (no fsync) and PgBouncer for the driver baselines when no cluster runs. */
@@ -528,7 +569,6 @@ async function withPostgres<T>(fn: (direct: string, pooled: string) => Promise<T
   const { startPostgres } = await import("../shapes/cluster/postgres.ts");
   const { startPgBouncer } = await import("../shapes/cluster/pgbouncer.ts");
   const dir = mkdtempSync(join(tmpdir(), "fastr-bench-pg-"));
-  const { chmodSync } = await import("node:fs");
   chmodSync(dir, 0o755);
   const postgres = await startPostgres({ dir: join(dir, "postgres"), replica: false, durable: false });
   try {
@@ -550,7 +590,6 @@ async function withPostgres<T>(fn: (direct: string, pooled: string) => Promise<T
 
 async function measureNginxStatic(o: Options, body: string, shape: Row["shape"] = "baseline") {
   const dir = await mkdtemp(join(tmpdir(), "fastr-bench-nginx-"));
-  const { chmodSync } = await import("node:fs");
   chmodSync(dir, 0o755);
   const nginx = await startNginxStatic(dir, body);
   try {
@@ -606,17 +645,18 @@ async function measureStarts() {
   }
 }
 
-async function runCluster(o: Options, script: CheckoutScript | undefined) {
+async function runCluster(o: Options) {
   const { startCluster } = await import("../shapes/cluster/cluster.ts");
   stopPinning();
   const dir = mkdtempSync(join(tmpdir(), "fastr-bench-cluster-"));
-  const { chmodSync } = await import("node:fs");
   chmodSync(dir, 0o755);
   const started = performance.now();
   const cluster = await startCluster({
     dir,
     port: freePort(),
     env: { LOG_LEVEL: "info", SIGNUP_LIMIT: "1000000" },
+    // Nothing scrapes the instances during a run: its load would be the bench's noise.
+    prometheus: false,
     say: (line) => say(`cluster: ${line}`),
   });
   try {
@@ -647,6 +687,14 @@ async function runCluster(o: Options, script: CheckoutScript | undefined) {
     );
     if (staff.exitCode !== 0)
       throw new Error(`staff:create on the cluster failed: ${staff.stderr.toString()}`);
+    // The cluster starts with an empty catalog: the demo catalog `bun start` seeds, through NGINX.
+    const seeding = performance.now();
+    const seeded = await seedThroughApi(cluster.url);
+    await untilCatalogShows(cluster.url);
+    say(
+      `cluster: seeded ${seeded} products through the staff API in ${Math.round(performance.now() - seeding)} ms`,
+    );
+
     const groups = () => ({
       ...Object.fromEntries(cluster.instances.map((i) => [i.name, [i.pid]])),
       "postgres primary": [cluster.postgres.primary.pid],
@@ -664,16 +712,54 @@ async function runCluster(o: Options, script: CheckoutScript | undefined) {
       nginx: [processes.nginx],
     }));
     sampler.start();
+    const stockRows = () => pgQuery<StockRow>(cluster.databaseUrl, STOCKED_SQL);
+    const soldUnits = async () => (await stockRows()).reduce((sum, r) => sum + Number(r.sold), 0);
+    // Both servers log: the services read from the replica outside transactions.
+    const servers = [cluster.postgres.primary, cluster.postgres.replica].flatMap((node) =>
+      node ? [{ url: node.url(), logFile: node.logFile }] : [],
+    );
+    let unitsPerCheckout = 0;
+    let pgbenchFile: string | undefined;
     const shop = await measureShop(o, {
       shape: "cluster",
       base: cluster.url,
-      stockRows: () => pgQuery<StockRow>(cluster.databaseUrl, STOCKED_SQL),
-      cartId: async (user) =>
-        (
-          await pgQuery<{ id: string }>(cluster.databaseUrl, "select id from cart.carts where user_id = $1", [
-            user,
-          ])
-        )[0]?.id ?? null,
+      stockRows,
+      checkoutSql: {
+        scenarios: ["pgbench-checkout", "pgbench-checkout-simple"],
+        record: async (checkout) => {
+          const sold = await soldUnits();
+          let ms = 0;
+          const statements = await recordStatements(servers, async () => {
+            const t = performance.now();
+            await checkout();
+            ms = performance.now() - t;
+          });
+          unitsPerCheckout = (await soldUnits()) - sold;
+          const count = (pattern: RegExp) =>
+            statements.filter((s) => "sql" in s && pattern.test(s.sql)).length;
+          notes.push(
+            `cluster checkout recorded (${Math.round(ms)} ms): besides its own statements the servers ran ${count(/^SET application_name/i)} \`SET application_name\` (PgBouncer, handing a server connection to another instance) and ${count(/^select pg_last_wal_replay_lsn/)} replica polls; ${count(/^select pg_current_wal_insert_lsn/)} of its own are write-position reads`,
+          );
+          return statements;
+        },
+        replay: async (script, connections) => {
+          pgbenchFile ??= await writePgbenchScript(cluster.databaseUrl, script);
+          for (const [scenario, mode] of [
+            ["pgbench-checkout", "prepared"],
+            ["pgbench-checkout-simple", "simple"],
+          ] as const)
+            if (wants(o, scenario))
+              await measurePgbench(o, {
+                scenario,
+                mode,
+                url: cluster.databaseUrl,
+                file: pgbenchFile,
+                connections,
+                unitsPerCheckout,
+                stockRows,
+              });
+        },
+      },
     });
     results.clusterInvariant = shop.invariant;
     Object.assign(
@@ -681,105 +767,89 @@ async function runCluster(o: Options, script: CheckoutScript | undefined) {
       Object.fromEntries(Object.entries(sampler.finish()).map(([k, v]) => [`cluster ${k}`, v])),
     );
     if (wants(o, "nginx-static") && shop.listBody) await measureNginxStatic(o, shop.listBody);
-    await measureDrivers(o, cluster.databaseUrl, cluster.pooledDatabaseUrl);
-    if (script && wants(o, "pgbench-checkout", "checkout") && Bun.which("pgbench")) {
-      await measurePgbench(
-        o,
-        cluster.databaseUrl,
-        script,
-        shop.shoppers.at(-1)!,
-        shop.stock,
-        async (user) =>
-          (
-            await pgQuery<{ id: string }>(
-              cluster.databaseUrl,
-              "select id from cart.carts where user_id = $1",
-              [user],
-            )
-          )[0]?.id ?? null,
-      );
+    if (wants(o, "nginx-hono") && shop.listBody) {
+      // What proxying alone costs: NGINX in front of a server that only answers the same bytes.
+      const file = join(scratch, "list.json");
+      await Bun.write(file, shop.listBody);
+      await measureBaseline(o, "nginx-hono", ["hono-file", "0", file], { behindNginx: true });
     }
+    await measureDrivers(o, cluster.databaseUrl, cluster.pooledDatabaseUrl);
   } finally {
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** pgbench of the checkout's own SQL on the cluster's primary, with the ids of a cluster shopper. */
-async function measurePgbench(
-  o: Options,
-  url: string,
-  script: CheckoutScript,
-  shopper: Shopper,
-  stock: Stock,
-  cartId: (user: string) => Promise<string | null>,
-) {
-  const recorded = embeddedFixture;
-  if (!recorded)
-    return notes.push("pgbench-checkout needs the embedded run, where the checkout's SQL is recorded");
-  const ids = new Map<string, string>([
-    [recorded.shopper.userId, shopper.userId],
-    [recorded.shopper.addressId, shopper.addressId],
-    ...recorded.stock.products.flatMap((p, i): [string, string][] => [
-      [p.id, stock.products[i]!.id],
-      [p.variantId, stock.products[i]!.variantId],
-    ]),
-  ]);
-  const recordedCart = recorded.cartId;
-  const clusterCart = await cartId(shopper.userId);
-  if (recordedCart && clusterCart) ids.set(recordedCart, clusterCart);
-  const file = join(scratch, "checkout-cluster.sql");
-  await Bun.write(file, pgbenchScript(rebind(script, ids)));
-  const u = new URL(url);
-  for (const connections of o.connections) {
-    const proc = Bun.spawn(
-      [
-        "pgbench",
-        "-n",
-        "-M",
-        "simple",
-        "-f",
-        file,
-        "-c",
-        String(connections),
-        "-j",
-        "1",
-        "-T",
-        String(Math.max(1, Math.round(o.duration))),
-        "-h",
-        u.hostname,
-        "-p",
-        u.port,
-        "-U",
-        u.username || "postgres",
-        u.pathname.slice(1),
-      ],
-      { stdout: "pipe", stderr: "pipe" },
+/** The seeded products reach the replica the catalog is read from within moments; waits for them. */
+async function untilCatalogShows(base: string) {
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
+    const page = await fetch(base + query("product", "list", { limit: 1 })).then(
+      (r) => r.json() as Promise<{ result?: { data?: { json?: { items?: unknown[] } } } }>,
+      () => null,
     );
-    const [out, err] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    const tps = Number(out.match(/tps = ([\d.]+)/)?.[1] ?? Number.NaN);
-    const failed = Number(out.match(/number of failed transactions: (\d+)/)?.[1] ?? 0);
-    const latency = Number(out.match(/latency average = ([\d.]+) ms/)?.[1] ?? Number.NaN);
-    if (!Number.isFinite(tps)) notes.push(`pgbench c=${connections}: ${err.slice(0, 500)}`);
-    record({
-      shape: "baseline",
-      scenario: "pgbench-checkout",
-      connections,
-      requests: 0,
-      rps: tps,
-      p50Ms: latency,
-      p99Ms: Number.NaN,
-      errors: failed,
-    });
+    if (page?.result?.data?.json?.items?.length) return;
+    await Bun.sleep(100);
   }
+  throw new Error(`the cluster's catalog is still empty 15 s after seeding (${base})`);
 }
 
-/** The shopper whose checkouts were recorded, and their cart: their ids are swapped for a cluster shopper's. */
-let embeddedFixture: { shopper: Shopper; stock: Stock; cartId: string | null } | undefined;
+/** The checkout script for pgbench, with the parameter types the cluster's Postgres infers. */
+async function writePgbenchScript(url: string, script: CheckoutScript) {
+  const file = join(scratch, "checkout-cluster.sql");
+  await Bun.write(file, pgbenchScript(script, await parameterTypes(url, script)));
+  say(`pgbench script of the cluster's checkout: ${file.slice(root.length + 1)}`);
+  return file;
+}
+
+const orderCount = async (url: string) =>
+  (await pgQuery<{ n: number }>(url, `select count(*)::int as n from "order"."orders"`))[0]!.n;
+
+/**
+ * pgbench of the checkout's own SQL on the cluster's primary, at the shop's concurrency; then proof
+ * that it did the work it reports: one new order per transaction, the units of one checkout sold per
+ * transaction, and the stock invariant kept (else the row counts an error, and `--check` fails).
+ */
+async function measurePgbench(
+  o: Options,
+  r: {
+    scenario: string;
+    mode: PgbenchMode;
+    url: string;
+    file: string;
+    connections: number;
+    unitsPerCheckout: number;
+    stockRows: () => Promise<StockRow[]>;
+  },
+) {
+  const [ordersBefore, stockBefore] = [await orderCount(r.url), await r.stockRows()];
+  const result = await pgbench({
+    url: r.url,
+    file: r.file,
+    mode: r.mode,
+    connections: r.connections,
+    seconds: o.duration,
+    warmupSeconds: o.warmup,
+  });
+  const orders = (await orderCount(r.url)) - ordersBefore;
+  const stock = compareStock(stockBefore, await r.stockRows());
+  const units = result.processed * r.unitsPerCheckout;
+  const done = result.processed > 0 && orders === result.processed && stock.sold === units && stock.ok;
+  const what = `pgbench -M ${r.mode} c=${r.connections}: mean latency ${result.latencyMs.toFixed(1)} ms; ${result.processed} transactions wrote ${orders} orders and sold ${stock.sold} units (${units} expected), stock invariant ${stock.ok ? "holds" : "BROKEN"}`;
+  say(what);
+  if (!done) notes.push(`${what}: the rows do not show the work pgbench reports`);
+  if (result.error) notes.push(`pgbench -M ${r.mode} c=${r.connections}: ${result.error}`);
+  record({
+    shape: "baseline",
+    scenario: r.scenario,
+    connections: r.connections,
+    requests: result.processed,
+    rps: result.tps,
+    p50Ms: Number.NaN, // pgbench gives a mean latency per second, no percentiles (said above)
+    p99Ms: Number.NaN,
+    errors: result.aborted + (done ? 0 : 1),
+  });
+}
 
 async function main(o: Options) {
   const began = performance.now();
@@ -789,16 +859,12 @@ async function main(o: Options) {
   );
   if (wants(o, "bare-bun")) await measureBaseline(o, "bare-bun", ["bun", "0"]);
   if (wants(o, "bare-hono")) await measureBaseline(o, "bare-hono", ["hono", "0"]);
-  let script: CheckoutScript | undefined;
   let listBody = "";
   const shopScenarios = Object.keys(SCENARIOS).filter((s) => SCENARIOS[s]!.shop);
-  if (o.embedded && wants(o, ...shopScenarios)) {
-    const shop = await runEmbedded(o);
-    script = shop.script;
-    listBody = shop.listBody;
-  }
+  if (o.embedded && wants(o, ...shopScenarios)) listBody = (await runEmbedded(o)).listBody;
   if (o.embedded) {
-    if (wants(o, "nginx-static") && listBody) await measureNginxStatic(o, listBody);
+    // With --cluster, NGINX serves the cluster's answer instead (its targets compare with it).
+    if (wants(o, "nginx-static") && listBody && !o.cluster) await measureNginxStatic(o, listBody);
     if (wants(o, "db-pglite", "cart-add", "cart-read"))
       await measureBaseline(o, "db-pglite", ["pglite", "0"]);
     if (wants(o, "db-pg", "db-bunsql", "db-pg-pgbouncer", "db-bunsql-pgbouncer") && !o.cluster) {
@@ -812,7 +878,7 @@ async function main(o: Options) {
     }
   }
   if (o.embedded && o.tracing) await runTraced(o);
-  if (o.cluster) await runCluster(o, script);
+  if (o.cluster) await runCluster(o);
   if (wants(o, "bare-hono")) {
     const first = rows.filter((r) => r.scenario === "bare-hono");
     await measureBaseline(o, "bare-hono", ["hono", "0"]);

@@ -65,13 +65,6 @@ const control = Bun.serve({
       captured = null;
       return Response.json(statements);
     },
-    "/cart-id": async (req) => {
-      const user = new URL(req.url).searchParams.get("user") ?? "";
-      const rows = rowsOf<{ id: string }>(
-        await db.primary.execute(sql`select id from cart.carts where user_id = ${user}`),
-      );
-      return Response.json(rows[0]?.id ?? null);
-    },
     // PGlite running a checkout's own SQL, without the shop: `concurrency` loops for `seconds`.
     "/replay": {
       POST: async (req) => {

@@ -8,6 +8,8 @@ export const programs = {
   postgres: { paths: ["/usr/lib/postgresql/15/bin/postgres"], apt: "postgresql-15" },
   initdb: { paths: ["/usr/lib/postgresql/15/bin/initdb"], apt: "postgresql-15" },
   pg_basebackup: { paths: ["/usr/lib/postgresql/15/bin/pg_basebackup"], apt: "postgresql-15" },
+  // Not for the cluster itself: the bench runs the checkout's SQL with it.
+  pgbench: { paths: ["/usr/lib/postgresql/15/bin/pgbench"], apt: "postgresql-15" },
   pgbouncer: { paths: ["/usr/sbin/pgbouncer"], apt: "pgbouncer" },
   "redis-server": { paths: ["/usr/bin/redis-server"], apt: "redis-server" },
   nginx: { paths: ["/usr/sbin/nginx"], apt: "nginx" },

@@ -4,7 +4,12 @@ import { Client } from "pg";
 import { requirePrograms } from "./binaries.ts";
 import { type Child, freePort, readyOrDied, serviceOwner, spawnChild, waitFor } from "./child.ts";
 
-export type PostgresNode = Child & { port: number; url(database?: string): string };
+export type PostgresNode = Child & {
+  port: number;
+  url(database?: string): string;
+  /** Where the server writes its log (stderr). */
+  logFile: string;
+};
 
 export type PostgresOptions = {
   /** Holds `primary/` and `replica/`; kept between runs, so a second start reuses the data. */
@@ -56,13 +61,15 @@ function startNode(
     "-c",
     `${k}=${v}`,
   ]);
+  const logFile = join(socketDir, `${name}.log`);
   const child = spawnChild(name, [postgres, "-D", data, "-p", String(port), "-k", socketDir, ...args], {
-    logFile: join(socketDir, `${name}.log`),
+    logFile,
     owner: owner(),
   });
   return {
     ...child,
     port,
+    logFile,
     url: (database = "fastr") => `postgres://postgres@127.0.0.1:${port}/${database}`,
     // SIGINT is Postgres's fast shutdown: disconnect clients, checkpoint, exit.
     stop: (signal = "SIGINT", graceMs) => child.stop(signal, graceMs),

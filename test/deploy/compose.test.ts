@@ -147,7 +147,7 @@ describeWith({ "docker-compose": dockerCompose }, "compose.yaml", () => {
     expect(Object.keys(nginxEnv).sort()).toEqual(await nginxPlaceholders());
     const template = await Bun.file(join(root, "nginx/nginx.conf.template")).text();
     for (const name of fastrServices) {
-      expect(template).toContain(`upstream ${name} { \${${name.toUpperCase()}_SERVERS} keepalive 32; }`);
+      expect(template).toContain(`upstream ${name} { \${${name.toUpperCase()}_SERVERS} keepalive 128; }`);
       const route = `location /api/${name}/ \\{(?:[^{}]|\\$\\{\\w+\\})*proxy_pass http://${name};`;
       expect(template).toMatch(new RegExp(route));
       expect(nginxEnv[`${name.toUpperCase()}_SERVERS`]).toBe(
