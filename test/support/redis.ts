@@ -34,3 +34,45 @@ export async function startRedis(): Promise<RedisServer> {
     },
   };
 }
+
+/**
+ * Every command a Redis server receives while `watch` runs, as `redis-cli monitor` prints them
+ * (arguments quoted). `redis-cli`, not ioredis's `monitor()`: under a busy cluster ioredis can take
+ * the first monitored lines for replies to no command and throw ("Command queue state error").
+ * @example const commands = await monitorRedis(url, async () => { await fetch(page); }); // ['"GET" "key"', …]
+ */
+export async function monitorRedis(url: string, watch: () => Promise<void>): Promise<string[]> {
+  const { hostname, port } = new URL(url);
+  const cli = Bun.spawn(["redis-cli", "-h", hostname, "-p", port, "monitor"], {
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const lines: string[] = [];
+  const decoder = new TextDecoder();
+  let pending = "";
+  const { promise: ok, resolve: started } = Promise.withResolvers<void>();
+  const reading = (async () => {
+    for await (const chunk of cli.stdout) {
+      pending += decoder.decode(chunk, { stream: true });
+      const complete = pending.split("\n");
+      pending = complete.pop() ?? "";
+      for (const line of complete) {
+        if (line.trim() === "OK") started();
+        else if (line.trim()) lines.push(line.replace(/^[\d.]+ \[[^\]]*\] /, ""));
+      }
+    }
+  })();
+  try {
+    await Promise.race([
+      ok,
+      Bun.sleep(5_000).then(() => Promise.reject(new Error("redis-cli monitor did not start"))),
+    ]);
+    await watch();
+    await Bun.sleep(100); // the last commands' lines are on their way
+    return lines;
+  } finally {
+    cli.kill();
+    await cli.exited;
+    await reading.catch(() => {});
+  }
+}
