@@ -134,4 +134,26 @@ describe("the host", () => {
       { requestId: head.headers.get("x-request-id"), method: "HEAD", path: "/healthz", status: 200 },
     ]);
   });
+
+  it("reads the write position after a public write only, never after a service's internal call", async () => {
+    let reads = 0;
+    const { app } = host({
+      writePosition: async () => {
+        reads++;
+        return "0/16B3748";
+      },
+    });
+    app.post("/internal/product/trpc/reserve", (c) => c.json({ result: { data: null } }));
+    const internal = await app.request("/internal/product/trpc/reserve", { method: "POST" });
+    expect(internal.status).toBe(200);
+    expect(internal.headers.get("x-fastr-lsn")).toBeNull();
+    expect(reads).toBe(0);
+    const save = await app.request("/api/product/trpc/save", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(save.headers.get("x-fastr-lsn")).toBe("0/16B3748");
+    expect(reads).toBe(1);
+  });
 });

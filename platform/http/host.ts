@@ -109,7 +109,15 @@ export function createHost(options: HostOptions) {
     const started = performance.now();
     const minLsn = lastWriteOf(c.req.raw.headers);
     await withRequestScope({ requestId, ...(minLsn && { minLsn }) }, next);
-    if (options.writePosition && !["GET", "HEAD", "OPTIONS"].includes(c.req.method) && c.res.status < 400) {
+    // A service calling another never reads the position back: the public request that made the call
+    // reads it once at its end, and every schema shares one WAL, so it covers the callee's writes too.
+    const internal = c.req.path.startsWith("/internal/");
+    if (
+      options.writePosition &&
+      !internal &&
+      !["GET", "HEAD", "OPTIONS"].includes(c.req.method) &&
+      c.res.status < 400
+    ) {
       const lsn = await options.writePosition().catch(() => null);
       if (lsn) {
         c.header(LSN_HEADER, lsn);
