@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { Kafka, type KafkaMessage, logLevel } from "kafkajs";
 import type { EventEnvelope } from "../../contracts/events.ts";
-import { describeWith, freePort } from "../../test/support/binaries.ts";
+import { describeWith, freePort, waitFor } from "../../test/support/binaries.ts";
 import { type KafkaPeer, kafkaRequirements, startKafka } from "../../test/support/kafka.ts";
 import { spawnWatched } from "../../test/support/watched-process.ts";
 import { newId } from "../ids.ts";
@@ -176,6 +176,30 @@ describeWith(kafkaRequirements(), "Kafka bus", () => {
       await publisher.close();
     }
   });
+
+  it.concurrent.skipIf(Boolean(process.env.KAFKA_BROKERS))(
+    "starts a consumer again that kafkajs gave up on after an error it does not retry, and it consumes",
+    async () => {
+      // A mock of its own: the armed error goes to whichever consumer syncs next.
+      const prefix = freshPrefix();
+      const own = await startKafka(kafkaTopics(prefix));
+      // API 14 is SyncGroup; 42 is INVALID_REQUEST, what the mock answers a member whose group emptied
+      // meanwhile. kafkajs does not restart a consumer that crashed on it.
+      await own.injectError!(14, 42);
+      const bus = kafkaBus({ ...optionsFor(prefix), brokers: own.brokers });
+      try {
+        const handled: string[] = [];
+        await bus.subscribe("mailer", async (e) => void handled.push(e.id));
+        const event = stockChanged(newId(), 1);
+        await bus.publish([event]);
+        await waitFor("the event to be handled", async () => handled.length > 0, 15_000);
+        expect(handled).toEqual([event.id]);
+      } finally {
+        await bus.close();
+        await own.stop();
+      }
+    },
+  );
 
   it.concurrent("close finishes the event in hand and commits it, so the group's next member skips it", async () => {
     const prefix = freshPrefix();
