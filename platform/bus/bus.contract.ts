@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import type { EventEnvelope } from "../../contracts/events.ts";
 import { systemClock } from "../clock.ts";
 import { newId } from "../ids.ts";
@@ -21,18 +21,25 @@ const stockOf = (e: EventEnvelope) => (e.payload as { stock: number }).stock;
 
 /**
  * The behaviour every bus adapter promises (in-process, Redis Streams, Kafka), run against each.
- * `open` must return a fresh bus whose retry policy is fast (see `fastRetry`).
+ * `open` must return a fresh bus whose retry policy is fast (see `fastRetry`); each test opens its own
+ * and closes it. With `concurrent`, the tests run at once: only for an adapter whose buses share
+ * nothing (Kafka's, each on its own topics, spend most of a test waiting for a new group's first join).
  * @example busContract("memory", async () => memoryBus({ retry: fastRetry }));
  */
-export function busContract(name: string, open: () => Promise<Bus>) {
-  describe(`bus contract: ${name}`, () => {
-    let bus: Bus;
-    beforeEach(async () => {
-      bus = await open();
+export function busContract(name: string, open: () => Promise<Bus>, { concurrent = false } = {}) {
+  /** A test on a bus of its own, closed after it. */
+  const test = (title: string, body: (bus: Bus) => Promise<void>) =>
+    (concurrent ? it.concurrent : it)(title, async () => {
+      const bus = await open();
+      try {
+        await body(bus);
+      } finally {
+        await bus.close();
+      }
     });
-    afterEach(() => bus.close());
 
-    it("delivers every published event to every consumer group", async () => {
+  describe(`bus contract: ${name}`, () => {
+    test("delivers every published event to every consumer group", async (bus) => {
       const seen: Record<string, string[]> = { search: [], mailer: [] };
       for (const group of Object.keys(seen)) {
         await bus.subscribe(group, async (e) => {
@@ -51,7 +58,7 @@ export function busContract(name: string, open: () => Promise<Bus>) {
       expect(seen.mailer!.toSorted()).toEqual(ids.toSorted());
     });
 
-    it("delivers the envelope intact", async () => {
+    test("delivers the envelope intact", async (bus) => {
       const got: EventEnvelope[] = [];
       await bus.subscribe("reader", async (e) => {
         got.push(e);
@@ -63,7 +70,7 @@ export function busContract(name: string, open: () => Promise<Bus>) {
       expect({ ...got[0]!, occurredAt: new Date(got[0]!.occurredAt) }).toEqual(sent);
     });
 
-    it("carries the trace context of the work that wrote an event", async () => {
+    test("carries the trace context of the work that wrote an event", async (bus) => {
       const got: EventEnvelope[] = [];
       await bus.subscribe("tracer", async (e) => {
         got.push(e);
@@ -74,7 +81,7 @@ export function busContract(name: string, open: () => Promise<Bus>) {
       expect(got.map((e) => [e.traceparent, e.tracestate])).toEqual([[traceparent, "fastr=1"]]);
     });
 
-    it("delivers the events of one aggregate in publish order", async () => {
+    test("delivers the events of one aggregate in publish order", async (bus) => {
       const aggregates = [newId(), newId(), newId()];
       const seen = new Map<string, number[]>(aggregates.map((a) => [a, []]));
       await bus.subscribe("projector", async (e) => {
@@ -101,7 +108,7 @@ export function busContract(name: string, open: () => Promise<Bus>) {
       for (const aggregate of aggregates) expect(seen.get(aggregate)!).toEqual(expected);
     });
 
-    it("redelivers an event whose handler failed until it succeeds, before the next one", async () => {
+    test("redelivers an event whose handler failed until it succeeds, before the next one", async (bus) => {
       const aggregate = newId();
       const [flaky, next] = [stockChanged(aggregate, 1), stockChanged(aggregate, 2)];
       let attempts = 0;
@@ -118,7 +125,7 @@ export function busContract(name: string, open: () => Promise<Bus>) {
       expect(handled).toEqual([1, 2]);
     });
 
-    it("reports how many events a group has not finished with, and none once it caught up", async () => {
+    test("reports how many events a group has not finished with, and none once it caught up", async (bus) => {
       let release = () => {};
       const gate = new Promise<void>((resolve) => {
         release = resolve;
@@ -142,7 +149,7 @@ export function busContract(name: string, open: () => Promise<Bus>) {
       expect(await behind()).toBe(0);
     });
 
-    it("drain waits for deliveries still in flight", async () => {
+    test("drain waits for deliveries still in flight", async (bus) => {
       let finished = 0;
       await bus.subscribe("slow", async () => {
         await Bun.sleep(30);

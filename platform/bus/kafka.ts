@@ -95,6 +95,8 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
   const retry = options.retry ?? defaultRetry;
   const log = options.log ?? silentLogger;
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  /** How long a consumer kafkajs gave up on waits before it is started again. */
+  const restartDelayMs = options.clientRetry?.initialRetryTime ?? 1_000;
   const heartbeatInterval = options.heartbeatIntervalMs ?? 3_000;
   const topicOf = (type: string) => `${prefix}.${aggregateOf(type)}`;
   const topics = aggregateTopics(prefix);
@@ -337,10 +339,22 @@ export function kafkaBus(options: KafkaBusOptions): Bus {
         await consumer.disconnect().catch(() => {});
         throw error;
       }
+      const run = () =>
+        consumer
+          .run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: eachBatch(group) })
+          .catch((error) => log.error("kafka consumer did not start", { group: id, error }));
+      // kafkajs gives a consumer up for good after a crash on an error it does not retry (a coordinator
+      // answering INVALID_REQUEST, say): the process would go on without consuming. Start it again.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || closed) return;
+        log.error("kafka consumer crashed; starting it again", { group: id, error: payload.error });
+        const again = setTimeout(() => {
+          if (!closed) group.started = run();
+        }, restartDelayMs);
+        again.unref();
+      });
       // Joining can take seconds (the coordinator waits for more members); handling starts after it.
-      group.started = consumer
-        .run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: eachBatch(group) })
-        .catch((error) => log.error("kafka consumer did not start", { group: id, error }));
+      group.started = run();
     },
 
     async drain() {

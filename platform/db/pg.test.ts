@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import {
   type ClusterPostgres,
+  query,
   startPostgres as startClusterPostgres,
 } from "../../shapes/cluster/postgres.ts";
 import { notes } from "../../test/fixtures/schema.ts";
@@ -76,6 +77,8 @@ describeWith({ postgres: postgresBinary }, "pg adapter: read-your-writes on a la
       url: pg.primary.url(),
       replicaUrl: pg.replica!.url(),
       replicaPollMs: 20,
+      replicaIdleMs: 200,
+      applicationName: "ryw-adapter",
       onError: () => {},
     });
     await db.migrate(fixtureMigrations);
@@ -102,6 +105,28 @@ describeWith({ postgres: postgresBinary }, "pg adapter: read-your-writes on a la
       5_000,
     );
     await pg.delayReplica(0);
+  });
+
+  it("polls the replica's position only while reads ask for the replica: an idle process sends it nothing", async () => {
+    /** The replica's clock, and when the adapter's connections there last finished a statement. */
+    const replicaSide = async () =>
+      (
+        await query<{ now: string; last: string }>(
+          pg.replica!.url(),
+          `select clock_timestamp()::text as now,
+                  (select max(state_change)::text from pg_stat_activity where application_name = 'ryw-adapter') as last`,
+        )
+      )[0]!;
+    await bodies();
+    await Bun.sleep(400); // past replicaIdleMs, with nothing reading
+    const idle = await replicaSide();
+    await Bun.sleep(300); // fifteen polls' worth
+    expect((await replicaSide()).last).toBe(idle.last);
+
+    await bodies();
+    const asked = await replicaSide();
+    await Bun.sleep(100);
+    expect((await replicaSide()).last > asked.now).toBe(true);
   });
 
   it("reads from the primary while the replica is down, and from the replica again once it is back", async () => {

@@ -25,6 +25,7 @@ export async function openPostgres({
   poolSize = 10,
   applicationName,
   replicaPollMs = 50,
+  replicaIdleMs = 1_000,
   onError = (error) =>
     console.error(
       JSON.stringify({ level: "error", msg: "idle database connection failed", error: describeError(error) }),
@@ -37,6 +38,8 @@ export async function openPostgres({
   applicationName?: string;
   /** How often the replica's replay position (and so its health) is read. */
   replicaPollMs?: number;
+  /** It is read only while reads asked for the replica within this long (an idle process polls nothing). */
+  replicaIdleMs?: number;
   /** An idle pooled connection broke (server restart, failover); the pool replaces it. */
   onError?: (error: Error) => void;
 }): Promise<Database> {
@@ -72,14 +75,24 @@ export async function openPostgres({
       replayed = null;
     }
   };
-  const poller = standby ? setInterval(poll, replicaPollMs) : undefined;
+  /** When a read last asked for the replica. */
+  let wanted = performance.now();
+  const poller = standby
+    ? setInterval(() => {
+        if (performance.now() - wanted < replicaIdleMs) void poll();
+      }, replicaPollMs)
+    : undefined;
   if (standby) await poll();
 
   return {
     kind: "pg",
     primary,
     get replica() {
-      if (!standby || replayed === null) return primary;
+      if (!standby) return primary;
+      // Asking keeps the position polled. After an idle spell it is an old one, behind the replica's:
+      // a caller with a newer write reads the primary until the next poll.
+      wanted = performance.now();
+      if (replayed === null) return primary;
       const needed = requestScope()?.minLsn;
       return needed && lsnValue(needed) > replayed ? primary : standby;
     },

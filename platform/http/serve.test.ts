@@ -32,6 +32,28 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+describe("slow answers", () => {
+  it("answers a request that takes longer than Bun's default 10 s idle timeout, instead of resetting the connection", async () => {
+    const host = slowHost();
+    host.app.get("/slower", async (c) => {
+      // Bun checks its timeouts every 4 s: unanswered 10 s on, the connection goes at the next check.
+      await Bun.sleep(14_500);
+      return c.text("late but answered");
+    });
+    const { server } = serve(host, {
+      hostname: "127.0.0.1",
+      port: 0,
+      graceMs: 1_000,
+      log: silentLogger,
+      close: async () => {},
+      handleSignals: false,
+    });
+    cleanups.push(() => server.stop(true));
+    const answer = await fetch(`http://127.0.0.1:${server.port}/slower`);
+    expect([answer.status, await answer.text()]).toEqual([200, "late but answered"]);
+  }, 30_000);
+});
+
 describe("graceful shutdown", () => {
   it("answers every request received before the signal, even those the event loop had not picked up yet", async () => {
     let closed = false;

@@ -53,6 +53,14 @@ export function assertCanListenOrExit(hostname: string, port: number) {
   }
 }
 
+/**
+ * How long a connection may go without a byte either way before Bun closes it. Bun's default, 10 s,
+ * also cuts a request whose answer takes longer (a checkout queued behind many others on a busy
+ * machine): the client sees the connection reset although the work goes on. A minute, as NGINX
+ * waits for an upstream's answer by default.
+ */
+export const IDLE_TIMEOUT_SECONDS = 60;
+
 export type ServeOptions = {
   hostname: string;
   port: number;
@@ -85,6 +93,7 @@ export function serve(host: Host, options: ServeOptions) {
     server = Bun.serve({
       hostname: options.hostname,
       port: options.port,
+      idleTimeout: IDLE_TIMEOUT_SECONDS,
       fetch(req, srv) {
         received++;
         return host.app.fetch(req, srv);

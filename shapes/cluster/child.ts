@@ -9,6 +9,8 @@ export type Child = {
   tail(lines?: number): string;
   /** SIGTERM (or `signal`), then SIGKILL after `graceMs`; resolves once it has exited. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+  /** Writes to its stdin (only when started with `stdin: "pipe"`). */
+  send?(text: string): void;
 };
 
 export type SpawnOptions = {
@@ -57,6 +59,13 @@ export function spawnChild(name: string, command: readonly string[], options: Sp
     pid: proc.pid,
     exited: proc.exited,
     tail: (lines = 15) => tailOf(options.logFile, lines),
+    ...(options.stdin === "pipe" && {
+      send(text: string) {
+        const stdin = proc.stdin as import("bun").FileSink;
+        stdin.write(text);
+        stdin.flush();
+      },
+    }),
     async stop(signal = "SIGTERM", graceMs = 10_000) {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill(signal);

@@ -6,6 +6,9 @@
  * Creates the topics (the mock has no CreateTopics API), prints the bootstrap address on one line
  * of stdout, and serves until SIGTERM/SIGINT or until stdin reaches end-of-file, so it never
  * outlives the process that started it with a pipe on its stdin.
+ *
+ * A line `error API_KEY ERROR_CODE` on stdin makes the next request of that API answer that error
+ * (tests of what a client does with it); it prints `injected API_KEY ERROR_CODE` once armed.
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,6 +41,31 @@ static void *create_topic(void *arg) {
         struct creation *c = arg;
         c->err = rd_kafka_mock_topic_create(c->cluster, c->topic, c->partitions, c->replication);
         return NULL;
+}
+
+/* Runs every complete line in line[0..len) and keeps the unfinished rest at the start; returns its
+ * length. A line longer than the buffer is dropped. */
+static size_t run_commands(rd_kafka_mock_cluster_t *cluster, char *line, size_t len, size_t cap) {
+        char *start = line, *end;
+        line[len] = '\0';
+        while ((end = memchr(start, '\n', len - (size_t)(start - line)))) {
+                *end = '\0';
+                int api_key, code;
+                if (sscanf(start, "error %d %d", &api_key, &code) == 2) {
+                        rd_kafka_mock_push_request_errors(cluster, (int16_t)api_key, 1,
+                                                          (rd_kafka_resp_err_t)code);
+                        printf("injected %d %d\n", api_key, code);
+                        fflush(stdout);
+                } else {
+                        fprintf(stderr, "kafka-mock: unknown command: %s\n", start);
+                }
+                start = end + 1;
+        }
+        size_t rest = len - (size_t)(start - line);
+        if (rest >= cap)
+                return 0;
+        memmove(line, start, rest);
+        return rest;
 }
 
 static int positive(const char *flag, const char *value) {
@@ -120,15 +148,18 @@ int main(int argc, char **argv) {
         fflush(stdout);
 
         struct pollfd in = {.fd = STDIN_FILENO, .events = POLLIN};
-        char buf[256];
+        char line[256];
+        size_t used = 0;
         while (!stopping) {
                 int ready = poll(&in, 1, 200);
                 if (ready < 0 && errno != EINTR)
                         break;
                 if (ready > 0) {
-                        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+                        ssize_t n = read(STDIN_FILENO, line + used, sizeof(line) - 1 - used);
                         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
                                 break; /* the parent is gone */
+                        if (n > 0)
+                                used = run_commands(cluster, line, used + (size_t)n, sizeof(line) - 1);
                 }
         }
 

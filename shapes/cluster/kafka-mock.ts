@@ -50,7 +50,11 @@ export async function buildKafkaMock(dir: string): Promise<string> {
   return binary;
 }
 
-export type KafkaMock = Child & { brokers: string[] };
+export type KafkaMock = Child & {
+  brokers: string[];
+  /** Makes the next request of Kafka API `apiKey` (e.g. 14, SyncGroup) answer error `code`; resolves once armed. */
+  injectError(apiKey: number, code: number): Promise<void>;
+};
 
 /** The bootstrap line the mock prints: `127.0.0.1:port,127.0.0.1:port,…`. */
 const bootstrapLine = /^(?:127\.0\.0\.1:\d+,)*127\.0\.0\.1:\d+$/m;
@@ -96,5 +100,18 @@ export async function startKafkaMock({
     await child.stop("SIGKILL");
     throw error;
   }
-  return { ...child, brokers: bootstrap.split(",") };
+  return {
+    ...child,
+    brokers: bootstrap.split(","),
+    async injectError(apiKey, code) {
+      const armed = `injected ${apiKey} ${code}`;
+      const count = () =>
+        readFileSync(logFile, "utf8")
+          .split("\n")
+          .filter((l) => l === armed).length;
+      const before = count();
+      child.send!(`error ${apiKey} ${code}\n`);
+      await waitFor(`the Kafka mock to arm error ${code} for API ${apiKey}`, async () => count() > before);
+    },
+  };
 }

@@ -49,6 +49,9 @@ export async function startPgBouncer(options: {
       "max_client_conn = 2000",
       "default_pool_size = 20",
       "server_reset_query =",
+      // A server it could not reach (a replica restarting) is tried again after 1 s, not the default
+      // 15: reads go back to the replica as soon as it is up.
+      "server_login_retry = 1",
       "ignore_startup_parameters = extra_float_digits,options",
       "admin_users = postgres",
       "log_connections = 0",

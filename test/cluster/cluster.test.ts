@@ -1,10 +1,12 @@
 /**
  * The distributed shape, for real: every service as two processes behind NGINX, on Postgres primary +
  * streaming replica through PgBouncer, Redis for caches, limits and the event streams. One cluster for
- * the whole file; the scenarios that break parts of it run last and put them back.
+ * the whole file; the scenarios that break parts of it run after the others and put them back, and the
+ * last one stops it and starts a second cluster on its data directory (a second `bun run cluster`).
  */
 import { afterAll, beforeAll, expect, it } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import { signRequest } from "../../platform/http/signature.ts";
@@ -15,27 +17,37 @@ import { describeWith, waitFor } from "../support/binaries.ts";
 import { address } from "../support/buyers.ts";
 import { stockedProduct } from "../support/catalog.ts";
 import { clusterBinaries, startTestCluster, type TestCluster } from "../support/cluster.ts";
+import { failure } from "../support/failure.ts";
 import { holdEmailWrites } from "../support/held-event.ts";
 import { monitorRedis } from "../support/redis.ts";
 
 describeWith(clusterBinaries, "the cluster", () => {
+  // The file's own data directory: the last test starts a second cluster on it.
+  const dir = mkdtempSync(join(tmpdir(), "fastr-cluster-"));
   let shop: TestCluster;
+  /** The cluster the last test starts on `dir` after stopping `shop`. */
+  let again: TestCluster | undefined;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
   let staff: Awaited<ReturnType<TestCluster["staff"]>>;
   beforeAll(async () => {
     smtp = await startSmtpSink();
-    shop = await startTestCluster({
-      SMTP_URL: smtp.url,
-      ORDER_SAGA_LEASE_SECONDS: "3",
-      ORDER_RECOVERY_EVERY_SECONDS: "1",
-      // A dead consumer's streams move to the other instance after 3 s rather than 15.
-      REDIS_STREAMS_VISIBILITY_MS: "3000",
-    });
+    shop = await startTestCluster(
+      {
+        SMTP_URL: smtp.url,
+        ORDER_SAGA_LEASE_SECONDS: "3",
+        ORDER_RECOVERY_EVERY_SECONDS: "1",
+        // A dead consumer's streams move to the other instance after 3 s rather than 15.
+        REDIS_STREAMS_VISIBILITY_MS: "3000",
+      },
+      { dir },
+    );
     staff = await shop.staff();
   }, 180_000);
   afterAll(async () => {
+    await again?.stop();
     await shop?.stop();
     await smtp?.close();
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   /** A product with one variant per entry of `stocks`, made by staff through NGINX. */
@@ -474,4 +486,31 @@ describeWith(clusterBinaries, "the cluster", () => {
     expect((await shop.client().product.get.query({ id: product.id })).variants[0]!.stock).toBe(2);
     await shop.cluster.restartInstance(dying);
   }, 90_000);
+
+  // Last: it stops the cluster every test above used.
+  it("started again on its data directory (fsync on, as `bun run cluster` runs), still knows the accounts, sessions, catalog, orders and sign-in throttles of the run before", async () => {
+    const { product } = await stockedProduct(shop, [5]);
+    const buyer = await shop.customer("Returning Buyer");
+    await buyer.client.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 2 });
+    const order = await buyer.client.order.checkout.mutate(checkoutOf("before-the-restart"));
+    // Ten wrong passwords lock this (account, address) pair for 15 minutes; the counters live in Redis.
+    const guessed = await shop.customer("Guessed At");
+    for (let i = 0; i < 10; i++)
+      await failure(shop.client().auth.login.mutate({ email: guessed.email, password: "not the password" }));
+    await shop.stop();
+
+    again = await startTestCluster({}, { dir, durable: true, instancesPerService: 1 });
+    const session = again.client(buyer.token);
+    expect(await session.auth.me.query()).toMatchObject({ email: buyer.email });
+    expect((await session.order.list.query({})).items.map((o) => [o.id, o.status])).toEqual([
+      [order.id, "paid"],
+    ]);
+    expect((await again.client().product.get.query({ id: product.id })).variants[0]!.stock).toBe(3);
+    const login = await again.client().auth.login.mutate({ email: buyer.email, password: buyer.password });
+    expect(login.user.email).toBe(buyer.email);
+    const throttled = failure(
+      again.client().auth.login.mutate({ email: guessed.email, password: guessed.password }),
+    );
+    expect((await throttled).code).toBe("TOO_MANY_REQUESTS");
+  }, 300_000);
 });

@@ -17,6 +17,8 @@ export type KafkaPeer = {
   kind: "mock" | "broker";
   timing: PeerTiming;
   pid: number | null;
+  /** The mock only: the next request of API `apiKey` answers error `code` (null against a real broker). */
+  injectError: ((apiKey: number, code: number) => Promise<void>) | null;
   stop(): Promise<void>;
 };
 
@@ -53,6 +55,7 @@ export async function startKafka(topics: readonly string[]): Promise<KafkaPeer> 
       kind: "mock",
       timing: mockTiming,
       pid: mock.pid,
+      injectError: (apiKey, code) => mock.injectError(apiKey, code),
       async stop() {
         await mock.stop("SIGTERM", 5_000);
         rmSync(logs, { recursive: true, force: true });
@@ -71,6 +74,7 @@ export async function startKafka(topics: readonly string[]): Promise<KafkaPeer> 
     kind: "broker",
     timing: brokerTiming,
     pid: null,
+    injectError: null,
     async stop() {
       await admin.deleteTopics({ topics: [...topics] }).catch(() => {});
       await admin.disconnect();

@@ -6,6 +6,7 @@ import type { Clock } from "../../platform/clock.ts";
 import { openPostgres } from "../../platform/db/pg.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
+import { IDLE_TIMEOUT_SECONDS } from "../../platform/http/serve.ts";
 import type { Limits } from "../../platform/limits/port.ts";
 import { type Logger, silentLogger } from "../../platform/log.ts";
 import { query } from "../../shapes/cluster/postgres.ts";
@@ -169,7 +170,12 @@ export async function startEmbeddedShop(options: EmbeddedShopOptions = {}): Prom
     storefront ??= prepareStorefront();
     mountStorefront(shop.app, await storefront);
   }
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: shop.app.fetch });
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    idleTimeout: IDLE_TIMEOUT_SECONDS, // as `bun start` serves
+    fetch: shop.app.fetch,
+  });
   const api = publicApi(server.url.origin, async () => {
     const email = uniqueEmail("staff");
     await shop.services.auth.upsertStaff({ email, password: "staff password 1", name: "Sam Staff" });
