@@ -17,6 +17,8 @@ export type SqlPeer = { database?: string; host?: string; port?: number; role?: 
 
 const MAX_STATEMENT = 2_000;
 const OPERATION = /^\s*(\w+)/;
+/** A statement made of CTEs reads as what its first one does: `with placed as (insert into …)`. */
+const FIRST_CTE_OPERATION = /^\s*with\b[^(]*\(\s*(select|insert|update|delete)\b/i;
 /** The first table a statement names, as drizzle quotes it: `"order"."orders"`. */
 const TARGET = /\b(?:from|into|update|join)\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)/i;
 
@@ -28,7 +30,7 @@ export function statementAttributes(
   text: string,
   peer: SqlPeer,
 ): { summary: string; attributes: Attributes } {
-  const operation = OPERATION.exec(text)?.[1]?.toUpperCase() ?? "SQL";
+  const operation = (FIRST_CTE_OPERATION.exec(text) ?? OPERATION.exec(text))?.[1]?.toUpperCase() ?? "SQL";
   const target = TARGET.exec(text)?.[1]?.replaceAll('"', "");
   const summary = target ? `${operation} ${target}` : operation;
   return {
