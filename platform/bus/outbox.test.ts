@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test"
 import { count, eq, isNull, sql } from "drizzle-orm";
 import { pgSchema, serial, uuid } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../contracts/events.ts";
-import { describeWith } from "../../test/support/binaries.ts";
+import { describeWith, waitFor } from "../../test/support/binaries.ts";
 import { postgresBinary, startPostgres, type ThrowawayPostgres } from "../../test/support/postgres.ts";
 import { systemClock } from "../clock.ts";
 import { openPostgres } from "../db/pg.ts";
@@ -238,6 +238,35 @@ describeWith(
       await bus.drain();
 
       expect(published).toEqual(appended);
+      await bus.close();
+    });
+
+    it("publishes an event committed while another relay's pass holds the outbox once that pass ends, not at the next poll", async () => {
+      const bus = memoryBus();
+      const published: string[] = [];
+      await bus.subscribe("recorder", async (e) => void published.push(e.id));
+      // Never started: no poll at all, so only the kick can deliver it.
+      const relay = outboxRelay({ db: dbs[0]!, bus, outboxes: [outbox] });
+      const { promise: locked, resolve: hasLock } = Promise.withResolvers<void>();
+      const { promise: passOver, resolve: endPass } = Promise.withResolvers<void>();
+      // The other instance's relay, mid-pass: it holds the outbox's lock and read before this commit.
+      const otherPass = dbs[1]!.primary.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"fastr:relay:outboxtest.outbox"}))`);
+        hasLock();
+        await passOver;
+      });
+      await locked;
+      const event = created();
+      await dbs[0]!.primary.transaction((tx) => appendToOutbox(tx, outbox, [event]));
+      relay.kick();
+      await Bun.sleep(200);
+      expect(published).toEqual([]);
+
+      endPass();
+      await otherPass;
+      await waitFor("the event to be published", async () => published.length > 0, 2_000);
+      expect(published).toEqual([event.id]);
+      await relay.stop();
       await bus.close();
     });
   },

@@ -108,14 +108,17 @@ const envelopeOf = ({
 
 /**
  * Moves committed outbox rows onto the bus, oldest first (at-least-once: a crash after publishing
- * and before marking re-publishes, and consumers dedupe by event id). Polls, and `kick()` wakes it
- * right after a commit so events do not wait for the next tick.
+ * and before marking re-publishes, and consumers dedupe by event id). `kick()` wakes it right after a
+ * commit; a kick that finds another process's relay in a pass over the outbox (which may have read
+ * before the commit) looks again `contendedRetryMs` later. The poll is the fallback for rows no kick
+ * followed (a process that died between its commit and its relay's pass): ADR 141.
  */
 export function outboxRelay({
   db,
   bus,
   outboxes,
-  pollMs = 250,
+  pollMs = 2_000,
+  contendedRetryMs = 50,
   batch = 200,
   onError = () => {},
 }: {
@@ -123,6 +126,7 @@ export function outboxRelay({
   bus: Bus;
   outboxes: readonly OutboxTable[];
   pollMs?: number;
+  contendedRetryMs?: number;
   batch?: number;
   onError?: (error: unknown) => void;
 }) {
@@ -141,7 +145,7 @@ export function outboxRelay({
           sql`select pg_try_advisory_xact_lock(hashtext(${`fastr:relay:${schema}.${name}`})) as leader`,
         ),
       );
-      if (!lock?.leader) return 0;
+      if (!lock?.leader) return null; // another relay is in a pass over this outbox
       const rows = await tx
         .select()
         .from(table)
@@ -174,10 +178,31 @@ export function outboxRelay({
     dirty.clear();
     let total = 0;
     for (const table of tables) {
-      // A short batch means the table is drained; a full one may have more behind it.
-      for (let n = batch; n === batch; total += n) n = await relayOne(table);
+      for (;;) {
+        const n = await relayOne(table);
+        if (n === null) {
+          lookAgainSoon(table);
+          break;
+        }
+        total += n;
+        // A short batch means the table is drained; a full one may have more behind it.
+        if (n < batch) break;
+      }
     }
     return total;
+  };
+
+  /** Outboxes whose lock another relay held: its pass may have read before our commit. */
+  const contended = new Set<OutboxTable>();
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const lookAgainSoon = (table: OutboxTable) => {
+    contended.add(table);
+    retry ??= setTimeout(() => {
+      retry = undefined;
+      const tables = [...contended];
+      contended.clear();
+      flush(tables).catch(onError);
+    }, contendedRetryMs);
   };
 
   const runPasses = coalesced(pass);
@@ -207,6 +232,9 @@ export function outboxRelay({
       clearInterval(timer);
       timer = undefined;
       await runPasses.settled();
+      clearTimeout(retry);
+      retry = undefined;
+      contended.clear();
     },
   };
 }

@@ -47,6 +47,9 @@ function countInFlight(client: PGlite) {
   return () => inFlight;
 }
 
+/** A PGlite database: the port, and a copy of everything in it (`openPglite(undefined, { from })` opens one). */
+export type PgliteDatabase = Database & { dump(): Promise<Blob> };
+
 /**
  * Real Postgres compiled to WASM, in this process: the embedded shape's database.
  * The first open in a process compiles the WASM (3–5 s); later opens take a few hundred ms.
@@ -59,12 +62,14 @@ export async function openPglite(
     onQuery?: (sql: string, params: readonly unknown[]) => void;
     /** Sees where each transaction begins and ends (replaying a request's SQL, say). */
     onTransaction?: (event: "begin" | "commit" | "rollback") => void;
+    /** In memory: start as a copy of this `dump()` of another database instead of empty. */
+    from?: Blob;
   } = {},
-): Promise<Database> {
+): Promise<PgliteDatabase> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const client = dataDir
     ? await PGlite.create({ dataDir })
-    : await PGlite.create({ loadDataDir: await emptyCluster() });
+    : await PGlite.create({ loadDataDir: options.from ?? (await emptyCluster()) });
   // Starting leaves most of a GiB of buffers behind, freed only when collected: collect them now,
   // before migrations and seeding allocate on top of them (the process's peak memory).
   Bun.gc(true);
@@ -114,6 +119,7 @@ export async function openPglite(
       await db.execute(sql`select 1`);
     },
     usage: () => ({ pools: [], inFlight: inFlight() }),
+    dump: () => client.dumpDataDir("none") as Promise<Blob>,
     close: () => client.close(),
   };
 }
