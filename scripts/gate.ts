@@ -1,15 +1,11 @@
 /**
- * `bun run test`, the gate, as three lanes side by side on the machine's two cores:
- * - every test file but the cluster suites on two workers, slowest first by the durations in
- *   test/timings.json (`test:files`; its output is the terminal's);
- * - the cluster suites in one process, one after the other (`test:cluster-suites`): each starts some
- *   twenty processes, and two at once would only slow each other down;
- * - lint and typecheck, then the pg pass.
- * Most files leave a core idle now and then (a browser, a cluster or a Kafka group being waited for);
- * the other lanes use it. What the second and third lanes print is shown once each step ends, a
- * failure at once. Ends with each step's wall time and the gate's; exits non-zero if any step failed.
- * Arguments go to `test:files`: `bun run test -- --update-timings` refreshes test/timings.json.
- * @example bun run test
+ * `bun run test`, the gate: lint, typecheck, every test file on two workers (slowest first, by the
+ * durations in test/timings.json), and the pg pass. The test files are the long part, and most of the
+ * time they leave some of the machine's two cores idle (a cluster or a Kafka group being waited for), so
+ * the checks and then the pg pass run beside them instead of before and after; what those print is
+ * shown once each ends, a failure at once. Ends with each step's wall time and the gate's, and exits
+ * non-zero if any step failed.
+ * @example bun run test            # bun run test -- --update-timings refreshes test/timings.json
  */
 import { resolve } from "node:path";
 
@@ -41,21 +37,18 @@ async function step(name: string, args: string[], shown = false): Promise<Outcom
   return outcome;
 }
 
-/** The checks, then the pg pass (worth running only on code that checks). */
-async function checksThenPg(): Promise<Outcome[]> {
+/** The checks, then the pg pass (it is worth running only on code that checks). */
+async function beside(): Promise<Outcome[]> {
   const checks = await Promise.all([step("lint", ["run", "lint"]), step("typecheck", ["run", "typecheck"])]);
   if (checks.some((c) => !c.ok)) return checks;
   return [...checks, await step("test:pg", ["run", "test:pg"])];
 }
 
-const [files, clusters, others] = await Promise.all([
-  step("test:files", ["run", "test:files", ...Bun.argv.slice(2)], true),
-  step("test:cluster-suites", ["run", "test:cluster-suites"]),
-  checksThenPg(),
-]);
-const kept = [clusters, ...others];
-for (const { name, ok, output } of kept) if (ok) console.log(`\n— ${name} —\n${output.trim()}`);
-const outcomes = [files, ...kept];
+// Anything after `bun run test` goes to the test files' run (e.g. `--update-timings`).
+const passed = Bun.argv.slice(2);
+const [tests, others] = await Promise.all([step("tests", ["run", "test:files", ...passed], true), beside()]);
+for (const { name, ok, output } of others) if (ok) console.log(`\n— ${name} —\n${output.trim()}`);
+const outcomes = [...others, tests];
 console.log(
   `\ngate: ${outcomes.map((o) => `${o.name} ${o.ok ? "" : "FAILED "}${seconds(o.ms)}`).join(" · ")}` +
     ` — ${seconds(performance.now() - started)} wall`,
