@@ -94,8 +94,21 @@ export function tailOf(path: string, lines = 15): string {
   return buffer.toString("utf8").trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-/** A free TCP port on 127.0.0.1, found by letting the OS pick one. */
+/**
+ * A free TCP port on 127.0.0.1 for a child to listen on, below Linux's ephemeral range (32768–60999):
+ * a port the OS hands out from that range can be taken as the local port of an outgoing connection
+ * before the child binds it (a cluster started beside a browser suite met exactly that).
+ */
 export function freePort(): number {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    try {
+      Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
   const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const { port } = server;
   server.stop(true);
