@@ -239,9 +239,15 @@ export function createHost(options: HostOptions) {
       return [name, options.metrics?.answered(name, router, endpoint)] as const;
     }),
   );
-  const answerEarly = (response: Response, path: string, started: number, span?: EarlySpan) => {
+  const answerEarly = (
+    response: Response,
+    requestId: string,
+    path: string,
+    started: number,
+    span?: EarlySpan,
+  ) => {
     if (draining) response.headers.set("Connection", "close");
-    logRequest(response.headers.get("x-request-id")!, "GET", path, response.status, started, span);
+    logRequest(requestId, "GET", path, response.status, started, span);
     return response;
   };
   const dispatch = app.fetch;
@@ -251,7 +257,7 @@ export function createHost(options: HostOptions) {
     if (rawPathOf(request.url) === "/healthz") {
       // Probes are never traced (telemetry/http.ts).
       const requestId = requestIdOf(request.headers.get("x-request-id"));
-      return answerEarly(hostResponse(HEALTHY, 200, JSON_HEADERS, requestId), "/healthz", started);
+      return answerEarly(hostResponse(HEALTHY, 200, JSON_HEADERS, requestId), requestId, "/healthz", started);
     }
     const lookup = cached ? cached.early(request) : null;
     if (lookup === null) return dispatch(request, env, executionCtx);
@@ -259,12 +265,11 @@ export function createHost(options: HostOptions) {
       if (answer === null) return dispatch(request, env, executionCtx);
       const requestId = requestIdOf(request.headers.get("x-request-id"));
       const response = hitResponse(answer, corsFor(request.headers.get("origin")), requestId);
-      answered.get(SERVICE_OF_PATH.exec(path)?.[1] ?? "")?.(
-        request.url,
-        (performance.now() - started) / 1000,
-      );
-      const span = traceEarlyAnswer(request, path, response.status, requestId, started, services);
-      return answerEarly(response, path, started, span);
+      // Only cached procedures are answered early: the path is always a hosted service's.
+      const service = SERVICE_OF_PATH.exec(path)?.[1] ?? "";
+      answered.get(service)?.(request.url, (performance.now() - started) / 1000);
+      const span = traceEarlyAnswer(request, path, service, response.status, requestId, started);
+      return answerEarly(response, requestId, path, started, span);
     });
   };
 

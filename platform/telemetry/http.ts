@@ -65,33 +65,29 @@ export function traceRequest(
   );
 }
 
-/** `/api/<service>/trpc/…`: the route Hono reports for a tRPC endpoint. */
-const TRPC_PATH = /^\/api\/([a-z]+)\/trpc\//;
-
 /**
  * The server span of a request the host answered before its middleware ran (a stored catalog answer,
  * ADR 135), as `traceRequest` would have made it, marked `fastr.cache=hit`, from `startedAt` (a
  * `performance.now()` reading) to now; recorded finished (ADR 151). Returns the ids for the
  * request's log line; undefined while tracing is off.
- * @example const ids = traceEarlyAnswer(request, "/api/product/trpc/list", 200, requestId, started, services);
+ * `service` hosts the procedure at `path` (`/api/<service>/trpc/…`).
+ * @example const ids = traceEarlyAnswer(request, "/api/product/trpc/list", "product", 200, requestId, started);
  */
 export function traceEarlyAnswer(
   request: Request,
   path: string,
+  service: string,
   status: number,
   requestId: string,
   startedAt: number,
-  services: ReadonlySet<string>,
 ): { traceId: string; spanId: string } | undefined {
   if (!tracingOn()) return undefined;
-  const service = TRPC_PATH.exec(path)?.[1];
-  const ours = service !== undefined && services.has(service);
-  const route = service ? `/api/${service}/trpc/*` : path;
+  const route = `/api/${service}/trpc/*`;
   const recorded = recordFinishedSpan({
     name: `GET ${route}`,
     kind: SpanKind.SERVER,
     parent: contextFromHeaders(request.headers),
-    ...(ours && { service }),
+    service,
     startTime: performance.timeOrigin + startedAt,
     attributes: {
       [ATTR_HTTP_REQUEST_METHOD]: "GET",
