@@ -2,7 +2,7 @@
  * The ceilings the shop is measured against, each run in its own process:
  *   bun bench/baselines.ts bun|hono <port>                 GET / answers a small JSON body
  *   bun bench/baselines.ts hono-file <port> <file>         GET / answers the file's bytes as JSON, through Hono
- *   bun bench/baselines.ts pglite <port>                   GET / reads one row through PGlite, behind Hono
+ *   bun bench/baselines.ts pglite <port>                   GET / reads one row through PGlite (a kept statement, as the shop reads), behind Hono
  *   bun bench/baselines.ts pg|bunsql|bunsql-unprepared <port> <postgres url>
  *                                                          the same read through `pg` or Bun.SQL
  * Each prints `ready <port>` once it serves. The row lives in `bench_one_row`, made here if missing.
@@ -11,6 +11,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { SQL } from "bun";
 import { Hono } from "hono";
 import { Pool } from "pg";
+import { preparedStatements } from "../platform/db/pglite-prepared.ts";
 
 export const baselineBody = { ok: true, service: "bench", items: [1, 2, 3] };
 
@@ -24,9 +25,11 @@ type ReadOne = () => Promise<unknown>;
 
 async function oneRowReader(kind: string, url: string | undefined): Promise<ReadOne> {
   if (kind === "pglite") {
+    // Through the statements the shop keeps prepared: the driver as the shop drives it.
     const db = await PGlite.create();
     await db.exec(CREATE);
-    return async () => (await db.query(READ, [1])).rows[0];
+    const { query } = preparedStatements(db);
+    return async () => (await query(READ, [1])).rows[0];
   }
   if (!url) throw new Error(`${kind} needs a postgres:// URL`);
   if (kind === "pg") {

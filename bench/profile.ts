@@ -1,20 +1,36 @@
 /**
- * `bun bench/profile.ts [path…] [--seconds 2] [--connections 64]`: the embedded shop under Bun's CPU
- * profiler, a short load on each path, and the top frames of the samples taken under that load only
- * (start-up and seeding left out). Defaults: `/healthz` and a cached `product.list` page. Short by
+ * `bun bench/profile.ts [path…] [--seconds 2] [--connections 64] [--signed-in]`: the embedded shop
+ * under Bun's CPU profiler, a short load on each path, and the top frames of the samples taken under
+ * that load only (start-up and seeding left out). Defaults: `/healthz` and a cached `product.list`
+ * page. `--signed-in` sends a shopper's session with every request, whose cart holds two lines (for
+ * `/api/cart/trpc/get`). Short by
  * design: relative shares stay meaningful on a busy machine, absolute req/s do not.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type CpuProfile, formatTopFrames, topFrames } from "./cpu-profile.ts";
+import { benchStaff, call, signUpShoppers, stockProducts } from "./fixture.ts";
 import { load, tool } from "./load.ts";
 import { ready, scratch, spawnServer, stop } from "./processes.ts";
 import { catalogPaths } from "./scenarios.ts";
 
+/** A signed-up shopper's Authorization header; their cart holds two lines. */
+async function shopperWithTwoLines(base: string) {
+  const [shopper] = await signUpShoppers(base, 1, "profile");
+  const { products } = await stockProducts(base, 2);
+  for (const { variantId } of products)
+    await call(base, "cart/trpc/addItem", { variantId, quantity: 1 }, shopper!.token);
+  return { authorization: `Bearer ${shopper!.token}` };
+}
+
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { seconds: { type: "string", default: "2" }, connections: { type: "string", default: "64" } },
+  options: {
+    seconds: { type: "string", default: "2" },
+    connections: { type: "string", default: "64" },
+    "signed-in": { type: "boolean", default: false },
+  },
   allowPositionals: true,
 });
 const seconds = Number(values.seconds);
@@ -26,18 +42,20 @@ await Bun.write(logFile, "");
 const proc = spawnServer(
   [process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir}`, "bench/serve-shop.ts", "0"],
   logFile,
+  { BENCH_STAFF_EMAIL: benchStaff.email, BENCH_STAFF_PASSWORD: benchStaff.password },
 );
 const windows: { path: string; fromUs: number; toUs: number; rps: number }[] = [];
 try {
   const [port] = await ready(proc, logFile);
   const base = `http://127.0.0.1:${port}`;
+  const headers = values["signed-in"] ? await shopperWithTwoLines(base) : undefined;
   const paths = positionals.length ? positionals : ["/healthz", (await catalogPaths(base)).list];
   for (const path of paths) {
     const url = base + path;
-    if ((await fetch(url)).status !== 200) throw new Error(`${path} does not answer 200`);
-    await load({ url, seconds: 1, warmupSeconds: 0, connections });
+    if ((await fetch(url, { headers })).status !== 200) throw new Error(`${path} does not answer 200`);
+    await load({ url, headers, seconds: 1, warmupSeconds: 0, connections });
     const fromUs = Date.now() * 1000;
-    const result = await load({ url, seconds, warmupSeconds: 0, connections });
+    const result = await load({ url, headers, seconds, warmupSeconds: 0, connections });
     windows.push({ path, fromUs, toUs: Date.now() * 1000, rps: result.rps });
   }
 } finally {

@@ -44,7 +44,9 @@ export const SCENARIOS: Record<string, { what: string; shop?: true }> = {
   "nginx-hono": {
     what: "baseline (--cluster): NGINX proxying to Hono answering those bytes (the proxy hop's cost)",
   },
-  "db-pglite": { what: "baseline: one-row read through PGlite behind Hono" },
+  "db-pglite": {
+    what: "baseline: one-row read through PGlite (a kept statement, as the shop reads) behind Hono",
+  },
   "db-pg": { what: "baseline: one-row read through pg behind Hono (Postgres direct)" },
   "db-bunsql": { what: "baseline: one-row read through Bun.SQL behind Hono (Postgres direct)" },
   "db-pg-pgbouncer": { what: "baseline: the pg read through PgBouncer (transaction mode)" },

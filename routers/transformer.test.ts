@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import superjson from "superjson";
-import { deserializeInput, UndecodableInputError } from "./transformer.ts";
+import { deserializeInput, serializeOutput, UndecodableInputError } from "./transformer.ts";
 
 const refusal = (payload: unknown) => {
   try {
@@ -78,5 +78,60 @@ describe("decoding client input", () => {
     expect(refusal({ json: {}, meta: { referentialEqualities: { a: "b" } } })).toBeInstanceOf(
       UndecodableInputError,
     );
+  });
+});
+
+describe("encoding answers", () => {
+  class Point {
+    constructor(readonly x: number) {}
+  }
+  const plain = {
+    id: "01a2",
+    lines: [{ quantity: 2, unitPrice: { amount: 1200, currency: "EUR" }, tags: [] }],
+    note: null,
+    paid: false,
+    nested: [[[{ deep: "yes" }]]],
+    bare: Object.assign(Object.create(null), { k: 1 }),
+  };
+  const annotated: Record<string, unknown> = {
+    "a date": { at: new Date("2026-01-02T03:04:05Z") },
+    "an undefined field": { note: undefined, id: "x" },
+    "an undefined item": [1, undefined],
+    NaN: { ratio: Number.NaN },
+    Infinity: [Number.POSITIVE_INFINITY],
+    "-0": { zero: -0 },
+    "a bigint": { n: 10n },
+    "a Map": { m: new Map([["a", 1]]) },
+    "a Set": new Set([1]),
+  };
+  /** Not plain either: superjson decides (it writes both without meta). */
+  const unusual: Record<string, unknown> = {
+    "a class instance": { p: new Point(1) },
+    "a value nested past the depth limit": JSON.parse(`${"[".repeat(70)}1${"]".repeat(70)}`),
+  };
+
+  it("writes exactly what superjson writes for a plain answer, without meta", () => {
+    expect(serializeOutput(plain)).toEqual(superjson.serialize(plain));
+    expect(serializeOutput(plain)).toEqual({ json: plain });
+    expect(serializeOutput("text")).toEqual(superjson.serialize("text"));
+    expect(serializeOutput(null)).toEqual(superjson.serialize(null));
+  });
+
+  for (const [what, value] of Object.entries(annotated))
+    it(`leaves an answer with ${what} to superjson, which annotates it`, () => {
+      expect(serializeOutput(value)).toEqual(superjson.serialize(value));
+      expect(serializeOutput(value).meta).toBeDefined();
+    });
+  for (const [what, value] of Object.entries(unusual))
+    it(`leaves an answer with ${what} to superjson`, () => {
+      expect(serializeOutput(value)).toEqual(superjson.serialize(value));
+    });
+
+  it("writes shared objects as equal copies that read back equal", () => {
+    const price = { amount: 500, currency: "EUR" };
+    const answer = { unitPrice: price, lineTotal: price };
+    const encoded = serializeOutput(answer);
+    expect(encoded.meta).toBeUndefined();
+    expect(superjson.deserialize(JSON.parse(JSON.stringify(encoded)))).toEqual(answer);
   });
 });

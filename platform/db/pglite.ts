@@ -1,9 +1,10 @@
 import { mkdir } from "node:fs/promises";
-import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { PGlite, type QueryOptions, type Transaction, types } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { type SqlPeer, tracedQuery, tracedTransaction } from "../telemetry/sql.ts";
+import { type PreparedQuery, preparedStatements } from "./pglite-prepared.ts";
 import type { Database, Sql } from "./port.ts";
 
 let emptyClusterDump: Promise<Blob> | undefined;
@@ -27,9 +28,9 @@ function emptyCluster() {
 
 /**
  * PGlite runs one statement at a time: what waits is every query and transaction drizzle has started
- * and not finished. Counts them; returns the reader of the count.
+ * and not finished. `counted` wraps a way in; `inFlight` reads the count.
  */
-function countInFlight(client: PGlite) {
+function inFlightCounter() {
   let inFlight = 0;
   const counted =
     <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
@@ -41,10 +42,38 @@ function countInFlight(client: PGlite) {
         inFlight--;
       }
     };
-  client.query = counted(client.query.bind(client)) as PGlite["query"];
-  client.exec = counted(client.exec.bind(client)) as PGlite["exec"];
-  client.transaction = counted(client.transaction.bind(client)) as PGlite["transaction"];
-  return () => inFlight;
+  return { counted, inFlight: () => inFlight };
+}
+
+/**
+ * The types drizzle reads as the text Postgres sends (it maps dates and intervals itself): timestamp,
+ * timestamptz, interval, date and the arrays of those and of numeric.
+ */
+const DRIZZLE_TEXT_TYPES = [
+  types.TIMESTAMP,
+  types.TIMESTAMPTZ,
+  types.INTERVAL,
+  types.DATE,
+  1231,
+  1115,
+  1185,
+  1187,
+  1182,
+];
+const asText = (value: string) => value;
+const textParsers = Object.fromEntries(DRIZZLE_TEXT_TYPES.map((type) => [type, asText]));
+
+/**
+ * drizzle asks PGlite for text with per-query `parsers`, which PGlite merges into a copy of its whole
+ * parser table on every query (a sixth of a cart read's CPU). The client parses those types as text
+ * itself (`textParsers`), so a query whose parsers ask for nothing more goes without them.
+ */
+function withoutTextParsers(options: QueryOptions | undefined): QueryOptions | undefined {
+  const parsers = options?.parsers;
+  if (!parsers) return options;
+  for (const type in parsers) if (!(type in textParsers)) return options;
+  const { parsers: _, ...rest } = options;
+  return rest;
 }
 
 /** A PGlite database: the port, and a copy of everything in it (`openPglite(undefined, { from })` opens one). */
@@ -68,12 +97,14 @@ export async function openPglite(
 ): Promise<PgliteDatabase> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const client = dataDir
-    ? await PGlite.create({ dataDir })
-    : await PGlite.create({ loadDataDir: options.from ?? (await emptyCluster()) });
+    ? await PGlite.create({ dataDir, parsers: textParsers })
+    : await PGlite.create({ loadDataDir: options.from ?? (await emptyCluster()), parsers: textParsers });
   // Starting leaves most of a GiB of buffers behind, freed only when collected: collect them now,
   // before migrations and seeding allocate on top of them (the process's peak memory).
   Bun.gc(true);
-  const inFlight = countInFlight(client);
+  const { counted, inFlight } = inFlightCounter();
+  client.exec = counted(client.exec.bind(client)) as PGlite["exec"];
+  client.transaction = counted(client.transaction.bind(client)) as PGlite["transaction"];
   const onQuery = options.onQuery;
   const onTransaction = options.onTransaction;
   if (onTransaction) {
@@ -92,7 +123,7 @@ export async function openPglite(
   }
   const peer: SqlPeer = { database: "postgres", role: "primary" };
   const db = drizzle({
-    client: tracedClient(client, peer),
+    client: tracedClient(client, peer, counted),
     ...(onQuery && { logger: { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } }),
   }) as unknown as Sql;
   db.transaction = tracedTransaction(db.transaction.bind(db), peer);
@@ -126,14 +157,26 @@ export async function openPglite(
 
 type Query = (...args: never[]) => Promise<unknown>;
 
-/** The client, with every statement in a span while tracing: alone, or inside a transaction. */
-function tracedClient(client: PGlite, peer: SqlPeer): PGlite {
-  const withTracedQuery = <T extends { query: PGlite["query"] }>(target: T): T =>
+/**
+ * The client, with every statement in a span while tracing (alone, or inside a transaction), and
+ * without drizzle's per-query parsers.
+ */
+function tracedClient(
+  client: PGlite,
+  peer: SqlPeer,
+  counted: (query: PreparedQuery) => PreparedQuery,
+): PGlite {
+  const statements = preparedStatements(client);
+  const withTracedQuery = <T extends { query: PGlite["query"] }>(target: T, query: PreparedQuery): T =>
     Object.assign(Object.create(target) as T, {
-      query: tracedQuery(target.query.bind(target) as Query, peer),
+      query: tracedQuery(
+        ((text: string, params?: unknown[], options?: QueryOptions) =>
+          query(text, params, withoutTextParsers(options))) as Query,
+        peer,
+      ),
     });
-  return Object.assign(withTracedQuery(client), {
+  return Object.assign(withTracedQuery(client, counted(statements.query)), {
     transaction: <T>(callback: (tx: Transaction) => Promise<T>) =>
-      client.transaction((tx) => callback(withTracedQuery(tx))),
+      client.transaction((tx) => callback(withTracedQuery(tx, statements.inTransaction(tx)))),
   });
 }
