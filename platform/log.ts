@@ -1,6 +1,6 @@
-import { writeSync } from "node:fs";
 import { context, trace } from "@opentelemetry/api";
 import type { LogLevel } from "./config.ts";
+import { writeToStderr, writeToStdout } from "./log-sink.ts";
 import { currentRequestId } from "./request-context.ts";
 
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
@@ -11,45 +11,14 @@ export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown
 /** Where log lines go; stdout and stderr unless a test wants to read them. */
 export type LogSink = (level: Level, line: string) => void;
 
-/** Lines waiting for stdout: written together once per turn of the event loop, or at 64 KiB. */
-let pending = "";
-let flushScheduled = false;
-const FLUSH_AT = 64 * 1024;
-
-function flushStdout() {
-  flushScheduled = false;
-  if (!pending) return;
-  const chunk = pending;
-  pending = "";
-  process.stdout.write(chunk);
-}
-
-// Whatever ends the process (exit, an uncaught error), buffered lines are written first, synchronously.
-process.on("exit", () => {
-  if (!pending) return;
-  try {
-    writeSync(1, pending);
-  } catch {}
-  pending = "";
-});
-
 /**
  * stdout for debug and info, buffered: one write per turn of the event loop instead of one per line
  * (a write is a system call, about as costly as building the line). warn and error go to stderr at
  * once, after whatever stdout still holds, so nothing an error explains is left waiting.
  */
 const standardStreams: LogSink = (level, line) => {
-  if (level === "warn" || level === "error") {
-    flushStdout();
-    process.stderr.write(`${line}\n`);
-    return;
-  }
-  pending += `${line}\n`;
-  if (pending.length >= FLUSH_AT) flushStdout();
-  else if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flushStdout);
-  }
+  if (level === "warn" || level === "error") writeToStderr(line);
+  else writeToStdout(line);
 };
 
 /** `new Date().toISOString()`, built once per millisecond however many lines share it. */
