@@ -1,5 +1,5 @@
 /**
- * `bun bench/profile.ts [path…] [--seconds 2] [--connections 64] [--signed-in]`: the embedded shop
+ * `bun bench/profile.ts [path|list|get|categories…] [--seconds 2] [--connections 64] [--signed-in]`: the embedded shop
  * under Bun's CPU profiler, a short load on each path, and the top frames of the samples taken under
  * that load only (start-up and seeding left out). Defaults: `/healthz` and a cached `product.list`
  * page. `--signed-in` sends a shopper's session with every request, whose cart holds two lines (for
@@ -49,7 +49,11 @@ try {
   const [port] = await ready(proc, logFile);
   const base = `http://127.0.0.1:${port}`;
   const headers = values["signed-in"] ? await shopperWithTwoLines(base) : undefined;
-  const paths = positionals.length ? positionals : ["/healthz", (await catalogPaths(base)).list];
+  const catalog = await catalogPaths(base);
+  // `list`, `get` and `categories` name the bench's cached catalog reads.
+  const paths = (positionals.length ? positionals : ["/healthz", "list"]).map(
+    (p) => catalog[p as keyof typeof catalog] ?? p,
+  );
   for (const path of paths) {
     const url = base + path;
     if ((await fetch(url, { headers })).status !== 200) throw new Error(`${path} does not answer 200`);
