@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
+import { z } from "zod";
 import { readShopConfig as loadConfig } from "../shapes/embedded/shop.ts";
-import { ConfigError } from "./config.ts";
+import { ConfigError, env, readConfig } from "./config.ts";
 
 describe("configuration", () => {
   it("runs on defaults alone", () => {
@@ -59,5 +60,18 @@ describe("configuration", () => {
     expect(config.TRUST_PROXY).toBe(1);
     expect(config.ALLOWED_ORIGINS).toEqual(["https://a.example", "https://b.example"]);
     expect(config.MAX_BODY_BYTES).toBe(4096);
+  });
+
+  it("refuses a FASTR_TEST_ variable outside a test run (NODE_ENV=test), naming it", () => {
+    const fragment = z.object({ FASTR_TEST_SHORTCUT: env.bool().optional() });
+    expect(readConfig([fragment], { NODE_ENV: "test", FASTR_TEST_SHORTCUT: "true" })).toEqual({
+      FASTR_TEST_SHORTCUT: true,
+    });
+    expect(readConfig([fragment], { NODE_ENV: "production" })).toEqual({});
+    for (const outside of [{ NODE_ENV: "production" }, {}]) {
+      expect(() => readConfig([fragment], { ...outside, FASTR_TEST_SHORTCUT: "true" })).toThrow(
+        'FASTR_TEST_SHORTCUT: only a test run (NODE_ENV=test) may set it, got "true"',
+      );
+    }
   });
 });

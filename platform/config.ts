@@ -84,6 +84,13 @@ export const variablesOf = (fragment: ConfigFragment): string[] =>
   fragment instanceof z.ZodObject ? Object.keys(fragment.shape) : [];
 
 /**
+ * Variables that turn on test shortcuts (a cheaper password hash, say) are named FASTR_TEST_…, and only
+ * a test run may set them: `bun test` sets NODE_ENV=test, and the processes a test starts inherit it.
+ * Anywhere else one stops start-up, so a stray copy cannot weaken a real shop.
+ */
+const TEST_ONLY = /^FASTR_TEST_/;
+
+/**
  * Reads and validates the environment once at start-up, fragment by fragment, and merges the
  * results. A bad value stops start-up with one message naming every bad variable, what was expected
  * and what was found.
@@ -99,6 +106,12 @@ export function readConfig<const F extends readonly ConfigFragment[]>(
   const merged: Record<string, unknown> = {};
   const lines: string[] = [];
   for (const fragment of fragments) {
+    const testOnly = variablesOf(fragment).filter((name) => TEST_ONLY.test(name) && name in present);
+    if (present.NODE_ENV !== "test")
+      for (const name of testOnly)
+        lines.push(
+          `  ${name}: only a test run (NODE_ENV=test) may set it, got ${JSON.stringify(present[name])}`,
+        );
     const parsed = fragment.safeParse(present);
     if (parsed.success) Object.assign(merged, parsed.data);
     else {

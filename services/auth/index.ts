@@ -16,6 +16,7 @@ import {
   secretMatches,
 } from "./domain/session.ts";
 import { type LoginLimits, loginLimits, type SignupLimits } from "./domain/throttle.ts";
+import { type PasswordCost, passwordHasher, productionPasswordCost, testPasswordCost } from "./password.ts";
 import { type CachedSession, sessionCache } from "./session-cache.ts";
 import { loginThrottle, signupThrottle } from "./throttle.ts";
 
@@ -34,6 +35,8 @@ export type AuthOptions = {
   signupLimits: SignupLimits;
   /** Sign-in limits; the defaults in `domain/throttle.ts` fill what is not given. */
   loginLimits?: Partial<LoginLimits>;
+  /** The argon2id cost of new hashes: production's unless a test shop lowers it (ADR 160). */
+  passwordCost?: PasswordCost;
 };
 
 /** The auth options a composition root reads from configuration. */
@@ -42,14 +45,13 @@ export const authOptionsFrom = (config: {
   SESSION_MAX_AGE_DAYS: number;
   SIGNUP_LIMIT: number;
   SIGNUP_WINDOW_MINUTES: number;
+  FASTR_TEST_CHEAP_PASSWORD_HASHES?: boolean;
 }): AuthOptions => ({
   sessionTtlDays: config.SESSION_TTL_DAYS,
   sessionMaxAgeDays: config.SESSION_MAX_AGE_DAYS,
   signupLimits: { attempts: config.SIGNUP_LIMIT, windowMs: config.SIGNUP_WINDOW_MINUTES * MINUTE },
+  ...(config.FASTR_TEST_CHEAP_PASSWORD_HASHES && { passwordCost: testPasswordCost }),
 });
-
-const hashPassword = (password: string) =>
-  Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 });
 
 const badCredentials = () =>
   new DomainError("UNAUTHORIZED", "AUTH.BAD_CREDENTIALS", "email or password is incorrect");
@@ -73,8 +75,9 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
   };
   const logins = loginThrottle(ports.limits, { ...loginLimits, ...options.loginLimits });
   const signups = signupThrottle(ports.limits, options.signupLimits);
+  const passwords = passwordHasher(options.passwordCost ?? productionPasswordCost);
   // Verifying against a real hash when the account does not exist keeps both answers equally slow.
-  const decoyHash = hashPassword(crypto.randomUUID());
+  const decoyHash = passwords.hash(crypto.randomUUID());
 
   async function startSession(tx: Parameters<Parameters<typeof db.primary.transaction>[0]>[0], user: User) {
     const now = clock.now();
@@ -87,7 +90,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
   const api: AuthApi = {
     async signup(input: SignupInput, attempt) {
       await signups.admit(attempt.ip);
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await passwords.hash(input.password);
       const now = clock.now();
       const user: User = { id: newId(), email: input.email, name: input.name, role: "customer" };
       try {
@@ -114,7 +117,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
     async login(input: LoginInput, attempt) {
       await logins.admit(input.email, attempt.ip);
       const [row] = await db.primary.select().from(users).where(eq(users.email, input.email));
-      const valid = await Bun.password.verify(input.password, row?.passwordHash ?? (await decoyHash));
+      const valid = await passwords.verify(input.password, row?.passwordHash ?? (await decoyHash));
       if (!row || !valid) {
         await logins.failed(input.email, attempt.ip);
         throw badCredentials();
@@ -174,10 +177,10 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
     async changePassword(userId, input, keepSessionId) {
       const [row] = await db.primary.select().from(users).where(eq(users.id, userId));
       if (!row) throw userNotFound();
-      if (!(await Bun.password.verify(input.currentPassword, row.passwordHash))) {
+      if (!(await passwords.verify(input.currentPassword, row.passwordHash))) {
         throw new DomainError("BAD_REQUEST", "AUTH.WRONG_PASSWORD", "the current password is incorrect");
       }
-      const passwordHash = await hashPassword(input.newPassword);
+      const passwordHash = await passwords.hash(input.newPassword);
       await db.primary
         .transaction(async (tx) => {
           await tx
@@ -196,7 +199,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
     },
 
     async upsertStaff({ email, password, name }) {
-      const passwordHash = await hashPassword(password);
+      const passwordHash = await passwords.hash(password);
       const now = clock.now();
       const normalized = email.trim().toLowerCase();
       const ended: { id: string }[] = [];

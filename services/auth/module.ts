@@ -18,10 +18,17 @@ export const authConfig = z.object({
   /** Sign-ups allowed per client address (IPv6: per /64) in each SIGNUP_WINDOW_MINUTES (ADR 012). */
   SIGNUP_LIMIT: env.int(1, 1_000_000).default(20),
   SIGNUP_WINDOW_MINUTES: env.int(1, 24 * 60).default(10),
+  /**
+   * Test runs only (readConfig refuses a FASTR_TEST_ variable without NODE_ENV=test): hash new
+   * passwords at argon2's smallest cost, for the test cluster's service processes (ADR 160).
+   */
+  FASTR_TEST_CHEAP_PASSWORD_HASHES: env.bool().optional(),
 });
 
 /** The cart a guest's cart moves into at sign-in, and test knobs (production leaves them alone). */
-type AuthDeps = { cart: Pick<CartApi, "merge"> } & Partial<Pick<AuthOptions, "loginLimits" | "signupLimits">>;
+type AuthDeps = { cart: Pick<CartApi, "merge"> } & Partial<
+  Pick<AuthOptions, "loginLimits" | "signupLimits" | "passwordCost">
+>;
 
 /** Accounts, sessions (Lucia's design) and sign-in throttling. */
 export const authModule = {

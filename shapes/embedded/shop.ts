@@ -35,6 +35,8 @@ export type ShopConfig = ReturnType<typeof readShopConfig>;
 export type ShopOverrides = {
   loginLimits?: AuthOptions["loginLimits"];
   signupLimits?: AuthOptions["signupLimits"];
+  /** The argon2id cost of new password hashes (test shops: the cheapest; ADR 160). */
+  passwordCost?: AuthOptions["passwordCost"];
   faults?: FaultHook;
   /** Wraps the configured payment provider (tests make it fail in ways the real ones rarely do). */
   paymentProvider?: (configured: PaymentProvider) => PaymentProvider;
@@ -60,6 +62,7 @@ export async function createShop(config: ShopConfig, ports: ComposePorts, overri
       auth: {
         ...(overrides.loginLimits && { loginLimits: overrides.loginLimits }),
         ...(overrides.signupLimits && { signupLimits: overrides.signupLimits }),
+        ...(overrides.passwordCost && { passwordCost: overrides.passwordCost }),
       },
       ...(overrides.faults && { order: { faults: overrides.faults } }),
       ...(overrides.paymentProvider && { payment: { wrapProvider: overrides.paymentProvider } }),

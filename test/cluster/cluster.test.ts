@@ -1,10 +1,11 @@
 /**
  * The distributed shape, for real: every service as two processes behind NGINX, on Postgres primary +
  * streaming replica through PgBouncer, Redis for caches, limits and the event streams. One cluster for
- * the whole file; the scenarios that break parts of it run after the others and put them back, and the
- * last one stops it and starts a second cluster on its data directory (a second `bun run cluster`).
+ * the whole file; the observability suite (observability.suite.ts) runs on it first, the scenarios
+ * that break parts of it run after the others and put them back, and the last one stops it and starts
+ * a second cluster on its data directory (a second `bun run cluster`).
  */
-import { afterAll, beforeAll, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +20,9 @@ import { stockedProduct } from "../support/catalog.ts";
 import { clusterBinaries, startTestCluster, type TestCluster } from "../support/cluster.ts";
 import { failure } from "../support/failure.ts";
 import { holdEmailWrites } from "../support/held-event.ts";
+import { startOtlpReceiver } from "../support/otlp-receiver.ts";
 import { monitorRedis } from "../support/redis.ts";
+import { type Observed, observabilitySuite, prometheusInstalled, tracedBy } from "./observability.suite.ts";
 
 describeWith(clusterBinaries, "the cluster", () => {
   // The file's own data directory: the last test starts a second cluster on it.
@@ -29,8 +32,11 @@ describeWith(clusterBinaries, "the cluster", () => {
   let again: TestCluster | undefined;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
   let staff: Awaited<ReturnType<TestCluster["staff"]>>;
+  /** What the observability suite looks at: this cluster, and the receiver of its spans. */
+  const observed = {} as Observed;
   beforeAll(async () => {
     smtp = await startSmtpSink();
+    observed.otlp = startOtlpReceiver();
     shop = await startTestCluster(
       {
         SMTP_URL: smtp.url,
@@ -38,17 +44,23 @@ describeWith(clusterBinaries, "the cluster", () => {
         ORDER_RECOVERY_EVERY_SECONDS: "1",
         // A dead consumer's streams move to the other instance after 3 s rather than 15.
         REDIS_STREAMS_VISIBILITY_MS: "3000",
+        ...tracedBy(observed.otlp),
       },
-      { dir },
+      { dir, prometheus: prometheusInstalled },
     );
+    observed.shop = shop;
     staff = await shop.staff();
   }, 180_000);
   afterAll(async () => {
     await again?.stop();
     await shop?.stop();
     await smtp?.close();
+    observed.otlp?.close();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+
+  // First, while every part of the cluster is up and no scenario has dead-lettered an event.
+  describe("observability", () => observabilitySuite(observed));
 
   /** A product with one variant per entry of `stocks`, made by staff through NGINX. */
   const stocked = async (stocks: number[]) => (await stockedProduct(shop, stocks)).product;

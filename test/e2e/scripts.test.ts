@@ -137,26 +137,15 @@ describe("bun run staff:create and bun run reset", () => {
     expect(run.stderr).not.toMatch(/at .+\.ts:\d+/);
   });
 
-  it("bun run reset wipes the data directory, and the next start seeds a fresh shop", async () => {
+  it("bun run reset wipes the data directory: the next start is a fresh shop's", async () => {
     // The directory the tests above filled: a seeded catalog, staff categories and two staff accounts.
     expect(existsSync(join(dataDir, "pgdata"))).toBe(true);
 
     const run = await runBun(["run", "reset"], { FASTR_DATA_DIR: dataDir });
     expect(run).toMatchObject({ exitCode: 0, signalCode: null });
     expect(run.stdout).toContain(`wiped ${dataDir}`);
+    // Nothing of it is left: what `bun start` does then (seed a fresh shop) start.test.ts proves, on a
+    // data directory that is not there either.
     expect(existsSync(dataDir)).toBe(false);
-
-    const shop = await startShop({ dataDir });
-    try {
-      expect(shop.stdout).toMatch(/seeded the demo catalog with \d+ products/);
-      const slugs = (await shop.client().product.categories.query()).map((c) => c.slug);
-      expect(slugs.length).toBeGreaterThanOrEqual(6);
-      expect(slugs).not.toContain("e2e-staff-tools");
-      await expect(
-        shop.client().auth.login.mutate({ email: "boss@example.test", password: "a long password" }),
-      ).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
-    } finally {
-      expect(await shop.stop()).toEqual(stoppedCleanly);
-    }
-  }, 60_000);
+  });
 });

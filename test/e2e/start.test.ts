@@ -3,6 +3,8 @@
  * real HTTP; stopped by PID.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { FastrClient } from "../../routers/client.ts";
 import { rawRequest } from "../support/raw-http.ts";
 import {
@@ -40,7 +42,8 @@ describe("bun start", () => {
   let firstIds: string[] = [];
 
   beforeAll(() => {
-    dataDir = tempDir("start");
+    // Not there yet, as `.fastr` is not on a fresh clone (and after `bun run reset`).
+    dataDir = join(tempDir("start"), ".fastr");
   });
   afterAll(async () => {
     await stopAll();
@@ -48,6 +51,7 @@ describe("bun start", () => {
   });
 
   it("on a fresh data directory seeds the demo shop and serves health, the storefront, the API and images", async () => {
+    expect(existsSync(dataDir)).toBe(false);
     first = await startShop({ dataDir });
     console.info(`bun start, fresh data dir (seeds the catalog): ready in ${first.readyMs} ms`);
     const shop = first;

@@ -7,6 +7,7 @@ import { type Cluster, startCluster } from "../../shapes/cluster/cluster.ts";
 import { type Grant, publicApi } from "./accounts.ts";
 import { findBinary } from "./binaries.ts";
 import { sharedServer } from "./shared-servers.ts";
+import { takeTurn } from "./turn.ts";
 
 /** The programs a cluster suite needs, for `describeWith`. */
 export const clusterBinaries = {
@@ -38,6 +39,8 @@ export type TestClusterOptions = {
  * to it the way a client would: through NGINX's public URL. With `bus: "kafka"` the events go through
  * the brokers in KAFKA_BROKERS when set, else through librdkafka's mock peer the cluster starts.
  * Prometheus only when asked for (it costs a process and the suites that do not look at it should not pay).
+ * It waits first until no other test process of this checkout has a cluster running (`stop()` lets the
+ * next one start).
  * @example const shop = await startTestCluster({ SMTP_URL: smtp.url }); ... await shop.stop();
  */
 export async function startTestCluster(env: Record<string, string> = {}, options: TestClusterOptions = {}) {
@@ -45,6 +48,9 @@ export async function startTestCluster(env: Record<string, string> = {}, options
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "fastr-cluster-"));
   chmodSync(dir, 0o755); // Postgres and PgBouncer run as their own user and must reach their folders
 
+  // One test cluster at a time per checkout: the gate runs test files on two workers, and two clusters
+  // of twenty processes each on the build machine's two cores only slow each other down (ADR 161).
+  const turn = await takeTurn(`fastr-test-cluster-${Bun.hash(ROOT).toString(36)}`);
   const cluster: Cluster = await startCluster({
     dir,
     port: freePort(),
@@ -58,8 +64,13 @@ export async function startTestCluster(env: Record<string, string> = {}, options
       LOG_LEVEL: "info",
       // Buyers in these tests all come from 127.0.0.1.
       SIGNUP_LIMIT: "1000000",
+      // Argon2id at its smallest cost in the auth processes (they inherit NODE_ENV=test; ADR 160).
+      FASTR_TEST_CHEAP_PASSWORD_HASHES: "true",
       ...env,
     },
+  }).catch((error) => {
+    turn.release();
+    throw error;
   });
 
   /**
@@ -96,7 +107,7 @@ export async function startTestCluster(env: Record<string, string> = {}, options
     cluster,
     ...publicApi(cluster.url, signInStaff),
     async stop() {
-      await cluster.stop();
+      await cluster.stop().finally(turn.release);
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -9,6 +9,7 @@ import type { Database } from "../../platform/db/port.ts";
 import { IDLE_TIMEOUT_SECONDS } from "../../platform/http/serve.ts";
 import type { Limits } from "../../platform/limits/port.ts";
 import { type Logger, silentLogger } from "../../platform/log.ts";
+import { testPasswordCost } from "../../services/auth/password.ts";
 import { query } from "../../shapes/cluster/postgres.ts";
 import { embeddedPorts } from "../../shapes/embedded/ports.ts";
 import { createShop, readShopConfig, type Shop, type ShopOverrides } from "../../shapes/embedded/shop.ts";
@@ -120,8 +121,11 @@ function migratedDatabase() {
 }
 
 let databases = 0;
-/** A fresh database: an in-memory PGlite, or (pg target) a new database on the process's Postgres. */
-async function freshDatabase(options: EmbeddedShopOptions): Promise<Database> {
+/**
+ * A fresh database for a shop (which migrates it at start-up): an in-memory PGlite, already migrated,
+ * or (pg target) a new database on the process's Postgres.
+ */
+export async function freshDatabase(options: EmbeddedShopOptions = {}): Promise<Database> {
   if (testTarget === "pglite")
     return openPglite(undefined, {
       from: await migratedDatabase(),
@@ -182,6 +186,8 @@ export async function startEmbeddedShop(options: EmbeddedShopOptions = {}): Prom
   const { db, limits, bus } = embedded.ports;
   const shop = await createShop(config, embedded.ports, {
     loginLimits: { ipAttempts: 10_000 },
+    // Tests sign up hundreds of accounts: argon2id at its smallest cost (ADR 160).
+    passwordCost: testPasswordCost,
     sendRetry: fastRetry,
     periodicJobs: false,
     ...options.overrides,

@@ -1,52 +1,52 @@
 /**
- * Observability of the distributed shape, on one cluster for the file:
+ * Observability of the distributed shape, as a suite the cluster suite (cluster.test.ts) runs on its
+ * cluster first, before any scenario breaks a part of it; the cluster must be started with
+ * `tracedBy(otlp)` in its environment and Prometheus when it is installed:
  * - tracing: every service process exports OTLP (protobuf, the default) to a receiver in this test,
  *   and one checkout through NGINX comes back as one trace that crosses the processes by their
  *   internal calls and by Redis Streams;
  * - metrics: every instance's /metrics (found the way Prometheus finds them, in the cluster's file_sd
  *   list), the series a checkout through NGINX moves, NGINX keeping /metrics private, and Prometheus
  *   scraping every instance with fastr's rules.
+ * It shares the cluster rather than starting its own: a cluster start is ~20 s of CPU on the gate's
+ * two cores (ADR 161).
  */
-import { afterAll, beforeAll, expect, it } from "bun:test";
+import { expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createFastrClient } from "../../routers/client.ts";
 import { locate } from "../../shapes/cluster/binaries.ts";
-import { describeWith, waitFor } from "../support/binaries.ts";
+import { waitFor } from "../support/binaries.ts";
 import { address } from "../support/buyers.ts";
 import { stockedProduct } from "../support/catalog.ts";
-import { clusterBinaries, startTestCluster, type TestCluster } from "../support/cluster.ts";
+import type { TestCluster } from "../support/cluster.ts";
 import {
   ancestorsOf,
   callerTraceContext,
   type OtlpReceiver,
   type ReceivedSpan,
-  startOtlpReceiver,
 } from "../support/otlp-receiver.ts";
 import { rawRequest } from "../support/raw-http.ts";
 import { type Sample, scrape, select, total } from "../support/scrape.ts";
 
-const prometheusInstalled = locate("prometheus") !== null;
+export const prometheusInstalled = locate("prometheus") !== null;
 
-describeWith(clusterBinaries, "observability of the cluster", () => {
-  let otlp: OtlpReceiver;
-  let shop: TestCluster;
-  beforeAll(async () => {
-    otlp = startOtlpReceiver();
-    shop = await startTestCluster(
-      {
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-        // Export within a fifth of a second instead of five.
-        OTEL_BSP_SCHEDULE_DELAY: "200",
-      },
-      { prometheus: prometheusInstalled },
-    );
-  }, 180_000);
-  afterAll(async () => {
-    await shop?.stop();
-    otlp?.close();
-  }, 60_000);
+/** The environment that makes every service process send its spans to `otlp`. */
+export const tracedBy = (otlp: OtlpReceiver) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+  // Export within a fifth of a second instead of five.
+  OTEL_BSP_SCHEDULE_DELAY: "200",
+});
 
+/** The cluster and the receiver the suite runs on, set by the caller's `beforeAll`. */
+export type Observed = { shop: TestCluster; otlp: OtlpReceiver };
+
+/**
+ * The observability tests, on what the caller's `beforeAll` put in `on`.
+ * @example const on = {} as Observed; beforeAll(…on.otlp = startOtlpReceiver(); on.shop = await startTestCluster(tracedBy(on.otlp), …));
+ *          describe("observability", () => observabilitySuite(on));
+ */
+export function observabilitySuite(on: Observed) {
   /** The JSON lines of a log file (a line still being written is skipped). */
   const jsonLines = (file: string) =>
     readFileSync(file, "utf8")
@@ -60,12 +60,12 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
       });
 
   it("makes one checkout through NGINX one trace across the order, product, payment and notification processes, SQL and events included", async () => {
-    const { product } = await stockedProduct(shop, [5]);
-    const buyer = await shop.customer("Tracy Buyer");
+    const { product } = await stockedProduct(on.shop, [5]);
+    const buyer = await on.shop.customer("Tracy Buyer");
     await buyer.client.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 1 });
     const caller = callerTraceContext();
     const traced = createFastrClient({
-      baseUrl: shop.url,
+      baseUrl: on.shop.url,
       headers: { authorization: `Bearer ${buyer.token}`, traceparent: caller.traceparent },
     });
 
@@ -88,13 +88,13 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
       serverSpan("/internal/payment/trpc/charge"),
       (s: ReceivedSpan) => s.name === "process order.paid" && s.service === "notification",
     ];
-    await otlp.until("the last span of each process's part of the checkout's trace", () =>
-      lastOfEachPart.every((last) => otlp.trace(caller.traceId).some(last)),
+    await on.otlp.until("the last span of each process's part of the checkout's trace", () =>
+      lastOfEachPart.every((last) => on.otlp.trace(caller.traceId).some(last)),
     );
-    const trace = otlp.trace(caller.traceId);
+    const trace = on.otlp.trace(caller.traceId);
 
-    expect(otlp.requests.every((r) => r.contentType === "application/x-protobuf")).toBe(true);
-    expect(otlp.errors).toEqual([]);
+    expect(on.otlp.requests.every((r) => r.contentType === "application/x-protobuf")).toBe(true);
+    expect(on.otlp.errors).toEqual([]);
     // NGINX passed the caller's traceparent on: the order process's server span is its child.
     const request = trace.find(serverSpan("/api/order/trpc/checkout"));
     expect(request).toMatchObject({ service: "order", parentSpanId: caller.spanId });
@@ -135,14 +135,16 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
 
     // Logs: the order process's request line names the trace, the span and NGINX's request id…
     const requestId = String(request!.attributes["fastr.request_id"]);
-    const logs = ["order-1", "order-2"].flatMap((n) => jsonLines(join(shop.cluster.dir, "logs", `${n}.log`)));
+    const logs = ["order-1", "order-2"].flatMap((n) =>
+      jsonLines(join(on.shop.cluster.dir, "logs", `${n}.log`)),
+    );
     expect(logs.find((l) => l.msg === "request" && l.requestId === requestId)).toMatchObject({
       traceId: caller.traceId,
       spanId: request!.spanId,
       path: "/api/order/trpc/checkout",
     });
     // …and so does NGINX's access line for it (written within a second).
-    const accessLog = join(shop.cluster.dir, "nginx", "access.log");
+    const accessLog = join(on.shop.cluster.dir, "nginx", "access.log");
     await waitFor(
       "NGINX's access line for the checkout",
       async () => jsonLines(accessLog).some((l) => l.requestId === requestId),
@@ -155,7 +157,7 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
   }, 90_000);
 
   type Target = { targets: [string]; labels: { service: string; instance: string } };
-  const targets = () => JSON.parse(readFileSync(shop.cluster.targetsFile, "utf8")) as Target[];
+  const targets = () => JSON.parse(readFileSync(on.shop.cluster.targetsFile, "utf8")) as Target[];
   /** Every instance's samples, found through the file_sd list as Prometheus finds them. */
   const scrapeAll = () =>
     Promise.all(
@@ -177,7 +179,7 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
 
   it("serves /metrics on every instance in the file_sd list, with its service's procedures, its pools and Redis", async () => {
     const scraped = await scrapeAll();
-    expect(scraped).toHaveLength(shop.cluster.instances.length);
+    expect(scraped).toHaveLength(on.shop.cluster.instances.length);
     for (const { service, instance, samples } of scraped) {
       expect(total(samples, "process_resident_memory_bytes")).toBeGreaterThan(0);
       // Idle connections close after a while, so an open count may be 0; the pools are there.
@@ -193,8 +195,8 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
   });
 
   it("never answers /metrics through NGINX's public listener", async () => {
-    expect((await shop.fetch("/metrics")).status).toBe(404);
-    const port = Number(new URL(shop.url).port);
+    expect((await on.shop.fetch("/metrics")).status).toBe(404);
+    const port = Number(new URL(on.shop.url).port);
     for (const path of [
       "/metrics",
       "/metrics?x=1",
@@ -211,8 +213,8 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
   });
 
   it("moves with purchases through NGINX: checkout calls, checkouts and declines, orders by status; outbox and consumers catch up", async () => {
-    const { product } = await stockedProduct(shop, [5]);
-    const buyer = await shop.customer("Metric Buyer");
+    const { product } = await stockedProduct(on.shop, [5]);
+    const buyer = await on.shop.customer("Metric Buyer");
     const checkout = async (paymentMethodId: string) => {
       await buyer.client.cart.addItem.mutate({ variantId: product.variants[0]!.id, quantity: 1 });
       return buyer.client.order.checkout
@@ -273,14 +275,14 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
       return;
     }
     const api = async <T>(path: string) =>
-      ((await (await fetch(`${shop.cluster.prometheusUrl}${path}`)).json()) as { data: T }).data;
+      ((await (await fetch(`${on.shop.cluster.prometheusUrl}${path}`)).json()) as { data: T }).data;
     type Targets = { activeTargets: { health: string; labels: { service: string; instance: string } }[] };
     await waitFor(
       "Prometheus to have scraped every instance",
       async () => {
         const { activeTargets } = await api<Targets>("/api/v1/targets");
         return (
-          activeTargets.length === shop.cluster.instances.length &&
+          activeTargets.length === on.shop.cluster.instances.length &&
           activeTargets.every((t) => t.health === "up")
         );
       },
@@ -288,7 +290,7 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
     );
     const { activeTargets } = await api<Targets>("/api/v1/targets");
     expect(activeTargets.map((t) => t.labels.instance).toSorted()).toEqual(
-      shop.cluster.instances.map((i) => i.name).toSorted(),
+      on.shop.cluster.instances.map((i) => i.name).toSorted(),
     );
 
     type Rules = { groups: { name: string; rules: { health: string }[] }[] };
@@ -309,4 +311,4 @@ describeWith(clusterBinaries, "observability of the cluster", () => {
       15_000,
     );
   }, 60_000);
-});
+}
