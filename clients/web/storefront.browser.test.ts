@@ -410,6 +410,22 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser", () => {
 
   describe("staff console", () => {
     it(
+      "phone: staff who opens the console the moment they are signed in keeps working in it while a slow shop catches up",
+      async () => {
+        const staff = await rig.page(PHONE);
+        // The sign-in refetches what the page showed; all of that answers after the click on "Staff".
+        await slowApi(staff, 1000);
+        await logIn(staff, staffEmail);
+        await staff.getByRole("link", { name: "Staff", exact: true }).click();
+        await see(h1(staff, "Products"));
+        await staff.getByRole("searchbox", { name: "Filter products" }).fill("Linen Tee");
+        await see(staff.getByRole("link", { name: "Linen Tee", exact: true }));
+        await see(h1(staff, "Products"));
+      },
+      SLOW,
+    );
+
+    it(
       "staff finds a product by filter, changes a price and the stock, then archives it and the shop stops selling it",
       async () => {
         const { product } = await stockedProduct(rig.shop, [4, 6], 1500);
