@@ -203,7 +203,9 @@ export function App() {
           </Link>
           <SearchBox />
           <nav className="account-nav" aria-label="Account">
-            <AccountNav />
+            <div className="account-links">
+              <AccountNav />
+            </div>
             <CartLink />
           </nav>
         </div>

@@ -16,14 +16,16 @@ export function useNextPath(fallback = "/") {
 
 /**
  * After a sign-in or sign-out every answer may differ (the cart merged, orders visible or not): the
- * cache starts over, except who is signed in, which the server just told us.
+ * cache starts over, except who is signed in, which the server just told us. The answers come again
+ * in the background: the caller moves on to the next page at once, since a navigation made after
+ * them would take the visitor away from wherever they had gone in the meantime.
  */
 function useStartOver() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  return async (user: User | null) => {
+  return (user: User | null) => {
     queryClient.setQueryData(trpc.auth.me.queryKey(), user);
-    await queryClient.resetQueries({
+    void queryClient.resetQueries({
       predicate: (query) => query.queryHash !== hashKey(trpc.auth.me.queryKey()),
     });
   };
@@ -35,8 +37,8 @@ export function useSignIn(kind: "login" | "signup") {
   const [, navigate] = useLocation();
   const next = useNextPath();
   const options = {
-    onSuccess: async ({ user }: { user: User }) => {
-      await startOver(user);
+    onSuccess: ({ user }: { user: User }) => {
+      startOver(user);
       navigate(next);
     },
   };
@@ -51,8 +53,8 @@ export function useLogout() {
   const [, navigate] = useLocation();
   return useMutation(
     trpc.auth.logout.mutationOptions({
-      onSuccess: async () => {
-        await startOver(null);
+      onSuccess: () => {
+        startOver(null);
         navigate("/");
       },
     }),

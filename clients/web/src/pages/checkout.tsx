@@ -58,7 +58,10 @@ function Checkout() {
   const [shipping, setShipping] = useShippingChoice();
   const [method, setMethod] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [placing, setPlacing] = useState(false);
   const attemptKey = useRef<string | null>(null);
+  /** The new address this page saved last, so a retry with the same fields does not save it twice. */
+  const savedDraft = useRef<{ fields: string; id: string } | null>(null);
 
   const saved = addresses.data ?? [];
   const choice = addressChoice ?? (saved.find((a) => a.isDefault) ?? saved[0])?.id ?? "new";
@@ -69,7 +72,6 @@ function Checkout() {
 
   const addAddress = useMutation(trpc.user.addresses.add.mutationOptions());
   const checkout = useMutation(trpc.order.checkout.mutationOptions());
-  const placing = addAddress.isPending || checkout.isPending;
 
   async function deliveryTarget(): Promise<
     { addressId: string } | { shippingAddress: ShippingAddress } | null
@@ -82,10 +84,19 @@ function Checkout() {
       return null;
     }
     if (!saveAddress) return { shippingAddress: address };
-    const stored = await addAddress.mutateAsync({ ...address, isDefault: saved.length === 0 });
-    await queryClient.invalidateQueries({ queryKey: trpc.user.addresses.list.queryKey() });
-    setAddressChoice(stored.id);
-    return { addressId: stored.id };
+    const fields = JSON.stringify(address);
+    if (savedDraft.current?.fields !== fields) {
+      const isDefault = saved.length === 0 && !savedDraft.current;
+      const stored = await addAddress.mutateAsync({ ...address, isDefault });
+      savedDraft.current = { fields, id: stored.id };
+      // Stale for the next visit, not refetched now: the form stays as typed while this page is open
+      // (a refetch would swap it for the address book's choices under the buyer's eyes).
+      void queryClient.invalidateQueries({
+        queryKey: trpc.user.addresses.list.queryKey(),
+        refetchType: "none",
+      });
+    }
+    return { addressId: savedDraft.current.id };
   }
 
   async function placeOrder(event: FormEvent) {
@@ -96,6 +107,7 @@ function Checkout() {
       setError("Choose a payment method.");
       return;
     }
+    setPlacing(true);
     try {
       const target = await deliveryTarget();
       if (!target) return;
@@ -117,15 +129,20 @@ function Checkout() {
       const declined = errorCode(failure) === "PAYMENT_REQUIRED";
       setError(
         declined
-          ? `Payment declined: ${errorMessage(failure)}. Nothing was charged and your cart is unchanged; choose another payment method and try again.`
+          ? `Payment declined: ${errorMessage(failure).replace(/\.$/, "")}. Nothing was charged and your cart is unchanged; choose another payment method and try again.`
           : errorMessage(failure),
       );
       void queryClient.invalidateQueries({ queryKey: trpc.cart.get.pathKey() });
       void queryClient.invalidateQueries({ queryKey: trpc.order.pathKey() });
+    } finally {
+      setPlacing(false);
     }
   }
 
-  if (cart.isPending || addresses.isPending) return <Loading label="Preparing the checkout…" />;
+  // Everything the form shows comes first: a list that arrived later would push the page down.
+  if (cart.isPending || addresses.isPending || methods.isPending) {
+    return <Loading label="Preparing the checkout…" />;
+  }
   if (cart.data && cart.data.lines.length === 0) {
     return (
       <section className="narrow">
@@ -225,10 +242,16 @@ function Checkout() {
         <button type="submit" className="button primary large block" aria-busy={placing}>
           Place order
         </button>
-        <p className="hint center" role="status">
-          {placing ? "Placing your order…" : "You can cancel until the order ships."}
-        </p>
-        <Alert>{error}</Alert>
+        {/*
+          From the first press of the button on, this keeps the room an answer takes (a decline's
+          message), so an answer that comes late does not push what is below it.
+        */}
+        <div className={placing || error ? "order-outcome attempted" : "order-outcome"}>
+          <p className="hint center" role="status">
+            {placing ? "Placing your order…" : "You can cancel until the order ships."}
+          </p>
+          <Alert>{error}</Alert>
+        </div>
       </aside>
     </form>
   );
