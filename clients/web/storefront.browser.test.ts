@@ -4,8 +4,13 @@
  * here: a customer's way from browsing to a paid order and its e-mail, a declined card, the catalog's
  * state in the URL, the cart's optimistic quantities, the account, keyboard-only shopping; staff making,
  * editing, archiving and fulfilling, and customers kept out of all of it. At desktop size and at 375 px.
+ *
+ * Cheap by design (it is the gate's slowest file): the browser's tabs are reused from test to test as
+ * new visitors (see `startStorefront`), and a visitor whose sign-up or sign-in is not what the test is
+ * about starts signed in with a session made over the API. Sign-up through the form is proven by the
+ * two shopping journeys and the keyboard test, sign-in through the form by the slow-shop staff test.
  */
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
 import { describeWith } from "../../test/support/binaries.ts";
 import {
   CHROMIUM,
@@ -73,7 +78,8 @@ async function logIn(page: Page, email: string, password = PASSWORD) {
   await see(page.getByRole("button", { name: "Log out" }));
 }
 
-async function buyAsNewCustomer(page: Page, title: string, variant: string) {
+/** A signed-in customer, from the home page: search, pick the variant, check out, pay; the order number. */
+async function buyAsCustomer(page: Page, title: string, variant: string) {
   await page.goto("/");
   const search = page.getByRole("searchbox", { name: "Search products" });
   await search.fill(title);
@@ -85,8 +91,6 @@ async function buyAsNewCustomer(page: Page, title: string, variant: string) {
   await page.getByRole("button", { name: "Add to cart" }).click();
   await page.getByRole("link", { name: "Cart 1 item", exact: true }).click();
   await page.getByRole("button", { name: "Checkout" }).click();
-  await see(h1(page, "Create your account"));
-  await signUp(page, "Grace Buyer");
   await see(h1(page, "Checkout"));
   await page.getByLabel("Full name").fill("Grace Buyer");
   await page.getByLabel("Address", { exact: true }).fill("7 Compiler Lane");
@@ -103,10 +107,17 @@ async function buyAsNewCustomer(page: Page, title: string, variant: string) {
 describeWith({ chromium: CHROMIUM }, "the storefront in a browser", () => {
   let rig: StorefrontRig;
   const staffEmail = uniqueEmail("staff");
+  /** A session of the staff member, for the tests that start in the console. */
+  let staffSession: string;
+  /** A session of a new customer, for a test that starts signed in. */
+  const customerSession = async (name: string) => (await rig.shop.customer(name)).token;
   beforeAll(async () => {
     rig = await startStorefront();
     await rig.shop.services.auth.upsertStaff({ email: staffEmail, password: PASSWORD, name: "Sam Staff" });
+    staffSession = (await rig.shop.client().auth.login.mutate({ email: staffEmail, password: PASSWORD }))
+      .token;
   }, SLOW);
+  afterEach(() => rig.releasePages());
   afterAll(() => rig?.stop());
 
   describe("shopping", () => {
@@ -187,17 +198,15 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser", () => {
       it(
         `${size}: a declined card shows the decline reason and leaves the cart as it was${size === "phone" ? ", and nothing on the page moves while a slow shop answers" : ""}`,
         async () => {
-          const page = await rig.page(viewport);
-          // Answers later than 500 ms after a click count as layout shift: the sign-up's, the checkout's.
+          const page = await rig.page(viewport, { session: await customerSession("Bob Declined") });
+          // Answers later than 500 ms after a click count as layout shift: the session's, the checkout's.
           if (size === "phone") await slowApi(page, 700);
-          await page.goto("/products?q=mug");
-          await page.getByRole("link", { name: "Stoneware Mug", exact: true }).click();
+          await page.goto("/products/stoneware-mug");
           await see(h1(page, "Stoneware Mug"));
           await page.getByRole("button", { name: "Add to cart" }).click();
           await see(cartLink(page, 1));
-          await page.goto("/checkout");
-          await see(h1(page, "Create your account"));
-          await signUp(page, "Bob Declined");
+          await cartLink(page, 1).click();
+          await page.getByRole("button", { name: "Checkout" }).click();
           await see(h1(page, "Checkout"));
           await fillAddress(page);
           await see(page.getByText("Tax included (19% VAT, DE)"));
@@ -296,9 +305,8 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser", () => {
       "a customer renames themself, keeps an address book, and cancels a paid order to a refund",
       async () => {
         const buyer = await rig.shop.customer("Lin Cancel");
-        const page = await rig.page(DESKTOP);
-        await logIn(page, buyer.email, buyer.password);
-        await page.getByRole("link", { name: "Account", exact: true }).click();
+        const page = await rig.page(DESKTOP, { session: buyer.token });
+        await page.goto("/account");
         await see(h1(page, "Your account"));
 
         await page.getByLabel("Name", { exact: true }).fill("Lin Renamed");
@@ -324,7 +332,9 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser", () => {
           addressId: address!.id,
           paymentMethodId: "pm_card_visa",
         });
-        await page.goto(`/orders/${order.id}`);
+        await page.getByRole("link", { name: "Orders", exact: true }).click();
+        await see(h1(page, "Your orders"));
+        await page.getByRole("link", { name: `Order #${order.number}` }).click();
         await see(h1(page, `Order #${order.number}`));
         await see(page.getByText("Paid", { exact: true }));
         await page.getByRole("button", { name: "Cancel order" }).click();
@@ -429,9 +439,9 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser", () => {
       "staff finds a product by filter, changes a price and the stock, then archives it and the shop stops selling it",
       async () => {
         const { product } = await stockedProduct(rig.shop, [4, 6], 1500);
-        const staff = await rig.page(DESKTOP);
-        await logIn(staff, staffEmail);
-        await staff.goto("/staff");
+        const staff = await rig.page(DESKTOP, { session: staffSession });
+        await staff.goto("/");
+        await staff.getByRole("link", { name: "Staff", exact: true }).click();
         await staff.getByRole("searchbox", { name: "Filter products" }).fill(product.title);
         await staff.getByRole("link", { name: product.title, exact: true }).click();
         await see(h1(staff, product.title));
@@ -463,9 +473,8 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser", () => {
       it(
         `${size}: staff creates a product with two variants and stock, a customer finds and buys it, staff fulfils, the customer sees it fulfilled`,
         async () => {
-          const staff = await rig.page(viewport);
-          await logIn(staff, staffEmail);
-          await staff.getByRole("link", { name: "Staff", exact: true }).click();
+          const staff = await rig.page(viewport, { session: staffSession });
+          await staff.goto("/staff");
           await see(h1(staff, "Products"));
           await staff.getByRole("link", { name: "New product" }).click();
           await see(h1(staff, "New product"));
@@ -488,8 +497,8 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser", () => {
           await see(h1(staff, title));
           expect(await staff.getByLabel("Stock for 750 ml").inputValue()).toBe("3");
 
-          const customer = await rig.page(viewport);
-          const number = await buyAsNewCustomer(customer, title, "750 ml");
+          const customer = await rig.page(viewport, { session: await customerSession("Grace Buyer") });
+          const number = await buyAsCustomer(customer, title, "750 ml");
 
           const console = staff.getByRole("navigation", { name: "Staff console" });
           await console.getByRole("link", { name: "Orders" }).click();
@@ -518,9 +527,8 @@ describeWith({ chromium: CHROMIUM }, "the storefront in a browser", () => {
       it(
         `${size}: a customer sees no way into the staff console, and the server refuses them staff calls`,
         async () => {
-          const page = await rig.page(viewport);
-          await page.goto("/signup");
-          await signUp(page, "Curious Customer");
+          const page = await rig.page(viewport, { session: await customerSession("Curious Customer") });
+          await page.goto("/");
           await see(page.getByRole("button", { name: "Log out" }));
           expect(await page.getByRole("link", { name: "Staff", exact: true }).count()).toBe(0);
 
