@@ -30,6 +30,9 @@ describe("the checkout's own statements", () => {
       { sql: 'insert into "order"."orders" ("id") values ($1)', params: ["x"] },
       { tx: "commit" },
       { sql: "select pg_current_wal_insert_lsn()::text as lsn", params: [] },
+      // The relay's next transaction, begun as the recording stopped (pgbench would wait for its end).
+      { tx: "begin" },
+      { sql: "select pg_try_advisory_xact_lock($1)", params: [1] },
     ]);
     expect(own).toEqual([
       { tx: "begin" },

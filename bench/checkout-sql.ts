@@ -63,7 +63,8 @@ export function ownSteps(captured: CapturedStatement[]): CapturedStatement[] {
   return kept.filter((s, i) => {
     const next = kept[i + 1];
     const previous = kept[i - 1];
-    if ("tx" in s && s.tx === "begin") return !(next && "tx" in next);
+    // A transaction the recording ends in before any statement of the request is someone else's.
+    if ("tx" in s && s.tx === "begin") return next !== undefined && !("tx" in next);
     if ("tx" in s) return !(previous && "tx" in previous && previous.tx === "begin");
     return true;
   });

@@ -3,7 +3,7 @@
  * measured against, all in the same run. Prints a table and writes markdown + JSON to bench/results/.
  * Targets are ratios to a baseline of the same run (targets.ts); `--check` exits 1 on a miss.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -776,6 +776,12 @@ async function runCluster(o: Options) {
     await measureDrivers(o, cluster.databaseUrl, cluster.pooledDatabaseUrl);
   } finally {
     await cluster.stop();
+    // A run that failed requests keeps the instances' logs: the request ids in the notes lead there.
+    if (rows.some((r) => r.shape === "cluster" && r.errors > 0)) {
+      const kept = join(scratch, `cluster-logs-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+      cpSync(join(dir, "logs"), kept, { recursive: true });
+      say(`cluster: a run had errors; the instances' logs are kept in ${kept}`);
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
