@@ -129,6 +129,9 @@ export async function freshDatabase(options: EmbeddedShopOptions = {}): Promise<
   if (testTarget === "pglite")
     return openPglite(undefined, {
       from: await migratedDatabase(),
+      // A test's database is tiny: Postgres's default 128 MB of shared buffers only cost page faults
+      // at each start (~0.18 s of CPU per shop here; 8 MB: ~0.35 s instead of ~0.53).
+      settings: { shared_buffers: "8MB" },
       ...(options.onQuery && { onQuery: options.onQuery }),
     });
   if (options.onQuery)
