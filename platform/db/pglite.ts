@@ -93,12 +93,24 @@ export async function openPglite(
     onTransaction?: (event: "begin" | "commit" | "rollback") => void;
     /** In memory: start as a copy of this `dump()` of another database instead of empty. */
     from?: Blob;
+    /** Postgres settings for this server, e.g. `{ shared_buffers: "8MB" }` for a small test database. */
+    settings?: Record<string, string>;
   } = {},
 ): Promise<PgliteDatabase> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
+  // On the command line, after PGlite's own: its `postgresqlconf` option would replace the whole file.
+  const settings = Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
+    "-c",
+    `${name}=${value}`,
+  ]);
+  const startParams = settings.length > 0 ? { startParams: [...PGlite.defaultStartParams, ...settings] } : {};
   const client = dataDir
-    ? await PGlite.create({ dataDir, parsers: textParsers })
-    : await PGlite.create({ loadDataDir: options.from ?? (await emptyCluster()), parsers: textParsers });
+    ? await PGlite.create({ dataDir, parsers: textParsers, ...startParams })
+    : await PGlite.create({
+        loadDataDir: options.from ?? (await emptyCluster()),
+        parsers: textParsers,
+        ...startParams,
+      });
   // Starting leaves most of a GiB of buffers behind, freed only when collected: collect them now,
   // before migrations and seeding allocate on top of them (the process's peak memory).
   Bun.gc(true);

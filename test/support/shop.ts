@@ -13,10 +13,10 @@ import { testPasswordCost } from "../../services/auth/password.ts";
 import { query } from "../../shapes/cluster/postgres.ts";
 import { embeddedPorts } from "../../shapes/embedded/ports.ts";
 import { createShop, readShopConfig, type Shop, type ShopOverrides } from "../../shapes/embedded/shop.ts";
-import { modules } from "../../shapes/modules.ts";
 import { type PublicApi, publicApi, uniqueEmail } from "./accounts.ts";
 import { sharedTestCluster } from "./cluster.ts";
 import { settleCluster } from "./cluster-settle.ts";
+import { migratedDatabase } from "./migrated-database.ts";
 import { sharedPostgres } from "./postgres.ts";
 import { type TestTarget, testTarget } from "./target.ts";
 
@@ -104,22 +104,6 @@ export type EmbeddedShop = TestShop & {
 
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
-let migrated: Promise<Blob> | undefined;
-/**
- * An in-memory PGlite with every service's migrations applied, made once per test process: each fresh
- * shop starts as a copy of it (its start-up finds the migrations applied), ~0.4 s of CPU less per shop.
- */
-function migratedDatabase() {
-  migrated ??= (async () => {
-    const db = await openPglite();
-    for (const module of modules) await db.migrate(module.migrations);
-    const dump = await db.dump();
-    await db.close();
-    return dump;
-  })();
-  return migrated;
-}
-
 let databases = 0;
 /**
  * A fresh database for a shop (which migrates it at start-up): an in-memory PGlite, already migrated,
@@ -129,6 +113,9 @@ export async function freshDatabase(options: EmbeddedShopOptions = {}): Promise<
   if (testTarget === "pglite")
     return openPglite(undefined, {
       from: await migratedDatabase(),
+      // A test's database is tiny: Postgres's default 128 MB of shared buffers only cost page faults
+      // at each start (~0.18 s of CPU per shop here; 8 MB: ~0.35 s instead of ~0.53).
+      settings: { shared_buffers: "8MB" },
       ...(options.onQuery && { onQuery: options.onQuery }),
     });
   if (options.onQuery)
