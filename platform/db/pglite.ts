@@ -91,7 +91,7 @@ export async function openPglite(
     onQuery?: (sql: string, params: readonly unknown[]) => void;
     /** Sees where each transaction begins and ends (replaying a request's SQL, say). */
     onTransaction?: (event: "begin" | "commit" | "rollback") => void;
-    /** In memory: start as a copy of this `dump()` of another database instead of empty. */
+    /** Start as a copy of this `dump()` of another database instead of empty (with `dataDir`: a new one). */
     from?: Blob;
     /** Postgres settings for this server, e.g. `{ shared_buffers: "8MB" }` for a small test database. */
     settings?: Record<string, string>;
@@ -105,7 +105,12 @@ export async function openPglite(
   ]);
   const startParams = settings.length > 0 ? { startParams: [...PGlite.defaultStartParams, ...settings] } : {};
   const client = dataDir
-    ? await PGlite.create({ dataDir, parsers: textParsers, ...startParams })
+    ? await PGlite.create({
+        dataDir,
+        ...(options.from && { loadDataDir: options.from }),
+        parsers: textParsers,
+        ...startParams,
+      })
     : await PGlite.create({
         loadDataDir: options.from ?? (await emptyCluster()),
         parsers: textParsers,

@@ -2,13 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
+import { migratedDatabase } from "../../test/support/migrated-database.ts";
 import { carts, lines } from "./db/schema.ts";
 import { cartModule } from "./module.ts";
 import { cartStore } from "./store.ts";
 
 let db: Database;
 beforeAll(async () => {
-  db = await openPglite();
+  // The test shops' migrated database: no initdb of its own (cart's migrations are applied already).
+  db = await openPglite(undefined, { from: await migratedDatabase() });
   await db.migrate(cartModule.migrations);
 });
 afterAll(() => db.close());

@@ -8,7 +8,7 @@ import { openPglite } from "../../platform/db/pglite.ts";
 import type { FastrClient } from "../../routers/client.ts";
 import { chargeKey, simulatedLedger } from "../../services/payment/index.ts";
 import { waitFor } from "../support/binaries.ts";
-import { cleanup, exitWithin, startShop, stopAll, tempDir } from "./support.ts";
+import { cleanup, exitWithin, startedDataDir, startShop, stopAll } from "./support.ts";
 
 const address = {
   name: "Ada Crash",
@@ -38,13 +38,13 @@ const emailKinds = async (client: FastrClient) =>
   (await client.notification.list.query({ limit: 100 })).items.map((e) => e.kind).reverse();
 
 describe("a checkout whose process is killed mid-saga", () => {
-  // One data directory for both cases: the first start seeds it, each case has its own customer.
+  // One seeded data directory for both cases, each case with its own customer.
   let dataDir: string;
   const placed: string[] = [];
 
-  beforeAll(() => {
-    dataDir = tempDir("crash");
-  });
+  beforeAll(async () => {
+    dataDir = await startedDataDir("crash", { seed: true });
+  }, 30_000);
   afterAll(async () => {
     await stopAll();
     cleanup();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../support/binaries.ts";
-import { cleanup, runBun, type ShopProcess, startShop, stopAll, tempDir } from "./support.ts";
+import { cleanup, runBun, type ShopProcess, startedDataDir, startShop, stopAll } from "./support.ts";
 
 const env = { SEED_CATALOG: "false" };
 const staffCreate = (dataDir: string, email: string, password: string) =>
@@ -20,7 +20,7 @@ describe("one process per data directory", () => {
   let dataDir: string;
   let shop: ShopProcess;
   beforeAll(async () => {
-    dataDir = tempDir("lock");
+    dataDir = await startedDataDir("lock", { seed: false });
     shop = await startShop({ dataDir, env, timeoutMs: 60_000 });
   }, 90_000);
   afterAll(async () => {

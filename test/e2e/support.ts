@@ -9,9 +9,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { variablesOf } from "../../platform/config.ts";
+import { openPglite } from "../../platform/db/pglite.ts";
+import { silentLogger } from "../../platform/log.ts";
 import { createFastrClient } from "../../routers/client.ts";
-import { shopConfigFragments } from "../../shapes/embedded/shop.ts";
+import { seedCatalog } from "../../services/product/seed/index.ts";
+import { embeddedPorts } from "../../shapes/embedded/ports.ts";
+import { createShop, readShopConfig, shopConfigFragments } from "../../shapes/embedded/shop.ts";
 import { freePort, waitFor } from "../support/binaries.ts";
+import { migratedDatabase } from "../support/migrated-database.ts";
 
 /** The repository root: where `bun start` and `bun run …` are run from. */
 export const ROOT = resolve(import.meta.dir, "../..");
@@ -37,6 +42,29 @@ const dirs = new Set<string>();
 export function tempDir(label = "data"): string {
   const dir = mkdtempSync(join(tmpdir(), `fastr-e2e-${label}-`));
   dirs.add(dir);
+  return dir;
+}
+
+/**
+ * A data directory as `bun start` leaves its first start: migrated, and (`seed`) the demo catalog
+ * seeded. Made in this process, from the test shops' migrated database and through the product
+ * service as `bun start` seeds: the first start on an empty directory is start.test.ts's to prove, and
+ * costs a new process ~7 s of CPU (PGlite's initdb, the migrations, the seeding).
+ * @example const shop = await startShop({ dataDir: await startedDataDir("crash", { seed: true }) });
+ */
+export async function startedDataDir(label: string, { seed }: { seed: boolean }): Promise<string> {
+  const dir = tempDir(label);
+  const db = await openPglite(join(dir, "pgdata"), { from: await migratedDatabase() });
+  const embedded = await embeddedPorts({ log: silentLogger, db });
+  try {
+    const shop = await createShop(readShopConfig({ LOG_LEVEL: "silent" }), embedded.ports, {
+      periodicJobs: false,
+    });
+    if (seed) await seedCatalog(shop.services.product);
+    await shop.close();
+  } finally {
+    await embedded.close();
+  }
   return dir;
 }
 
