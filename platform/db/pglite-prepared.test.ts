@@ -83,24 +83,18 @@ describe("kept statements on PGlite", () => {
   });
 
   it("a statement in a transaction that rolls back leaves nothing, and a query outside waits for the transaction", async () => {
-    let releaseTransaction = () => {};
-    const held = new Promise<void>((resolve) => {
-      releaseTransaction = resolve;
-    });
-    let inserted = () => {};
-    const insertedInTransaction = new Promise<void>((resolve) => {
-      inserted = resolve;
-    });
+    const held = Promise.withResolvers<void>();
+    const inserted = Promise.withResolvers<void>();
     const transaction = db
       .transaction(async (tx) => {
         const query = statements.inTransaction(tx);
         await query("insert into items (id, name) values ($1, $2)", [3, "uncommitted"]);
-        inserted();
-        await held;
+        inserted.resolve();
+        await held.promise;
         throw new Error("roll back");
       })
       .catch(() => "rolled back");
-    await insertedInTransaction;
+    await inserted.promise;
     const outside = statements.query("select count(*)::int as n from items where id = $1", [3]);
     let answered = false;
     void outside.then(() => {
@@ -108,7 +102,7 @@ describe("kept statements on PGlite", () => {
     });
     await Bun.sleep(50);
     expect(answered).toBe(false);
-    releaseTransaction();
+    held.resolve();
     expect(await transaction).toBe("rolled back");
     expect((await outside).rows).toEqual([{ n: 0 }]);
   });

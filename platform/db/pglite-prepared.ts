@@ -10,7 +10,6 @@ const CHANGES_SCHEMA = /^\s*(create|alter|drop|truncate|comment|grant|revoke|dis
 const DEFAULT_CAPACITY = 1_000;
 
 export type PreparedQuery = (text: string, params?: unknown[], options?: QueryOptions) => Promise<Results>;
-type Query = PreparedQuery;
 type Prepared = { name: string; types: number[] };
 
 const concat = (parts: Uint8Array[]) => {
@@ -110,10 +109,10 @@ export function preparedStatements(client: PGlite, { capacity = DEFAULT_CAPACITY
 
   /** `target.query` (the client's or a transaction's), through kept statements where it can. */
   function query(
-    target: { query: Query },
+    target: { query: PreparedQuery },
     lock: <T>(fn: () => Promise<T>) => Promise<T>,
     inTransaction: boolean,
-  ): Query {
+  ): PreparedQuery {
     return (text, params = [], options) => {
       if (!PREPARABLE.test(text) || options?.paramTypes || options?.blob) {
         if (CHANGES_SCHEMA.test(text)) forgetAll();
@@ -126,11 +125,11 @@ export function preparedStatements(client: PGlite, { capacity = DEFAULT_CAPACITY
   return {
     /** The client's `query`: waits for open transactions, as PGlite's does. */
     query: query(
-      client as { query: Query },
+      client as { query: PreparedQuery },
       (fn) => client._runExclusiveTransaction(() => client._runExclusiveQuery(fn)),
       false,
     ),
     /** A transaction's `query` (the transaction already holds the database). */
-    inTransaction: (tx: { query: Query }) => query(tx, (fn) => client._runExclusiveQuery(fn), true),
+    inTransaction: (tx: { query: PreparedQuery }) => query(tx, (fn) => client._runExclusiveQuery(fn), true),
   };
 }

@@ -65,7 +65,7 @@ const textParsers = Object.fromEntries(DRIZZLE_TEXT_TYPES.map((type) => [type, a
 
 /**
  * drizzle asks PGlite for text with per-query `parsers`, which PGlite merges into a copy of its whole
- * parser table on every query (a sixth of a cart read's CPU). The client parses those types as text
+ * parser table on every query (a tenth of a cart read's CPU). The client parses those types as text
  * itself (`textParsers`), so a query whose parsers ask for nothing more goes without them.
  */
 function withoutTextParsers(options: QueryOptions | undefined): QueryOptions | undefined {
@@ -104,18 +104,10 @@ export async function openPglite(
     `${name}=${value}`,
   ]);
   const startParams = settings.length > 0 ? { startParams: [...PGlite.defaultStartParams, ...settings] } : {};
-  const client = dataDir
-    ? await PGlite.create({
-        dataDir,
-        ...(options.from && { loadDataDir: options.from }),
-        parsers: textParsers,
-        ...startParams,
-      })
-    : await PGlite.create({
-        loadDataDir: options.from ?? (await emptyCluster()),
-        parsers: textParsers,
-        ...startParams,
-      });
+  const source = dataDir
+    ? { dataDir, ...(options.from && { loadDataDir: options.from }) }
+    : { loadDataDir: options.from ?? (await emptyCluster()) };
+  const client = await PGlite.create({ ...source, parsers: textParsers, ...startParams });
   // Starting leaves most of a GiB of buffers behind, freed only when collected: collect them now,
   // before migrations and seeding allocate on top of them (the process's peak memory).
   Bun.gc(true);
