@@ -75,6 +75,13 @@ export function catalogWrites(clock: Clock, policy: WritePolicy) {
 
     update: ({ id, variants: changes, category, ...fields }) =>
       write(async (tx) => {
+        // Variants before their product, in id order, as a sale locks them: the two never deadlock.
+        await tx
+          .select({ id: variants.id })
+          .from(variants)
+          .where(eq(variants.productId, id))
+          .orderBy(variants.id)
+          .for("no key update");
         const [current] = await tx.select().from(products).where(eq(products.id, id)).for("update");
         if (!current) throw productErrors.notFound();
         await tx

@@ -16,20 +16,28 @@ export const noStockEffect = (): StockEffect => ({ moved: new Set(), flipped: ne
 
 type Taken = { id: string; product_id: string; stock: number };
 
-/** Lines by variant id: the order in which every take locks its rows. */
-const inLockOrder = (lines: readonly StockLine[]) =>
-  lines.toSorted((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
+/**
+ * Row locks on these variants, taken in id order before the statement that names it as `locked`
+ * changes any of them. Every stock movement locks this way, so two movements sharing variants
+ * queue behind each other and never deadlock; left to the plan, rows are locked in the order the
+ * join meets them (often their order on disk), and Postgres answers a deadlock with an error.
+ */
+const lockedVariants = (ids: readonly string[]) =>
+  sql`locked as materialized (
+    select id from ${variants} where id = any(${sql.param(ids)}::uuid[]) order by id for no key update)`;
 
 /**
  * Takes units out of stock, all lines in one statement: each row only if enough is left. A line that
  * is short (or whose product was archived) fails the whole transaction with a readable CONFLICT.
  */
-export async function takeStock(tx: Tx, unsorted: readonly StockLine[], effect: StockEffect) {
-  const lines = inLockOrder(unsorted);
+export async function takeStock(tx: Tx, lines: readonly StockLine[], effect: StockEffect) {
+  const ids = lines.map((l) => l.variantId);
   const taken = rowsOf<Taken>(
     await tx.execute(sql`
+      with ${lockedVariants(ids)}
       update ${variants} v set stock = v.stock - d.q
-      from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as d(id, q)
+      from unnest(${sql.param(ids)}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as d(id, q)
+        join locked on locked.id = d.id
       where v.id = d.id and v.stock >= d.q
         and exists (select 1 from ${products} p where p.id = v.product_id and p.status = 'active')
       returning v.id, v.product_id, v.stock`),
@@ -46,23 +54,22 @@ export async function takeStock(tx: Tx, unsorted: readonly StockLine[], effect: 
 export async function holdStock(
   tx: Tx,
   orderId: string,
-  unsorted: readonly StockLine[],
+  lines: readonly StockLine[],
   ttlMs: number,
   effect: StockEffect,
 ): Promise<boolean> {
-  // Rows are locked in this order: two orders sharing variants lock them alike, and never deadlock.
-  const lines = inLockOrder(unsorted);
+  const ids = lines.map((l) => l.variantId);
   const [result] = rowsOf<{ held: number; taken: Taken[] }>(
     await tx.execute(sql`
-      with held as (
+      with ${lockedVariants(ids)}, held as (
         insert into ${reservations} (order_id, variant_id, quantity, status, expires_at)
         select ${orderId}, d.id, d.q, 'held', ${fromNow(ttlMs)}
-        from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as d(id, q)
+        from unnest(${sql.param(ids)}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as d(id, q)
         on conflict do nothing
         returning variant_id, quantity
       ), taken as (
         update ${variants} v set stock = v.stock - h.quantity
-        from held h
+        from held h join locked on locked.id = h.variant_id
         where v.id = h.variant_id and v.stock >= h.quantity
           and exists (select 1 from ${products} p where p.id = v.product_id and p.status = 'active')
         returning v.id, v.product_id, v.stock
@@ -103,10 +110,13 @@ async function tookStock(tx: Tx, lines: readonly StockLine[], taken: readonly Ta
 /** Puts units back on the shelf (lines may repeat a variant). */
 export async function giveBackStock(tx: Tx, lines: readonly StockLine[], effect: StockEffect) {
   if (lines.length === 0) return;
+  const ids = lines.map((l) => l.variantId);
   const restocked = rowsOf<{ product_id: string; stock: number; q: number }>(
     await tx.execute(sql`
+      with ${lockedVariants(ids)}
       update ${variants} v set stock = v.stock + d.q
-      from (select id, sum(q)::int as q from unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as u(id, q) group by id) d
+      from (select id, sum(q)::int as q from unnest(${sql.param(ids)}::uuid[], ${sql.param(lines.map((l) => l.quantity))}::int[]) as u(id, q) group by id) d
+        join locked on locked.id = d.id
       where v.id = d.id
       returning v.product_id, v.stock, d.q`),
   );
@@ -122,10 +132,14 @@ export async function giveBackStock(tx: Tx, lines: readonly StockLine[], effect:
 /** Re-derives `inStock` of these products and records the ones whose value actually changed. */
 async function refreshInStock(tx: Tx, productIds: readonly string[], effect: StockEffect) {
   if (productIds.length === 0) return;
+  // Locked in id order too, after the variants, as every stock movement does.
   const flipped = rowsOf<{ id: string }>(
     await tx.execute(sql`
+      with locked as materialized (
+        select id from ${products} where id = any(${sql.param([...new Set(productIds)])}::uuid[]) order by id for no key update)
       update ${products} p set in_stock = not p.in_stock
-      where p.id = any(${sql.param([...new Set(productIds)])}::uuid[])
+      from locked
+      where p.id = locked.id
         and p.in_stock <> exists (select 1 from ${variants} v where v.product_id = p.id and v.stock > 0)
       returning p.id`),
   );
