@@ -2,6 +2,7 @@ import type { AnyRouter } from "@trpc/server";
 import { pruneInbox } from "../platform/bus/inbox.ts";
 import { outboxRelay, pruneOutbox } from "../platform/bus/outbox.ts";
 import type { Bus } from "../platform/bus/port.ts";
+import { withNearCopies } from "../platform/cache/near-copies.ts";
 import type { Cache } from "../platform/cache/port.ts";
 import { type Clock, DAY, HOUR } from "../platform/clock.ts";
 import type { HostSettings } from "../platform/config.ts";
@@ -147,7 +148,8 @@ export async function composeServices(
     corsOrigins: allowedOrigins,
     ...(db.currentLsn && { writePosition: () => db.currentLsn!() }),
     ready: options.ready ?? (async () => void (await Promise.all([db.ping(), cache.ping(), limits.ping()]))),
-    ...(cached && { responseCache: { cache, ...cached } }),
+    // Stored answers are keyed by the catalog's generation: this process may keep copies.
+    ...(cached && { responseCache: { cache: withNearCopies(cache), ...cached } }),
     metrics: metrics.procedures,
   });
   for (const instance of instances.values()) instance.mount?.(host.app);

@@ -1,4 +1,5 @@
 import type { ProductApi } from "../../contracts/product.ts";
+import { withNearCopies } from "../../platform/cache/near-copies.ts";
 import type { ServicePorts } from "../../platform/service.ts";
 import { cachedVariants } from "./cache/cached-variants.ts";
 import { catalogCache } from "./cache/catalog-cache.ts";
@@ -21,9 +22,11 @@ export { outbox as productOutbox } from "./db/schema.ts";
  */
 export function createProductService(ports: ServicePorts, options: { cacheTtlMs: number }) {
   const writes = writesSeen(ports.cache);
-  const catalog = catalogCache(ports.cache, options.cacheTtlMs, writes);
+  // Every catalog and stock entry is keyed by the version it holds: this process may keep copies.
+  const versioned = withNearCopies(ports.cache);
+  const catalog = catalogCache(versioned, options.cacheTtlMs, writes);
   const stock = stockCache(
-    ports.cache,
+    versioned,
     options.cacheTtlMs,
     (ids) => stockLevelsOf(ports.db.primary, ids),
     writes,
