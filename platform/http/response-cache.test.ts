@@ -204,7 +204,7 @@ describe("the response cache with a freshened procedure", () => {
   /** `shelf` answers a stored part (`name`) and a live one (`left`), which `freshen` keeps current. */
   function shelfApp() {
     const t = initTRPC.create();
-    const state = { left: 5, runs: 0, failFreshen: false };
+    const state = { left: 5, runs: 0, applied: 0, failFreshen: false };
     const router = t.router({
       shelf: t.procedure.query(() => {
         state.runs++;
@@ -221,9 +221,15 @@ describe("the response cache with a freshened procedure", () => {
         paths: ["/api/product/trpc/shelf", "/api/product/trpc/categories"],
         generation: async () => "g1",
         freshen: {
-          "/api/product/trpc/shelf": async (data) => {
-            if (state.failFreshen) throw new Error("stock store away");
-            return { ...(data as object), left: state.left };
+          "/api/product/trpc/shelf": {
+            version: () => {
+              if (state.failFreshen) throw new Error("stock store away");
+              return `left ${state.left}`;
+            },
+            apply: async (data) => {
+              state.applied++;
+              return { ...(data as object), left: state.left };
+            },
           },
         },
       }),
@@ -252,6 +258,25 @@ describe("the response cache with a freshened procedure", () => {
       { result: { data: { name: "kettle", left: 3 } } },
     ]);
     expect(state.runs).toBe(2);
+  });
+
+  it("serves the answer brought up to date last time while its live part's version stays, and brings it up to date when it moves", async () => {
+    const { get, state } = shelfApp();
+    await get("/api/product/trpc/shelf");
+    for (let i = 0; i < 3; i++)
+      expect(await (await get("/api/product/trpc/shelf")).json()).toEqual({
+        result: { data: { name: "kettle", left: 5 } },
+      });
+    expect(state.applied).toBe(1);
+    state.left = 4;
+    expect(await (await get("/api/product/trpc/shelf")).json()).toEqual({
+      result: { data: { name: "kettle", left: 4 } },
+    });
+    expect(await (await get("/api/product/trpc/shelf")).json()).toEqual({
+      result: { data: { name: "kettle", left: 4 } },
+    });
+    expect(state.applied).toBe(2);
+    expect(state.runs).toBe(1);
   });
 
   it("answers afresh when the live part cannot be read, and hits again once it can", async () => {

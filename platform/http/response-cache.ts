@@ -19,14 +19,27 @@ export type ResponseCacheOptions = {
    */
   generation: (minLsn: string | undefined) => string | Promise<string>;
   /**
-   * Per procedure path, a step each stored result of that procedure goes through whenever it is served
-   * again: for answers holding a part that changes more often than the generation (the units left on
-   * a product page). It takes and returns the result's `data` as the transformer encoded it (and the
-   * caller's last write position); when it fails, the request is answered afresh.
+   * Per procedure path, how a stored result of that procedure is brought up to date whenever it is
+   * served again: for answers holding a part that changes more often than the generation (the units
+   * left on a product page). When a step fails, the request is answered afresh.
    */
-  freshen?: Readonly<Record<string, (data: unknown, minLsn: string | undefined) => Promise<unknown>>>;
+  freshen?: Readonly<Record<string, Freshen>>;
   /** Batches of more calls than this are refused by the host before this cache (`maxBatchSize`). */
   maxBatchSize?: number;
+};
+
+/**
+ * How a stored result's live part is kept current. Both take the result's `data` as the transformer
+ * encoded it, and the caller's last write position.
+ */
+export type Freshen = {
+  /**
+   * The version of the live part now (a stock version, say): while it stays the same, the result
+   * brought up to date last time is served again as it was, without decoding or encoding anything.
+   */
+  version: (data: unknown, minLsn: string | undefined) => string | Promise<string>;
+  /** The result with its live part as it is now (read after `version`, so at least as new). */
+  apply: (data: unknown, minLsn: string | undefined) => Promise<unknown>;
 };
 
 /** A stored answer as served: its body, brought up to date, and the `Vary` it was stored with. */
@@ -164,9 +177,8 @@ export function responseCache(options: ResponseCacheOptions) {
     const base = path.slice(0, slash);
     byBase.set(base, (byBase.get(base) ?? new Set()).add(path.slice(slash + 1)));
   }
-  type Step = NonNullable<ResponseCacheOptions["freshen"]>[string];
   /** A cacheable path: how many procedures it calls, and their freshen steps (null: none has one). */
-  type Route = { calls: number; steps: readonly (Step | undefined)[] | null };
+  type Route = { calls: number; steps: readonly (Freshen | undefined)[] | null };
   const routes = new Map<string, Route | null>();
   // Hono's path is decoded except for reserved characters, so `%2C` never splits into procedures here
   // (and such a URL is simply not cached).
@@ -190,29 +202,53 @@ export function responseCache(options: ResponseCacheOptions) {
     return route !== null && route.calls <= maxCalls;
   };
 
+  /** Per cache key, a stored body decoded once and the body last brought up to date, at its versions. */
+  type Freshened = { stored: string; results: Result[]; versions: string[]; body: string | null };
+  type Result = { result: { data: unknown } };
+  const lastFreshened = new Map<string, Freshened>();
+  const remember = (key: string, entry: Freshened) => {
+    if (lastFreshened.size >= 1_000) lastFreshened.delete(lastFreshened.keys().next().value as string);
+    lastFreshened.set(key, entry);
+  };
+
   /**
    * The stored body with every result of a freshened procedure brought up to date, or null when one
    * cannot be. tRPC answers one procedure with `{ result: { data } }` and a batch with an array of them.
    */
   const freshened = async (
+    key: string,
     path: string,
     batch: boolean,
-    body: string,
+    stored: string,
     minLsn: string | undefined,
   ): Promise<string | null> => {
     const steps = routeOf(path)?.steps;
-    if (!steps) return body;
+    if (!steps) return stored;
     try {
-      const parsed = JSON.parse(body);
-      const results: { result: { data: unknown } }[] = batch ? parsed : [parsed];
-      if (results.length !== steps.length) return null;
-      await Promise.all(
-        steps.map(async (step, i) => {
-          const { result } = results[i]!;
-          if (step) result.data = await step(result.data, minLsn);
+      let entry = lastFreshened.get(key);
+      if (entry?.stored !== stored) {
+        const parsed = JSON.parse(stored);
+        const results: Result[] = batch ? parsed : [parsed];
+        if (results.length !== steps.length) return null;
+        entry = { stored, results, versions: [], body: null };
+        remember(key, entry);
+      }
+      const { results } = entry;
+      const versions = await Promise.all(
+        steps.map((step, i) => step?.version(results[i]!.result.data, minLsn) ?? ""),
+      );
+      if (entry.body !== null && versions.every((v, i) => v === entry.versions[i])) return entry.body;
+      const fresh = await Promise.all(
+        results.map(async (item, i) => {
+          const step = steps[i];
+          return step
+            ? { ...item, result: { ...item.result, data: await step.apply(item.result.data, minLsn) } }
+            : item;
         }),
       );
-      return JSON.stringify(parsed);
+      const body = JSON.stringify(batch ? fresh : fresh[0]);
+      Object.assign(entry, { versions, body });
+      return body;
     } catch {
       return null;
     }
@@ -231,7 +267,7 @@ export function responseCache(options: ResponseCacheOptions) {
     if (hit === null) return { key, answer: null, path };
     // Stored as "<Vary>\n<body>": the header is part of the answer a client should see.
     const newline = hit.indexOf("\n");
-    const body = await freshened(path, urlKey.batch, hit.slice(newline + 1), minLsn);
+    const body = await freshened(key, path, urlKey.batch, hit.slice(newline + 1), minLsn);
     return { key, answer: body === null ? null : { body, vary: hit.slice(0, newline) }, path };
   };
 

@@ -48,5 +48,5 @@ export function createProductService(ports: ServicePorts, options: { cacheTtlMs:
     cachedVariants: cachedVariants(catalog, stock, levels.variants),
     ...reservationsOf(ports.db, policy, { onShortage: () => stockConflicts.inc({}) }),
   };
-  return { api, withCurrentStock, generation: catalog.generation };
+  return { api, withCurrentStock, stockVersion: stock.version, generation: catalog.generation };
 }

@@ -31,6 +31,7 @@ export const productModule = {
     const {
       api: product,
       withCurrentStock,
+      stockVersion,
       generation,
     } = createProductService(ports, {
       cacheTtlMs: config.CACHE_TTL_SECONDS * SECOND,
@@ -49,7 +50,7 @@ export const productModule = {
         paths: ["/api/product/trpc/list", "/api/product/trpc/get", "/api/product/trpc/categories"],
         ttlMs: config.CACHE_TTL_SECONDS * SECOND,
         generation,
-        freshen: { "/api/product/trpc/get": freshenStoredPage(withCurrentStock) },
+        freshen: { "/api/product/trpc/get": freshenStoredPage(withCurrentStock, stockVersion) },
       },
       mount: mountMedia,
     };

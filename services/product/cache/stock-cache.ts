@@ -45,6 +45,11 @@ export function stockCache(
   }
 
   return {
+    /**
+     * The version a product's levels are cached under now (held in memory: a plain string while the
+     * cache vouches for it); it changes with every stock movement of the product.
+     */
+    version: (productId: string, minLsn?: string) => version(productId).current(minLsn),
     /** `minLsn`: the caller's last write (by default the current request's), which it must see. */
     async levels(productId: string, minLsn?: string): Promise<StockLevels> {
       return (await levelsOf([productId], minLsn)).get(productId)!;

@@ -1,4 +1,5 @@
 import superjson, { type SuperJSONResult } from "superjson";
+import type { Freshen } from "../../../platform/http/response-cache.ts";
 
 /** What a page needs for its units left to be brought up to date (a `Product`, or its JSON encoding). */
 export type StockedPage = {
@@ -13,12 +14,17 @@ export type StockedPage = {
  * `inStock` are plain JSON in the encoding, so they are replaced right there and everything else (the
  * annotations of its dates included) passes on as stored: no decoding and re-encoding of the page.
  */
-export const freshenStoredPage =
-  (withCurrentStock: <P extends StockedPage>(page: P, minLsn?: string) => Promise<P>) =>
-  async (data: unknown, minLsn?: string): Promise<unknown> => {
+export const freshenStoredPage = (
+  withCurrentStock: <P extends StockedPage>(page: P, minLsn?: string) => Promise<P>,
+  stockVersion: (productId: string, minLsn?: string) => string | Promise<string>,
+): Freshen => ({
+  // While the product's stock version stays, the page brought up to date last time is served as it was.
+  version: (data, minLsn) => stockVersion((data as { json: StockedPage }).json.id, minLsn),
+  async apply(data, minLsn) {
     const encoded = data as SuperJSONResult & { json: StockedPage };
     // Shared references would be restored from one place only: take the long way for those.
     if (encoded.meta?.referentialEqualities)
       return superjson.serialize(await withCurrentStock(superjson.deserialize<StockedPage>(encoded), minLsn));
     return { ...encoded, json: await withCurrentStock(encoded.json, minLsn) };
-  };
+  },
+});
