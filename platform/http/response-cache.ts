@@ -207,7 +207,7 @@ export function responseCache(options: ResponseCacheOptions) {
   type Result = { result: { data: unknown } };
   const lastFreshened = new Map<string, Freshened>();
   const remember = (key: string, entry: Freshened) => {
-    if (lastFreshened.size >= 1_000) lastFreshened.delete(lastFreshened.keys().next().value as string);
+    if (lastFreshened.size >= 500) lastFreshened.delete(lastFreshened.keys().next().value as string);
     lastFreshened.set(key, entry);
   };
 
