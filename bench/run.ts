@@ -69,6 +69,10 @@ options:
   --scenario NAME      only these scenarios (repeat it, or separate names with commas)
   --duration S         measured seconds per scenario and connection count (default 5)
   --warmup S           warm-up seconds before each (default 2; 0 = none)
+  --cluster-warmup S   with --cluster: mixed shoppers for S seconds once, before the cluster's first
+                       scenario (default 20; 0 = none): each of its fourteen Bun processes compiles
+                       its own code, and in the first ~20 s under load their JIT threads take a third
+                       of their CPU, which a long-running cluster no longer pays
   --connections N,N    connection counts (virtual shoppers for stateful scenarios; default 16,64)
   --cluster            also the distributed shape (bun run cluster's processes, through NGINX; the
                        demo catalog seeded through the staff API; pgbench of the checkout's SQL
@@ -86,6 +90,7 @@ type Options = {
   scenarios: string[];
   duration: number;
   warmup: number;
+  clusterWarmup: number;
   connections: number[];
   cluster: boolean;
   embedded: boolean;
@@ -107,6 +112,7 @@ function readOptions(args: string[]): Options | "help" {
         scenario: { type: "string", multiple: true },
         duration: { type: "string", default: "5" },
         warmup: { type: "string", default: "2" },
+        "cluster-warmup": { type: "string", default: "20" },
         connections: { type: "string", default: "16,64" },
         cluster: { type: "boolean", default: false },
         tracing: { type: "boolean", default: false },
@@ -141,6 +147,7 @@ function readOptions(args: string[]): Options | "help" {
     scenarios: scenarios.length ? withBaselines(scenarios, Boolean(values.cluster)) : Object.keys(SCENARIOS),
     duration: number("duration", 0.2, 600),
     warmup: number("warmup", 0, 600),
+    clusterWarmup: number("cluster-warmup", 0, 600),
     connections,
     cluster: Boolean(values.cluster),
     embedded: !values["no-embedded"],
@@ -299,6 +306,8 @@ type ShopHandle = {
   shape: Row["shape"];
   base: string;
   stockRows: () => Promise<StockRow[]>;
+  /** Seconds of mixed shoppers before the first scenario, not measured (JIT warm-up). */
+  warmupSeconds?: number;
   /**
    * The checkout's own SQL: `record` captures every statement `checkout` makes the shop run;
    * `replay` runs the script built from two captures without the shop, at a connection count.
@@ -327,6 +336,18 @@ async function measureShop(o: Options, shop: ShopHandle) {
     query("product", "list", { category: stock.categorySlug || undefined, limit: 24 }),
     paths.get,
   ];
+  if (shop.warmupSeconds && needsFixture) {
+    say(`${shape}: warming up with mixed shoppers for ${shop.warmupSeconds} s (not measured)`);
+    await runShoppers({
+      base,
+      scenario: "mixed",
+      shoppers: shoppers.slice(0, 16),
+      stock,
+      browse,
+      seconds: shop.warmupSeconds,
+      warmupSeconds: 0,
+    });
+  }
 
   let listBody = "";
   const gets: [string, string][] = [
@@ -724,6 +745,7 @@ async function runCluster(o: Options) {
       shape: "cluster",
       base: cluster.url,
       stockRows,
+      warmupSeconds: o.clusterWarmup,
       checkoutSql: {
         scenarios: ["pgbench-checkout", "pgbench-checkout-simple"],
         record: async (checkout) => {
