@@ -1,6 +1,7 @@
 import Redis from "ioredis";
 import { watchRedis } from "../metrics/redis.ts";
 import { failFastWhileAway } from "../redis-away.ts";
+import { failUnanswered } from "../redis-unanswered.ts";
 import { redisCall, redisPeer } from "../telemetry/redis.ts";
 import type { Cache } from "./port.ts";
 import { redisWatch } from "./redis-watch.ts";
@@ -19,14 +20,16 @@ const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
 export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string } = {}) {
   const redis = watchRedis(
     failFastWhileAway(
-      new Redis(url, {
-        enableAutoPipelining: true,
-        lazyConnect: false,
-        maxRetriesPerRequest: 1,
-        commandTimeout: 500,
-        keyPrefix: prefix,
-        retryStrategy: (times) => Math.min(50 * times, 1_000),
-      }),
+      failUnanswered(
+        new Redis(url, {
+          enableAutoPipelining: true,
+          lazyConnect: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: 500,
+          keyPrefix: prefix,
+          retryStrategy: (times) => Math.min(50 * times, 1_000),
+        }),
+      ),
     ),
     "cache",
   );

@@ -1,6 +1,7 @@
 import Redis from "ioredis";
 import { watchRedis } from "../metrics/redis.ts";
 import { failFastWhileAway } from "../redis-away.ts";
+import { failUnanswered } from "../redis-unanswered.ts";
 import { redisCall, redisPeer } from "../telemetry/redis.ts";
 import type { Limits } from "./port.ts";
 
@@ -45,12 +46,14 @@ export function redisLimits(url: string, { prefix = "fastr:limits:" }: { prefix?
   // Fail at once while Redis is away, instead of queueing: callers decide (login fails closed).
   const redis = watchRedis(
     failFastWhileAway(
-      new Redis(url, {
-        enableAutoPipelining: true,
-        lazyConnect: false,
-        maxRetriesPerRequest: 1,
-        commandTimeout: 500,
-      }),
+      failUnanswered(
+        new Redis(url, {
+          enableAutoPipelining: true,
+          lazyConnect: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: 500,
+        }),
+      ),
     ),
     "limits",
   ) as WithHit;
