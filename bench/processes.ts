@@ -28,13 +28,16 @@ export function spawnServer(argv: string[], logFile: string, env: Record<string,
   return proc;
 }
 
-/** SIGTERM by PID, SIGKILL if it has not exited within `graceMs`. */
+/**
+ * SIGTERM by PID, SIGKILL if it has not exited within `graceMs`. The grace's timer is cleared once the
+ * child exits: left pending, it kept the bench alive for the rest of the grace after its last line.
+ */
 export async function stop(proc: Subprocess, graceMs = 5_000) {
   if (proc.exitCode === null && proc.signalCode === null) {
     proc.kill("SIGTERM");
-    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(graceMs).then(() => false)]);
-    if (!exited) proc.kill("SIGKILL");
+    const grace = setTimeout(() => proc.kill("SIGKILL"), graceMs);
     await proc.exited;
+    clearTimeout(grace);
   }
   children.delete(proc);
 }

@@ -1,5 +1,6 @@
 import Redis from "ioredis";
 import { coalesced } from "../coalesced.ts";
+import { failUnanswered } from "../redis-unanswered.ts";
 import type { Watched } from "./port.ts";
 
 type Heard = { value: string | null; stamp: number };
@@ -34,14 +35,16 @@ export function redisWatch(
   { prefix, heartbeatMs = 500, trustMs = 1_500, maxHeld = 10_000 }: RedisWatchOptions,
 ) {
   const channelPrefix = `${prefix}watch:`;
-  const subscriber = new Redis(url, {
-    lazyConnect: true,
-    autoResubscribe: false, // resubscribing is ours to do and to confirm
-    enableOfflineQueue: false, // a barrier while disconnected fails at once
-    maxRetriesPerRequest: 1,
-    commandTimeout: 500,
-    retryStrategy: (times) => Math.min(50 * times, 1_000),
-  });
+  const subscriber = failUnanswered(
+    new Redis(url, {
+      lazyConnect: true,
+      autoResubscribe: false, // resubscribing is ours to do and to confirm
+      enableOfflineQueue: false, // a barrier while disconnected fails at once
+      maxRetriesPerRequest: 1,
+      commandTimeout: 500,
+      retryStrategy: (times) => Math.min(50 * times, 1_000),
+    }),
+  );
   subscriber.on("error", () => {});
 
   const held = new Map<string, Heard>();

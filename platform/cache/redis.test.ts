@@ -38,6 +38,13 @@ describeWith({ "redis-server": redisServer }, "redis cache", () => {
     await cache.set("catalog:page-2", "during the outage", 60_000);
 
     await server.restart();
+    // Calls fail at once until the connection is back (platform/redis-away.ts).
+    await until("the cache to reach Redis again", () =>
+      cache.ping().then(
+        () => true,
+        () => false,
+      ),
+    );
     // The store may still hold the stale page (a Redis with persistence would): it must not be served.
     const stale = redisCache(server.url);
     await stale.set("catalog:page-1", "before the outage", 60_000);

@@ -1,5 +1,7 @@
 import Redis from "ioredis";
 import { watchRedis } from "../metrics/redis.ts";
+import { failFastWhileAway } from "../redis-away.ts";
+import { failUnanswered } from "../redis-unanswered.ts";
 import { redisCall, redisPeer } from "../telemetry/redis.ts";
 import type { Cache } from "./port.ts";
 import { redisWatch } from "./redis-watch.ts";
@@ -10,21 +12,25 @@ const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
 /**
  * The distributed shape's cache: one ioredis connection, auto-pipelined, so concurrent calls from
  * one event-loop tick share a round trip. Keys live under `prefix`, apart from the bus's streams and
- * other state in the same Redis. While Redis is away, calls fail within half a second instead of
- * queueing (wrap it in `resilientCache` to turn that into misses). Watched keys are held in memory and
- * kept current over pub/sub (redis-watch.ts).
+ * other state in the same Redis. While Redis is away, calls fail at once (within half a second in the
+ * outage's first quarter second) instead of queueing: wrap it in `resilientCache` to turn that into
+ * misses. Watched keys are held in memory and kept current over pub/sub (redis-watch.ts).
  * @example const cache = redisCache("redis://127.0.0.1:6379"); await cache.set("k", "v", 60_000);
  */
 export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string } = {}) {
   const redis = watchRedis(
-    new Redis(url, {
-      enableAutoPipelining: true,
-      lazyConnect: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: 500,
-      keyPrefix: prefix,
-      retryStrategy: (times) => Math.min(50 * times, 1_000),
-    }),
+    failFastWhileAway(
+      failUnanswered(
+        new Redis(url, {
+          enableAutoPipelining: true,
+          lazyConnect: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: 500,
+          keyPrefix: prefix,
+          retryStrategy: (times) => Math.min(50 * times, 1_000),
+        }),
+      ),
+    ),
     "cache",
   );
   redis.on("error", () => {}); // failures surface as rejected commands

@@ -1,5 +1,7 @@
 import Redis from "ioredis";
 import { watchRedis } from "../metrics/redis.ts";
+import { failFastWhileAway } from "../redis-away.ts";
+import { failUnanswered } from "../redis-unanswered.ts";
 import { redisCall, redisPeer } from "../telemetry/redis.ts";
 import type { Limits } from "./port.ts";
 
@@ -41,14 +43,18 @@ function evictionSettings(info: string) {
  * @example const limits = redisLimits("redis://127.0.0.1:6379"); await limits.hit("auth:login:ip:10.0.0.1", 300_000);
  */
 export function redisLimits(url: string, { prefix = "fastr:limits:" }: { prefix?: string } = {}): Limits {
-  // Fail within half a second while Redis is away, instead of queueing: callers decide (login fails closed).
+  // Fail at once while Redis is away, instead of queueing: callers decide (login fails closed).
   const redis = watchRedis(
-    new Redis(url, {
-      enableAutoPipelining: true,
-      lazyConnect: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: 500,
-    }),
+    failFastWhileAway(
+      failUnanswered(
+        new Redis(url, {
+          enableAutoPipelining: true,
+          lazyConnect: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: 500,
+        }),
+      ),
+    ),
     "limits",
   ) as WithHit;
   redis.on("error", () => {});
@@ -76,7 +82,7 @@ export function redisLimits(url: string, { prefix = "fastr:limits:" }: { prefix?
       }
     },
     async close() {
-      await redis.quit();
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

@@ -19,6 +19,8 @@ import { createLogger, type Logger } from "../../platform/log.ts";
 import { watchRedis } from "../../platform/metrics/redis.ts";
 import { mountMetrics } from "../../platform/metrics/route.ts";
 import type { ServiceModule, ServiceName } from "../../platform/module.ts";
+import { failFastWhileAway } from "../../platform/redis-away.ts";
+import { failUnanswered } from "../../platform/redis-unanswered.ts";
 import { redisCall, redisPeer } from "../../platform/telemetry/redis.ts";
 import { type TelemetrySettings, telemetrySettings } from "../../platform/telemetry/settings.ts";
 import { remoteService } from "../../routers/internal.ts";
@@ -70,7 +72,9 @@ const calleeSettings = (callees: readonly Callable[]) =>
 /** Remembers internal-call nonces in Redis (shared by every instance); in memory while Redis is away. */
 function nonceGuard(url: string, log: Logger) {
   const redis = watchRedis(
-    new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, keyPrefix: "nonce:" }),
+    failFastWhileAway(
+      failUnanswered(new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, keyPrefix: "nonce:" })),
+    ),
     "nonces",
   );
   redis.on("error", () => {});
