@@ -1,0 +1,159 @@
+/**
+ * `bun bench/trace-cost.ts [--rounds 5] [--seconds 1] [--connections 64] [--variant name:K=V,K=V …]`:
+ * the server CPU per cached catalog read (`product.list`, `product.get`) of embedded shops running
+ * side by side, tracing off and on (100% sampling, OTLP/protobuf to a receiver here that counts and
+ * drops spans), measured in interleaved rounds so a neighbour's burst lands on every shop alike; the
+ * median per shop and path. Each `--variant` is one more traced shop with extra environment (an
+ * exporter setting, say). CPU per request, not req/s: on a shared machine it is what a change saves.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { spansInProtobufExport } from "../test/support/otlp-receiver.ts";
+import { load } from "./load.ts";
+import { loadAverage, ready, scratch, spawnServer, stop } from "./processes.ts";
+import { catalogPaths } from "./scenarios.ts";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    rounds: { type: "string", default: "5" },
+    seconds: { type: "string", default: "1" },
+    connections: { type: "string", default: "64" },
+    variant: { type: "string", multiple: true, default: [] },
+    "no-off": { type: "boolean", default: false },
+    paths: { type: "string", default: "list,get" },
+    /** Another tree of fastr (a checkout of the commit before a change): one more traced shop, from it. */
+    before: { type: "string" },
+  },
+});
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const TICK_US = 10_000;
+
+const cpuUs = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+};
+
+let spans = 0;
+let exports = 0;
+const receiver = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch: async (request) => {
+    const body = new Uint8Array(await request.arrayBuffer());
+    spans += (request.headers.get("content-type") ?? "").includes("json")
+      ? (
+          JSON.parse(new TextDecoder().decode(body)) as {
+            resourceSpans: { scopeSpans: { spans: unknown[] }[] }[];
+          }
+        ).resourceSpans
+          .flatMap((r) => r.scopeSpans)
+          .reduce((n, s) => n + s.spans.length, 0)
+      : spansInProtobufExport(body);
+    exports++;
+    return new Response(null, { status: 200 });
+  },
+});
+
+const traced = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.origin,
+  OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+  OTEL_TRACES_SAMPLER: "always_on",
+};
+const variants: { name: string; env: Record<string, string>; cwd?: string }[] = [
+  ...(values["no-off"] ? [] : [{ name: "off", env: {} }]),
+  ...(values.before ? [{ name: "on (before)", env: traced, cwd: values.before }] : []),
+  { name: "on", env: traced },
+  ...(values.variant as string[]).map((v) => {
+    const [name, pairs = ""] = v.split(/:(.*)/s);
+    return {
+      name: name!,
+      env: {
+        ...traced,
+        ...Object.fromEntries(
+          pairs
+            .split(",")
+            .filter(Boolean)
+            .map((p) => p.split(/=(.*)/s) as [string, string]),
+        ),
+      },
+    };
+  }),
+];
+
+const shops = await Promise.all(
+  variants.map(async ({ name, env, cwd }) => {
+    const logFile = join(scratch, `trace-cost-${name.replace(/\W/g, "")}.log`);
+    await Bun.write(logFile, "");
+    const proc = spawnServer([process.execPath, join(cwd ?? ".", "bench/serve-shop.ts"), "0"], logFile, env);
+    const [port] = await ready(proc, logFile);
+    return { name, proc, base: `http://127.0.0.1:${port}` };
+  }),
+);
+
+try {
+  const paths = await catalogPaths(shops[0]!.base);
+  const labels = values.paths.split(",") as ("list" | "get" | "categories")[];
+  // Idle CPU per shop (the outbox relay polls), taken out of every measurement.
+  await Bun.sleep(3_000);
+  const idle = new Map<string, number>();
+  {
+    const before = shops.map((s) => cpuUs(s.proc.pid));
+    const at = performance.now();
+    await Bun.sleep(2_000);
+    const ms = performance.now() - at;
+    shops.forEach((s, i) => {
+      idle.set(s.name, ((cpuUs(s.proc.pid) - before[i]!) * 1000) / ms);
+    });
+  }
+  const results = new Map<string, number[]>();
+  const served = new Map<string, number>();
+  const measure = async (shop: (typeof shops)[number], path: string) => {
+    const url = shop.base + path;
+    const before = { cpu: cpuUs(shop.proc.pid), at: performance.now(), spans };
+    const r = await load({ url, seconds, warmupSeconds: 0, connections });
+    const used =
+      cpuUs(shop.proc.pid) - before.cpu - (idle.get(shop.name)! * (performance.now() - before.at)) / 1000;
+    served.set(shop.name, (served.get(shop.name) ?? 0) + r.requests);
+    if (r.errors > 0) throw new Error(`${shop.name}: ${r.errors} failed requests`);
+    return { usPerRequest: used / r.requests, rps: r.rps };
+  };
+  for (const shop of shops) for (const label of labels) await measure(shop, paths[label]); // warm-up
+  const loadBefore = loadAverage();
+  // Every shop under load at once, each by its own generator: whatever else runs on the machine
+  // meanwhile weighs on all of them alike.
+  for (let round = 0; round < rounds; round++)
+    for (const label of labels) {
+      const measured = await Promise.all(shops.map((shop) => measure(shop, paths[label])));
+      shops.forEach((shop, i) => {
+        const key = `${label} ${shop.name}`;
+        results.set(key, [...(results.get(key) ?? []), measured[i]!.usPerRequest]);
+      });
+    }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(
+    `c=${connections}, ${rounds} rounds of ${seconds} s; load average ${loadBefore} → ${loadAverage()}; ${spans} spans in ${exports} exports`,
+  );
+  await Bun.sleep(6_000); // the last batches leave (5 s schedule delay)
+  console.log(
+    `  requests served: ${[...served].map(([n, r]) => `${n} ${r}`).join(", ")}; spans received ${spans}`,
+  );
+  for (const label of labels) {
+    const off = results.get(`${label} off`);
+    for (const shop of shops) {
+      const xs = results.get(`${label} ${shop.name}`)!;
+      const m = median(xs);
+      // Each round measures every shop back to back: the median of the per-round differences.
+      const paired = off ? median(xs.map((x, i) => x - off[i]!)) : 0;
+      console.log(
+        `  ${label.padEnd(5)}${shop.name.padEnd(16)} median ${m.toFixed(1).padStart(6)} µs/req${off ? `, +${paired.toFixed(1)} over off (paired)` : ""}   [${xs.map((x) => x.toFixed(0)).join(" ")}]`,
+      );
+    }
+  }
+} finally {
+  await Promise.all(shops.map((s) => stop(s.proc, 15_000)));
+  receiver.stop(true);
+}
