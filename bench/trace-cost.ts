@@ -1,10 +1,14 @@
 /**
- * `bun bench/trace-cost.ts [--rounds 5] [--seconds 1] [--connections 64] [--variant name:K=V,K=V …]`:
- * the server CPU per cached catalog read (`product.list`, `product.get`) of embedded shops running
- * side by side, tracing off and on (100% sampling, OTLP/protobuf to a receiver here that counts and
- * drops spans), measured in interleaved rounds so a neighbour's burst lands on every shop alike; the
- * median per shop and path. Each `--variant` is one more traced shop with extra environment (an
- * exporter setting, say). CPU per request, not req/s: on a shared machine it is what a change saves.
+ * `bun bench/trace-cost.ts [--rounds 5] [--seconds 1] [--connections 64] [--paths list,get]
+ * [--variant name:K=V,K=V …] [--before DIR]`: the server CPU per cached catalog read of embedded
+ * shops running side by side, tracing off and on (100% sampling, OTLP/protobuf to a receiver here that
+ * counts and drops spans). In each round every shop is loaded at the same time (its own wrk), so a
+ * neighbour's burst weighs on all of them alike; the median per shop and the median of the per-round
+ * differences to the untraced shop. Each `--variant` is one more traced shop with extra environment
+ * (an exporter setting, say); `--before` one more traced shop from another tree of fastr (a checkout
+ * of the commit before a change, its `node_modules` linked). CPU per request, not req/s: on a shared
+ * machine it is what a change saves. The shops share the server core, so the figures are higher
+ * than one shop's alone; compare them within a run. Through the load lock, like every load run.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
