@@ -5,11 +5,10 @@
  * path saved even on a busy machine, where req/s mostly say how busy the neighbours were. What the
  * server burns while idle (the shop's outbox relay polls) is measured first and taken out.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { load } from "./load.ts";
-import { loadAverage, ready, scratch, spawnServer, stop } from "./processes.ts";
+import { cpuUs, loadAverage, ready, scratch, spawnServer, stop } from "./processes.ts";
 import { catalogPaths } from "./scenarios.ts";
 
 const { values } = parseArgs({
@@ -18,16 +17,6 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-/** Linux reports CPU time in clock ticks, 100 per second on every common kernel. */
-const TICK_US = 10_000;
-
-/** User + system CPU time of a process so far, in microseconds. */
-const cpuUs = (pid: number) => {
-  // Fields after the command name, which is in parentheses and may contain spaces: utime and stime
-  // are the 12th and 13th of them.
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-};
 
 /** Waits (up to 20 s) until the process has settled: under 10% of a core over half a second. */
 async function settled(pid: number) {

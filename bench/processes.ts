@@ -61,6 +61,17 @@ export async function ready(proc: Subprocess, logFile: string, timeoutMs = 90_00
 }
 
 /** RSS (or the peak RSS, VmHWM) of one process in MiB; NaN once it is gone. */
+/** Linux reports CPU time in clock ticks, 100 per second on every common kernel. */
+const TICK_US = 10_000;
+
+/** User + system CPU time of a process so far, in microseconds. */
+export const cpuUs = (pid: number) => {
+  // Fields after the command name, which is in parentheses and may contain spaces: utime and stime
+  // are the 12th and 13th of them.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+};
+
 export function rssMiB(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS") {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");

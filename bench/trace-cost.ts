@@ -10,12 +10,11 @@
  * machine it is what a change saves. The shops share the server core, so the figures are higher
  * than one shop's alone; compare them within a run. Through the load lock, like every load run.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { spansInProtobufExport } from "../test/support/otlp-receiver.ts";
 import { load } from "./load.ts";
-import { loadAverage, ready, scratch, spawnServer, stop } from "./processes.ts";
+import { cpuUs, loadAverage, ready, scratch, spawnServer, stop } from "./processes.ts";
 import { catalogPaths } from "./scenarios.ts";
 
 const { values } = parseArgs({
@@ -34,12 +33,6 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-const TICK_US = 10_000;
-
-const cpuUs = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-};
 
 let spans = 0;
 let exports = 0;
