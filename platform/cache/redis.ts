@@ -1,7 +1,4 @@
-import Redis from "ioredis";
-import { watchRedis } from "../metrics/redis.ts";
-import { failFastWhileAway } from "../redis-away.ts";
-import { failUnanswered } from "../redis-unanswered.ts";
+import { requestPathRedis } from "../request-path-redis.ts";
 import { redisCall, redisPeer } from "../telemetry/redis.ts";
 import type { Cache } from "./port.ts";
 import { redisWatch } from "./redis-watch.ts";
@@ -18,22 +15,12 @@ const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
  * @example const cache = redisCache("redis://127.0.0.1:6379"); await cache.set("k", "v", 60_000);
  */
 export function redisCache(url: string, { prefix = "cache:" }: { prefix?: string } = {}) {
-  const redis = watchRedis(
-    failFastWhileAway(
-      failUnanswered(
-        new Redis(url, {
-          enableAutoPipelining: true,
-          lazyConnect: false,
-          maxRetriesPerRequest: 1,
-          commandTimeout: 500,
-          keyPrefix: prefix,
-          retryStrategy: (times) => Math.min(50 * times, 1_000),
-        }),
-      ),
-    ),
-    "cache",
-  );
-  redis.on("error", () => {}); // failures surface as rejected commands
+  const redis = requestPathRedis(url, "cache", {
+    enableAutoPipelining: true,
+    lazyConnect: false,
+    keyPrefix: prefix,
+    retryStrategy: (times) => Math.min(50 * times, 1_000),
+  });
   const peer = redisPeer(url);
   const watched = redisWatch(redis, url, { prefix });
 

@@ -1,7 +1,5 @@
-import Redis from "ioredis";
-import { watchRedis } from "../metrics/redis.ts";
-import { failFastWhileAway } from "../redis-away.ts";
-import { failUnanswered } from "../redis-unanswered.ts";
+import type Redis from "ioredis";
+import { requestPathRedis } from "../request-path-redis.ts";
 import { redisCall, redisPeer } from "../telemetry/redis.ts";
 import type { Limits } from "./port.ts";
 
@@ -44,20 +42,10 @@ function evictionSettings(info: string) {
  */
 export function redisLimits(url: string, { prefix = "fastr:limits:" }: { prefix?: string } = {}): Limits {
   // Fail at once while Redis is away, instead of queueing: callers decide (login fails closed).
-  const redis = watchRedis(
-    failFastWhileAway(
-      failUnanswered(
-        new Redis(url, {
-          enableAutoPipelining: true,
-          lazyConnect: false,
-          maxRetriesPerRequest: 1,
-          commandTimeout: 500,
-        }),
-      ),
-    ),
-    "limits",
-  ) as WithHit;
-  redis.on("error", () => {});
+  const redis = requestPathRedis(url, "limits", {
+    enableAutoPipelining: true,
+    lazyConnect: false,
+  }) as WithHit;
   redis.defineCommand("fastrLimitHit", { numberOfKeys: 1, lua: HIT });
   const keyOf = (key: string) => prefix + key;
   const peer = redisPeer(url);

@@ -1,4 +1,3 @@
-import Redis from "ioredis";
 import { z } from "zod";
 import { authInternal } from "../../contracts/auth.internal.ts";
 import { cartInternal } from "../../contracts/cart.internal.ts";
@@ -16,11 +15,9 @@ import { fallbackLimits } from "../../platform/limits/fallback.ts";
 import { memoryLimits } from "../../platform/limits/memory.ts";
 import { redisLimits } from "../../platform/limits/redis.ts";
 import { createLogger, type Logger } from "../../platform/log.ts";
-import { watchRedis } from "../../platform/metrics/redis.ts";
 import { mountMetrics } from "../../platform/metrics/route.ts";
 import type { ServiceModule, ServiceName } from "../../platform/module.ts";
-import { failFastWhileAway } from "../../platform/redis-away.ts";
-import { failUnanswered } from "../../platform/redis-unanswered.ts";
+import { requestPathRedis } from "../../platform/request-path-redis.ts";
 import { redisCall, redisPeer } from "../../platform/telemetry/redis.ts";
 import { type TelemetrySettings, telemetrySettings } from "../../platform/telemetry/settings.ts";
 import { remoteService } from "../../routers/internal.ts";
@@ -71,13 +68,7 @@ const calleeSettings = (callees: readonly Callable[]) =>
 
 /** Remembers internal-call nonces in Redis (shared by every instance); in memory while Redis is away. */
 function nonceGuard(url: string, log: Logger) {
-  const redis = watchRedis(
-    failFastWhileAway(
-      failUnanswered(new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, keyPrefix: "nonce:" })),
-    ),
-    "nonces",
-  );
-  redis.on("error", () => {});
+  const redis = requestPathRedis(url, "nonces", { keyPrefix: "nonce:" });
   const peer = redisPeer(url);
   const local = new Map<string, number>();
   return {
