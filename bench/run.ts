@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { query as pgQuery } from "../shapes/cluster/postgres.ts";
-import { spansInProtobufExport } from "../test/support/otlp-receiver.ts";
+import { startCountingOtlpReceiver } from "../test/support/otlp-receiver.ts";
 import {
   type CheckoutScript,
   checkoutScript,
@@ -505,32 +505,23 @@ async function runEmbedded(o: Options, tracing?: Record<string, string>) {
 async function runTraced(o: Options) {
   const scenarios = o.scenarios.filter((s) => (TRACED_SCENARIOS as readonly string[]).includes(s));
   if (scenarios.length === 0) return;
-  let exports = 0;
-  let spans = 0;
-  const receiver = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: async (request) => {
-      spans += spansInProtobufExport(new Uint8Array(await request.arrayBuffer()));
-      exports++;
-      return new Response(null, { status: 200 });
-    },
-  });
+  const receiver = startCountingOtlpReceiver();
   try {
     await runEmbedded(
       { ...o, scenarios },
       {
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.origin,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
         OTEL_TRACES_SAMPLER: "always_on",
       },
     );
     // Fewer spans than measured requests would mean the exporter dropped some (its queue was full).
     const measured = rows.filter((r) => r.shape === "embedded traced").reduce((n, r) => n + r.requests, 0);
+    const { spans, exports } = receiver.counted;
     say(`embedded traced: ${spans} spans in ${exports} OTLP exports; ${measured} traced requests measured`);
     if (exports === 0) notes.push("--tracing: the traced shop exported nothing (is tracing wired?)");
   } finally {
-    receiver.stop(true);
+    receiver.stop();
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { spansInProtobufExport } from "../test/support/otlp-receiver.ts";
+import { startCountingOtlpReceiver } from "../test/support/otlp-receiver.ts";
 import { load } from "./load.ts";
 import { cpuUs, loadAverage, ready, scratch, spawnServer, stop } from "./processes.ts";
 import { catalogPaths } from "./scenarios.ts";
@@ -34,29 +34,10 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 
-let spans = 0;
-let exports = 0;
-const receiver = Bun.serve({
-  hostname: "127.0.0.1",
-  port: 0,
-  fetch: async (request) => {
-    const body = new Uint8Array(await request.arrayBuffer());
-    spans += (request.headers.get("content-type") ?? "").includes("json")
-      ? (
-          JSON.parse(new TextDecoder().decode(body)) as {
-            resourceSpans: { scopeSpans: { spans: unknown[] }[] }[];
-          }
-        ).resourceSpans
-          .flatMap((r) => r.scopeSpans)
-          .reduce((n, s) => n + s.spans.length, 0)
-      : spansInProtobufExport(body);
-    exports++;
-    return new Response(null, { status: 200 });
-  },
-});
+const receiver = startCountingOtlpReceiver();
 
 const traced = {
-  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.origin,
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
   OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
   OTEL_TRACES_SAMPLER: "always_on",
 };
@@ -110,7 +91,7 @@ try {
   const served = new Map<string, number>();
   const measure = async (shop: (typeof shops)[number], path: string) => {
     const url = shop.base + path;
-    const before = { cpu: cpuUs(shop.proc.pid), at: performance.now(), spans };
+    const before = { cpu: cpuUs(shop.proc.pid), at: performance.now() };
     const r = await load({ url, seconds, warmupSeconds: 0, connections });
     const used =
       cpuUs(shop.proc.pid) - before.cpu - (idle.get(shop.name)! * (performance.now() - before.at)) / 1000;
@@ -132,11 +113,11 @@ try {
     }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(
-    `c=${connections}, ${rounds} rounds of ${seconds} s; load average ${loadBefore} → ${loadAverage()}; ${spans} spans in ${exports} exports`,
+    `c=${connections}, ${rounds} rounds of ${seconds} s; load average ${loadBefore} → ${loadAverage()}; ${receiver.counted.spans} spans in ${receiver.counted.exports} exports`,
   );
   await Bun.sleep(6_000); // the last batches leave (5 s schedule delay)
   console.log(
-    `  requests served: ${[...served].map(([n, r]) => `${n} ${r}`).join(", ")}; spans received ${spans}`,
+    `  requests served: ${[...served].map(([n, r]) => `${n} ${r}`).join(", ")}; spans received ${receiver.counted.spans}`,
   );
   for (const label of labels) {
     const off = results.get(`${label} off`);
@@ -152,5 +133,5 @@ try {
   }
 } finally {
   await Promise.all(shops.map((s) => stop(s.proc, 15_000)));
-  receiver.stop(true);
+  receiver.stop();
 }

@@ -166,12 +166,39 @@ function anyValue(v: Fields): string | number | boolean {
 const protoAttributes = (list: Fields[]) =>
   Object.fromEntries(list.map((kv) => [text(kv, 1), anyValue(messages(kv, 2)[0] ?? new Map())]));
 
-/** How many spans one protobuf export carries, without reading them (the bench counts what arrives). */
-export const spansInProtobufExport = (body: Uint8Array) =>
+/** How many spans one protobuf export carries, without reading them. */
+const spansInProtobufExport = (body: Uint8Array) =>
   messages(fieldsOf(body), 1).reduce(
     (n, rs) => n + messages(rs, 2).reduce((m, ss) => m + (ss.get(2)?.length ?? 0), 0),
     0,
   );
+
+type JsonExport = { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+
+/**
+ * A collector for the bench: a loopback server that takes OTLP trace exports (protobuf or JSON),
+ * counts their spans without reading them and drops them, so the receiver costs little next to the
+ * shop being measured. `counted` is live.
+ * @example const sink = startCountingOtlpReceiver(); // OTEL_EXPORTER_OTLP_ENDPOINT: sink.url … sink.counted.spans
+ */
+export function startCountingOtlpReceiver() {
+  const counted = { spans: 0, exports: 0 };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: async (request) => {
+      const body = new Uint8Array(await request.arrayBuffer());
+      counted.spans += (request.headers.get("content-type") ?? "").includes("json")
+        ? (JSON.parse(new TextDecoder().decode(body)) as JsonExport).resourceSpans
+            .flatMap((r) => r.scopeSpans)
+            .reduce((n, ss) => n + ss.spans.length, 0)
+        : spansInProtobufExport(body);
+      counted.exports++;
+      return new Response(null, { status: 200 });
+    },
+  });
+  return { url: server.url.origin, counted, stop: () => server.stop(true) };
+}
 
 /**
  * ExportTraceServiceRequest: 1 resource_spans → ResourceSpans: 1 resource (1 attributes), 2 scope_spans
