@@ -14,9 +14,11 @@ import {
 import packageJson from "../../package.json" with { type: "json" };
 import { type Logger, silentLogger } from "../log.ts";
 import { finishedSpanRecorder } from "./finished-spans.ts";
+import { jsonEncoding, protobufEncoding } from "./otlp-wire.ts";
 import { samplerFor } from "./sampler.ts";
 import { resourcePerService, serviceResources } from "./service-resources.ts";
 import { type TelemetrySettings, tracesUrl } from "./settings.ts";
+import { spanQueue } from "./span-queue.ts";
 import { setTracer } from "./spans.ts";
 
 export type Tracing = {
@@ -70,41 +72,58 @@ export function startTracing(
     [ATTR_SERVICE_VERSION]: packageJson.version,
     ...(who.instance && { [ATTR_SERVICE_INSTANCE_ID]: who.instance }),
   });
-  const protocol = settings.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? settings.OTEL_EXPORTER_OTLP_PROTOCOL;
-  const exporter = protocol === "http/json" ? new JsonExporter({ url }) : new ProtobufExporter({ url });
+  const json =
+    (settings.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? settings.OTEL_EXPORTER_OTLP_PROTOCOL) === "http/json";
   // The SDK no longer reads OTEL_BSP_* itself: they are passed here.
-  const batch = new BatchSpanProcessor({
-    exporter,
+  const batching = {
     scheduledDelayMillis: settings.OTEL_BSP_SCHEDULE_DELAY,
     maxQueueSize: settings.OTEL_BSP_MAX_QUEUE_SIZE,
     maxExportBatchSize: Math.min(settings.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, settings.OTEL_BSP_MAX_QUEUE_SIZE),
     exportTimeoutMillis: settings.OTEL_BSP_EXPORT_TIMEOUT,
+  };
+  const batch = new BatchSpanProcessor({
+    exporter: json ? new JsonExporter({ url }) : new ProtobufExporter({ url }),
+    ...batching,
   });
   const sampler = samplerFor(settings);
   const resources =
     who.services && who.services.length > 1 ? serviceResources(resource, who.services) : undefined;
+  const scope = { name: "fastr", version: packageJson.version };
+  const warnings = exportWarnings(who.log ?? silentLogger);
+  const queueing = {
+    url,
+    resource: resource.attributes,
+    ...(resources && {
+      resources: new Map([...resources].map(([service, r]) => [service, r.attributes])),
+    }),
+    scope,
+    ...batching,
+    onExportFailure: (reason: string) => warnings.error(reason),
+  };
+  const finished = spanQueue({ ...queueing, encoding: json ? jsonEncoding() : protobufEncoding() });
   const provider = new TracerProvider({
     resource,
     sampler,
     spanProcessors: [resources ? resourcePerService(batch, resources) : batch],
   });
-  const scope = { name: "fastr", version: packageJson.version };
-  diag.setLogger(exportWarnings(who.log ?? silentLogger), DiagLogLevel.WARN);
+  diag.setLogger(warnings, DiagLogLevel.WARN);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
   setTracer(
     provider.getTracer(scope.name, scope.version),
-    finishedSpanRecorder({ sampler, processor: batch, resource, ...(resources && { resources }), scope }),
+    finishedSpanRecorder({ sampler, queue: finished }),
   );
 
   return {
     enabled: true,
     url,
-    forceFlush: () => provider.forceFlush(),
+    forceFlush: async () => {
+      await Promise.all([provider.forceFlush(), finished.forceFlush()]);
+    },
     async shutdown() {
       if (!running) return;
       setTracer(undefined, undefined);
-      await provider.shutdown();
+      await Promise.all([provider.shutdown(), finished.shutdown()]);
       trace.disable();
       context.disable();
       diag.disable();

@@ -1,0 +1,132 @@
+import type { Attributes } from "@opentelemetry/api";
+import type { OtlpEncoding, ResourceGroup, WireSpan } from "./otlp-wire.ts";
+
+export type SpanQueue = {
+  /** Queues `span` under `service`'s resource; dropped (and counted) when the queue is full. */
+  add(service: string | undefined, span: WireSpan): void;
+  /** Sends everything queued, and waits for what is being sent. */
+  forceFlush(): Promise<void>;
+  /** Sends what is left; later spans are dropped. */
+  shutdown(): Promise<void>;
+  /** Spans dropped because the queue was full, since the start. */
+  readonly dropped: number;
+};
+
+export type SpanQueueOptions = {
+  /** Where exports are posted (`…/v1/traces`). */
+  url: string;
+  encoding: OtlpEncoding;
+  /** The resource of spans outside every service of `resources`. */
+  resource: Attributes;
+  /** Per service, when spans are exported under their service's resource (the embedded shape). */
+  resources?: ReadonlyMap<string, Attributes>;
+  scope: { name: string; version?: string };
+  /** OTEL_BSP_*: how many spans may wait, how many go in one export, how long one may wait (ms), and for an export. */
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+  /** Told why an export failed; the spans in it are lost, as with the SDK's exporter after its retries. */
+  onExportFailure: (reason: string) => void;
+};
+
+/**
+ * A batch queue of our own for spans recorded finished (stored answers, ADR 156): it holds plain
+ * records, encodes a batch to OTLP in one loop when it is sent, and sends it with `fetch`. It keeps the SDK batch processor's rules — OTEL_BSP_MAX_QUEUE_SIZE, _MAX_EXPORT_BATCH_SIZE,
+ * _SCHEDULE_DELAY, _EXPORT_TIMEOUT, one export at a time, new spans dropped while full.
+ * @example const queue = spanQueue({ url, encoding: protobufEncoding(), resource, scope, …settings });
+ *          queue.add("product", span); … await queue.shutdown();
+ */
+export function spanQueue(options: SpanQueueOptions): SpanQueue {
+  const { encoding } = options;
+  const groupOf = (service: string | undefined) =>
+    service !== undefined && options.resources?.has(service) ? service : "";
+  // Two parallel arrays rather than an object per span.
+  let services: string[] = [];
+  let spans: WireSpan[] = [];
+  let dropped = 0;
+  let closed = false;
+  let sending: Promise<void> | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const resourceOf = (group: string) => (group && options.resources?.get(group)) || options.resource;
+
+  async function send(batchServices: string[], batchSpans: WireSpan[]) {
+    const groups = new Map<string, WireSpan[]>();
+    batchServices.forEach((group, i) => {
+      const list = groups.get(group);
+      if (list) list.push(batchSpans[i]!);
+      else groups.set(group, [batchSpans[i]!]);
+    });
+    const request: ResourceGroup[] = [...groups].map(([group, list]) => ({
+      resource: resourceOf(group),
+      spans: list,
+    }));
+    try {
+      const response = await fetch(options.url, {
+        method: "POST",
+        headers: { "content-type": encoding.contentType },
+        body: encoding.request(request, options.scope),
+        signal: AbortSignal.timeout(options.exportTimeoutMillis),
+      });
+      await response.arrayBuffer();
+      if (!response.ok) options.onExportFailure(`the collector answered ${response.status}`);
+    } catch (error) {
+      options.onExportFailure(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Starts sending the oldest batch, unless one is being sent; the next follows when it is done. */
+  function sendNext() {
+    if (sending || spans.length === 0) return;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const batchServices = services.slice(0, options.maxExportBatchSize);
+    const batchSpans = spans.slice(0, options.maxExportBatchSize);
+    services = services.slice(batchSpans.length);
+    spans = spans.slice(batchSpans.length);
+    sending = send(batchServices, batchSpans).finally(() => {
+      sending = null;
+      if (spans.length >= options.maxExportBatchSize) sendNext();
+      else if (spans.length > 0) schedule();
+    });
+  }
+
+  function schedule() {
+    if (timer || sending) return;
+    timer = setTimeout(sendNext, options.scheduledDelayMillis);
+    timer.unref?.();
+  }
+
+  async function flushAll() {
+    for (;;) {
+      if (sending) await sending;
+      else if (spans.length > 0) sendNext();
+      else return;
+    }
+  }
+
+  return {
+    add(service, span) {
+      if (closed) return;
+      if (spans.length >= options.maxQueueSize) {
+        dropped++;
+        return;
+      }
+      services.push(groupOf(service));
+      spans.push(span);
+      if (spans.length >= options.maxExportBatchSize) sendNext();
+      else schedule();
+    },
+    forceFlush: flushAll,
+    async shutdown() {
+      closed = true;
+      await flushAll();
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+    get dropped() {
+      return dropped;
+    },
+  };
+}
