@@ -132,7 +132,7 @@ describe("the stored answers' span queue", () => {
       maxExportBatchSize: 512,
       scheduledDelayMillis: 600_000,
       exportTimeoutMillis: 5_000,
-      onExportFailure: (reason) => failures.push(reason),
+      onLoss: (reason) => failures.push(reason),
       ...overrides,
     });
     return { queue, failures };
@@ -159,13 +159,14 @@ describe("the stored answers' span queue", () => {
   });
 
   it("drops new spans while the queue is full, counts them, and sends what it kept on shutdown", async () => {
-    const { queue } = queueTo(`${otlp.url}/v1/traces`, { maxQueueSize: 5, maxExportBatchSize: 5 });
+    const { queue, failures } = queueTo(`${otlp.url}/v1/traces`, { maxQueueSize: 5, maxExportBatchSize: 5 });
     // The fifth span starts an export and leaves the queue; fill it again, then overflow it.
     const spans = variedSpans(12);
     for (const span of spans) queue.add("product", span);
     await queue.shutdown();
     expect(queue.dropped).toBe(2);
     expect(received(spans)).toHaveLength(10);
+    expect(failures).toEqual(["2 spans dropped: the queue was full (OTEL_BSP_MAX_QUEUE_SIZE)"]);
 
     const late = variedSpans(1);
     queue.add("product", late[0]!);

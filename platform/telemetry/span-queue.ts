@@ -26,8 +26,11 @@ export type SpanQueueOptions = {
   maxExportBatchSize: number;
   scheduledDelayMillis: number;
   exportTimeoutMillis: number;
-  /** Told why an export failed; the spans in it are lost, as with the SDK's exporter after its retries. */
-  onExportFailure: (reason: string) => void;
+  /**
+   * Told why spans were lost: an export failed (its spans are gone, as with the SDK's exporter after
+   * its retries), or spans were dropped while the queue was full (said with the next export).
+   */
+  onLoss: (reason: string) => void;
 };
 
 /**
@@ -45,6 +48,7 @@ export function spanQueue(options: SpanQueueOptions): SpanQueue {
   let services: string[] = [];
   let spans: WireSpan[] = [];
   let dropped = 0;
+  let droppedSaid = 0;
   let closed = false;
   let sending: Promise<void> | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -70,9 +74,9 @@ export function spanQueue(options: SpanQueueOptions): SpanQueue {
         signal: AbortSignal.timeout(options.exportTimeoutMillis),
       });
       await response.arrayBuffer();
-      if (!response.ok) options.onExportFailure(`the collector answered ${response.status}`);
+      if (!response.ok) options.onLoss(`the collector answered ${response.status}`);
     } catch (error) {
-      options.onExportFailure(error instanceof Error ? error.message : String(error));
+      options.onLoss(error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -81,6 +85,10 @@ export function spanQueue(options: SpanQueueOptions): SpanQueue {
     if (sending || spans.length === 0) return;
     if (timer) clearTimeout(timer);
     timer = null;
+    if (dropped > droppedSaid) {
+      options.onLoss(`${dropped - droppedSaid} spans dropped: the queue was full (OTEL_BSP_MAX_QUEUE_SIZE)`);
+      droppedSaid = dropped;
+    }
     const batchServices = services.slice(0, options.maxExportBatchSize);
     const batchSpans = spans.slice(0, options.maxExportBatchSize);
     services = services.slice(batchSpans.length);

@@ -98,7 +98,7 @@ export function startTracing(
     }),
     scope,
     ...batching,
-    onExportFailure: (reason: string) => warnings.error(reason),
+    onLoss: (reason: string) => warnings.error(reason),
   };
   const finished = spanQueue({ ...queueing, encoding: json ? jsonEncoding() : protobufEncoding() });
   const provider = new TracerProvider({
