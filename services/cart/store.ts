@@ -1,21 +1,18 @@
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeHexLowerCase } from "@oslojs/encoding";
 import { asc, eq, type SQL, sql } from "drizzle-orm";
 import type { CartOwner } from "../../contracts/cart.ts";
 import { type Executor, rowsOf } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
+import { sha256Hex } from "../../platform/sha256.ts";
 import { carts, lines } from "./db/schema.ts";
 
 export type StoredLine = typeof lines.$inferSelect;
-
-const hashToken = (token: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 
 /** Who owns the cart, as a condition on `carts`; null for a guest without a token (no cart yet). */
 const ownedBy = (owner: CartOwner): SQL | null =>
   "userId" in owner
     ? eq(carts.userId, owner.userId)
     : owner.token
-      ? eq(carts.tokenHash, hashToken(owner.token))
+      ? eq(carts.tokenHash, sha256Hex(owner.token))
       : null;
 
 /** Where a line is written: the user's cart (made on first use), a guest's known cart, or a new guest cart. */
@@ -48,7 +45,7 @@ export function cartStore(ex: Executor) {
     if ("cartId" in target)
       return sql`update ${carts} set updated_at = ${now} where id = ${target.cartId} returning id`;
     return sql`insert into ${carts} (id, token_hash, created_at, updated_at)
-      values (${newId()}, ${hashToken(target.newGuestToken)}, ${now}, ${now}) returning id`;
+      values (${newId()}, ${sha256Hex(target.newGuestToken)}, ${now}, ${now}) returning id`;
   }
 
   return {

@@ -1,11 +1,10 @@
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeHexLowerCase } from "@oslojs/encoding";
 import { and, eq } from "drizzle-orm";
 import type { Cart } from "../../../contracts/cart.ts";
 import type { CheckoutInput, Customer, Order, ShippingAddress } from "../../../contracts/order.ts";
 import type { Clock } from "../../../platform/clock.ts";
 import type { Database } from "../../../platform/db/port.ts";
 import { newId } from "../../../platform/ids.ts";
+import { sha256Hex } from "../../../platform/sha256.ts";
 import { orders } from "../db/schema.ts";
 import { checkOrderable, checkPlaced } from "../domain/checkout.ts";
 import { orderErrors } from "../domain/order.errors.ts";
@@ -30,7 +29,7 @@ function requestHash({ idempotencyKey: _, ...input }: CheckoutInput) {
       ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
       : value,
   );
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(canonical)));
+  return sha256Hex(canonical);
 }
 
 /** The order a priced cart becomes, not yet written. */
