@@ -1,3 +1,4 @@
+import { parseKeyPairsIntoRecord } from "@opentelemetry/core";
 import { z } from "zod";
 import { env } from "../config.ts";
 
@@ -12,6 +13,10 @@ const samplers = [
 
 const protocol = z.enum(["http/protobuf", "http/json"], {
   message: "expected http/protobuf or http/json (grpc is not supported)",
+});
+
+const keyValuePairs = z.string().regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, {
+  message: "expected key=value pairs separated by commas",
 });
 
 /**
@@ -30,12 +35,11 @@ export const telemetrySettings = z.object({
   /** Defaults to the service's name (`order`); the embedded shape names each module's spans after it. */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
   /** `key=value,key=value` added to every span's resource (e.g. `deployment.environment.name=staging`). */
-  OTEL_RESOURCE_ATTRIBUTES: z
-    .string()
-    .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, {
-      message: "expected key=value pairs separated by commas",
-    })
-    .optional(),
+  OTEL_RESOURCE_ATTRIBUTES: keyValuePairs.optional(),
+  /** `key=value,…` headers sent with every export (values URL-encoded: `authorization=Bearer%20abc`). */
+  OTEL_EXPORTER_OTLP_HEADERS: keyValuePairs.optional(),
+  /** The same for trace exports only; wins over OTEL_EXPORTER_OTLP_HEADERS key by key. */
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValuePairs.optional(),
   OTEL_TRACES_SAMPLER: z
     .enum(samplers, { message: `expected one of ${samplers.join(", ")}` })
     .default("parentbased_always_on"),
@@ -60,3 +64,9 @@ export function tracesUrl(settings: TelemetrySettings): string | null {
   const base = settings.OTEL_EXPORTER_OTLP_ENDPOINT;
   return base ? `${base.replace(/\/+$/, "")}/v1/traces` : null;
 }
+
+/** The headers every trace export carries: OTEL_EXPORTER_OTLP_HEADERS, then …_TRACES_HEADERS over them. */
+export const exportHeaders = (settings: TelemetrySettings): Record<string, string> => ({
+  ...parseKeyPairsIntoRecord(settings.OTEL_EXPORTER_OTLP_HEADERS),
+  ...parseKeyPairsIntoRecord(settings.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+});

@@ -13,8 +13,9 @@ export type SpanQueue = {
 };
 
 export type SpanQueueOptions = {
-  /** Where exports are posted (`…/v1/traces`). */
+  /** Where exports are posted (`…/v1/traces`), with which headers (OTEL_EXPORTER_OTLP_HEADERS). */
   url: string;
+  headers?: Record<string, string>;
   encoding: OtlpEncoding;
   /** The resource of spans outside every service of `resources`. */
   resource: Attributes;
@@ -69,7 +70,7 @@ export function spanQueue(options: SpanQueueOptions): SpanQueue {
     try {
       const response = await fetch(options.url, {
         method: "POST",
-        headers: { "content-type": encoding.contentType },
+        headers: { ...options.headers, "content-type": encoding.contentType },
         body: encoding.request(request, options.scope),
         signal: AbortSignal.timeout(options.exportTimeoutMillis),
       });

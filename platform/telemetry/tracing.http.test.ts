@@ -63,6 +63,8 @@ describeEmbedded(
         env: {
           OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
           OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20collector-key,x-tenant=everything",
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-tenant=traces",
           ...onlyOnFlush,
         },
         log,
@@ -166,6 +168,22 @@ describeEmbedded(
       });
       const line = lines.find((l) => l.msg === "request" && l.requestId === requestId);
       expect(line).toMatchObject({ traceId: caller.traceId, spanId: spans[0]!.spanId, status: 200 });
+    });
+
+    it("sends every export, stored answers' spans included, with the headers OTEL_EXPORTER_OTLP_(TRACES_)HEADERS name", async () => {
+      const before = otlp.requests.length;
+      await shop.fetch("/api/product/trpc/categories"); // stored, if no test stored it before
+      const caller = callerTraceContext();
+      await shop.fetch("/api/product/trpc/categories", { headers: { traceparent: caller.traceparent } });
+      await shop.fetch("/api/product/trpc/list?input=%7B%22json%22%3A%7B%22q%22%3A%22headers%22%7D%7D");
+      await shop.shop.tracing.forceFlush();
+
+      expect(otlp.trace(caller.traceId)).toHaveLength(1);
+      const exports = otlp.requests.slice(before);
+      // The SDK's exporter and the stored answers' queue each sent one at least.
+      expect(exports.length).toBeGreaterThanOrEqual(2);
+      for (const { headers } of exports)
+        expect(headers).toMatchObject({ authorization: "Bearer collector-key", "x-tenant": "traces" });
     });
 
     it("follows a caller's decision not to sample, for stored answers too: no span leaves, the log line still names the trace", async () => {

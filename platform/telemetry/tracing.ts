@@ -17,7 +17,7 @@ import { finishedSpanRecorder } from "./finished-spans.ts";
 import { jsonEncoding, protobufEncoding } from "./otlp-wire.ts";
 import { samplerFor } from "./sampler.ts";
 import { resourcePerService, serviceResources } from "./service-resources.ts";
-import { type TelemetrySettings, tracesUrl } from "./settings.ts";
+import { exportHeaders, type TelemetrySettings, tracesUrl } from "./settings.ts";
 import { spanQueue } from "./span-queue.ts";
 import { setTracer } from "./spans.ts";
 
@@ -81,8 +81,9 @@ export function startTracing(
     maxExportBatchSize: Math.min(settings.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, settings.OTEL_BSP_MAX_QUEUE_SIZE),
     exportTimeoutMillis: settings.OTEL_BSP_EXPORT_TIMEOUT,
   };
+  const headers = exportHeaders(settings);
   const batch = new BatchSpanProcessor({
-    exporter: json ? new JsonExporter({ url }) : new ProtobufExporter({ url }),
+    exporter: json ? new JsonExporter({ url, headers }) : new ProtobufExporter({ url, headers }),
     ...batching,
   });
   const sampler = samplerFor(settings);
@@ -92,6 +93,7 @@ export function startTracing(
   const warnings = exportWarnings(who.log ?? silentLogger);
   const queueing = {
     url,
+    headers,
     resource: resource.attributes,
     ...(resources && {
       resources: new Map([...resources].map(([service, r]) => [service, r.attributes])),

@@ -21,7 +21,7 @@ const KINDS = ["unspecified", "internal", "server", "client", "producer", "consu
  */
 export function startOtlpReceiver() {
   const spans: ReceivedSpan[] = [];
-  const requests: { contentType: string }[] = [];
+  const requests: { contentType: string; headers: Record<string, string> }[] = [];
   /** Exports it could not read (a test failing on a missing span should say so). */
   const errors: string[] = [];
   const server = Bun.serve({
@@ -31,7 +31,7 @@ export function startOtlpReceiver() {
       if (req.method !== "POST" || new URL(req.url).pathname !== "/v1/traces")
         return new Response("not found", { status: 404 });
       const contentType = req.headers.get("content-type") ?? "";
-      requests.push({ contentType });
+      requests.push({ contentType, headers: Object.fromEntries(req.headers) });
       const body = new Uint8Array(await req.arrayBuffer());
       const json = contentType.includes("json");
       try {
