@@ -9,6 +9,22 @@ const CHANGES_SCHEMA = /^\s*(create|alter|drop|truncate|comment|grant|revoke|dis
 /** More distinct statements than the services send: past it, the least recently prepared is closed. */
 const DEFAULT_CAPACITY = 1_000;
 
+const SLICE_MS = Number(process.env.SLICE_MS ?? 4);
+let turnStarted = performance.now();
+let markerSet = false;
+const markTurn = () => {
+  turnStarted = performance.now();
+  markerSet = false;
+};
+async function turnIfLong() {
+  if (!markerSet) {
+    markerSet = true;
+    setImmediate(markTurn);
+  }
+  if (performance.now() - turnStarted < SLICE_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 export type PreparedQuery = (text: string, params?: unknown[], options?: QueryOptions) => Promise<Results>;
 type Prepared = { name: string; types: number[] };
 
@@ -94,6 +110,7 @@ export function preparedStatements(client: PGlite, { capacity = DEFAULT_CAPACITY
     inTransaction: boolean,
   ) {
     try {
+      await turnIfLong();
       const messages = await exchange([
         ...(await messagesFor(text, params, options)),
         serialize.describe({ type: "P" }),
