@@ -10,7 +10,7 @@ import {
 } from "../../shapes/cluster/postgres.ts";
 import { notes } from "../../test/fixtures/schema.ts";
 import { describeWith, waitFor } from "../../test/support/binaries.ts";
-import { postgresBinary } from "../../test/support/postgres.ts";
+import { postgresBinary, withInitialisedPrimary } from "../../test/support/postgres.ts";
 import { withRequestScope } from "../request-context.ts";
 import { dbContract, fixtureMigrations } from "./db.contract.ts";
 import { openPostgres } from "./pg.ts";
@@ -25,6 +25,7 @@ describeWith({ postgres: postgresBinary }, "pg adapter", () => {
   let databases = 0;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "fastr-pg-adapter-"));
+    await withInitialisedPrimary(dir);
     pg = await startClusterPostgres({ dir, replica: true, durable: false });
   }, 60_000);
   afterAll(async () => {

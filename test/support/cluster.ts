@@ -6,6 +6,7 @@ import { freePort } from "../../shapes/cluster/child.ts";
 import { type Cluster, startCluster } from "../../shapes/cluster/cluster.ts";
 import { type Grant, publicApi } from "./accounts.ts";
 import { findBinary } from "./binaries.ts";
+import { withInitialisedPrimary } from "./postgres.ts";
 import { sharedServer } from "./shared-servers.ts";
 import { takeTurn } from "./turn.ts";
 
@@ -50,6 +51,9 @@ export async function startTestCluster(env: Record<string, string> = {}, options
 
   // One test cluster at a time per checkout: the gate runs test files on two workers, and two clusters
   // of twenty processes each on the build machine's two cores only slow each other down (ADR 161).
+  // A fresh directory's primary is copied in rather than made by initdb (see withInitialisedPrimary).
+  await withInitialisedPrimary(join(dir, "postgres"));
+
   const turn = await takeTurn(`fastr-test-cluster-${Bun.hash(ROOT).toString(36)}`);
   const cluster: Cluster = await startCluster({
     dir,
