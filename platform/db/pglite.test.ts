@@ -1,14 +1,15 @@
 import { expect, it } from "bun:test";
 import { sql } from "drizzle-orm";
+import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { dbContract } from "./db.contract.ts";
 import { openPglite } from "./pglite.ts";
 import { rowsOf } from "./port.ts";
 
-dbContract("pglite", () => openPglite());
+dbContract("pglite", async () => openPglite(undefined, { from: await emptyDatabase() }));
 
 it("starts with the Postgres settings it is given, beside PGlite's own and the data directory's", async () => {
   const show = async (settings?: Record<string, string>) => {
-    const db = await openPglite(undefined, settings && { settings });
+    const db = await openPglite(undefined, { from: await emptyDatabase(), ...(settings && { settings }) });
     try {
       const [row] = rowsOf<Record<string, string>>(
         await db.primary.execute(
