@@ -41,15 +41,11 @@ async function step(name: string, args: string[], shown = false): Promise<Outcom
 /**
  * Test files whose time is nearly all waiting, a few CPU-seconds in all (measured alone: serve.test 15 s
  * of wall time for 0.2 s of CPU, a request held past Bun's 10 s idle timeout; the Kafka bus 13 s for 4 s,
- * consumer groups joining and giving a killed member up; the Redis cache 3.7 s for 0.5 s, Redis stopped
- * and started). In a worker they would hold one of the two lanes idle; beside them they cost the lanes
- * nothing (ADR 173).
+ * consumer groups joining and giving a killed member up). In a worker they would hold one of the two
+ * lanes idle; beside them they cost the lanes nothing (ADR 173). Not a file whose waits are bounded by
+ * timeouts the machine's load can break (the Redis cache's 500 ms commands failed here at the gate's start).
  */
-const WAITING_FILES = [
-  "platform/http/serve.test.ts",
-  "platform/bus/kafka.test.ts",
-  "platform/cache/redis.test.ts",
-];
+const WAITING_FILES = ["platform/http/serve.test.ts", "platform/bus/kafka.test.ts"];
 
 /** The checks, then the pg pass (it is worth running only on code that checks). */
 async function checksThenPg(): Promise<Outcome[]> {
