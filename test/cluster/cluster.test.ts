@@ -523,7 +523,13 @@ describeWith(clusterBinaries, "the cluster", () => {
 
     again = await startTestCluster(
       { SMTP_URL: smtp.url },
-      { dir, durable: true, ...(kafkaRunsHere ? { bus: "kafka" } : { instancesPerService: 1 }) },
+      {
+        dir,
+        durable: true,
+        instancesPerService: 1,
+        // The Kafka suite kills a notification process: another must be in its group to take over.
+        ...(kafkaRunsHere && { bus: "kafka", instances: { notification: 2 } }),
+      },
     );
     Object.assign(onKafka, { shop: again, smtp });
     const session = again.client(buyer.token);

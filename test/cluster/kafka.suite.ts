@@ -3,7 +3,7 @@
  * the cluster, or the brokers in KAFKA_BROKERS), as a suite the cluster suite (cluster.test.ts) runs on
  * the second cluster it starts, the one on its first cluster's data directory: a cluster start is ~15 s
  * of CPU on the gate's two cores, and the restart proves the same whatever the bus (ADR 172). The cluster
- * must run two processes of every service and send its e-mails to `on.smtp`.
+ * must run two notification processes and send its e-mails to `on.smtp`.
  */
 import { expect, it } from "bun:test";
 import type { startSmtpSink } from "../../services/notification/testing.ts";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createFastrClient } from "../../routers/client.ts";
 import { freePort } from "../../shapes/cluster/child.ts";
-import { type Cluster, startCluster } from "../../shapes/cluster/cluster.ts";
+import { type Cluster, type ClusterOptions, startCluster } from "../../shapes/cluster/cluster.ts";
 import { type Grant, publicApi } from "./accounts.ts";
 import { findBinary } from "./binaries.ts";
 import { withInitialisedPrimary } from "./postgres.ts";
@@ -28,6 +28,8 @@ export type TestClusterOptions = {
   durable?: boolean;
   /** Processes per service (two by default, as `bun run cluster` runs). */
   instancesPerService?: number;
+  /** Processes of the services named here, where they differ from `instancesPerService`. */
+  instances?: ClusterOptions["instances"];
   /** The event bus: Redis Streams by default; Kafka (KAFKA_BROKERS when set, else the mock peer). */
   bus?: "redis-streams" | "kafka";
   /** Also start Prometheus scraping every instance (a process more: only for suites that look at it). */
@@ -60,6 +62,7 @@ export async function startTestCluster(env: Record<string, string> = {}, options
     port: freePort(),
     durable: options.durable ?? false,
     ...(options.instancesPerService && { instancesPerService: options.instancesPerService }),
+    ...(options.instances && { instances: options.instances }),
     bus,
     ...(bus === "kafka" &&
       process.env.KAFKA_BROKERS && { kafkaBrokers: process.env.KAFKA_BROKERS.split(",") }),
