@@ -12,6 +12,7 @@ import { Pool } from "pg";
 import { locate } from "../shapes/cluster/binaries.ts";
 import { type ClusterPostgres, query, startPostgres } from "../shapes/cluster/postgres.ts";
 import { describeWith, findBinary } from "../test/support/binaries.ts";
+import { withInitialisedPrimary } from "../test/support/postgres.ts";
 import { checkoutScript, instantiate, ownSteps, parameterTypes, pgbenchScript } from "./checkout-sql.ts";
 import { recordStatements } from "./statement-log.ts";
 
@@ -86,6 +87,7 @@ describeWith(
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "fastr-bench-sql-"));
       chmodSync(dir, 0o755);
+      await withInitialisedPrimary(join(dir, "postgres"));
       postgres = await startPostgres({ dir: join(dir, "postgres"), replica: false, durable: false });
       url = postgres.primary.url();
       await query(

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { openPglite } from "../platform/db/pglite.ts";
 import { type Database, rowsOf } from "../platform/db/port.ts";
 import { modules } from "../shapes/modules.ts";
+import { emptyDatabase } from "./support/migrated-database.ts";
 
 const tablesBySchema = async (db: Database) =>
   rowsOf<{ schema: string; tables: string[] }>(
@@ -19,7 +20,7 @@ const tablesBySchema = async (db: Database) =>
 describe("service migrations", () => {
   let db: Database;
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openPglite(undefined, { from: await emptyDatabase() });
   });
   afterAll(() => db.close());
 

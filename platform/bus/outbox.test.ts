@@ -3,6 +3,7 @@ import { count, eq, isNull, sql } from "drizzle-orm";
 import { pgSchema, serial, uuid } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../contracts/events.ts";
 import { describeWith, waitFor } from "../../test/support/binaries.ts";
+import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { postgresBinary, startPostgres, type ThrowawayPostgres } from "../../test/support/postgres.ts";
 import { systemClock } from "../clock.ts";
 import { openPostgres } from "../db/pg.ts";
@@ -50,7 +51,7 @@ const created = (productId = newId()) => event("product.created@1", productId, {
 let db: Database;
 
 beforeAll(async () => {
-  db = await openPglite();
+  db = await openPglite(undefined, { from: await emptyDatabase() });
   for (const statement of ddl) await db.primary.execute(sql.raw(statement));
 });
 afterAll(() => db?.close());

@@ -15,7 +15,8 @@ export const fixtureMigrations: Migrations = {
 
 /**
  * The db port's behaviour, run against every adapter. `open` must return a handle on an empty database
- * each time it is called; each test opens one and closes it.
+ * each time it is called; each test opens one and closes it (a handle may empty a database kept for the
+ * next test instead of closing it).
  * @example dbContract("pglite", () => openPglite());
  */
 export function dbContract(name: string, open: () => Promise<Database>) {

@@ -10,43 +10,45 @@ import {
 } from "../../shapes/cluster/postgres.ts";
 import { notes } from "../../test/fixtures/schema.ts";
 import { describeWith, waitFor } from "../../test/support/binaries.ts";
-import { postgresBinary, startPostgres, type ThrowawayPostgres } from "../../test/support/postgres.ts";
+import { postgresBinary, withInitialisedPrimary } from "../../test/support/postgres.ts";
 import { withRequestScope } from "../request-context.ts";
 import { dbContract, fixtureMigrations } from "./db.contract.ts";
 import { openPostgres } from "./pg.ts";
 import { type Database, rowsOf } from "./port.ts";
 
+// One primary and its streaming standby for the file: the contract's databases are made on the
+// primary, the replica suites read the standby (a Postgres pair costs an initdb, a base backup and two
+// servers). The last test stops and starts the standby.
 describeWith({ postgres: postgresBinary }, "pg adapter", () => {
-  let server: ThrowawayPostgres;
+  let dir: string;
+  let pg: ClusterPostgres;
   let databases = 0;
   beforeAll(async () => {
-    server = await startPostgres();
+    dir = mkdtempSync(join(tmpdir(), "fastr-pg-adapter-"));
+    await withInitialisedPrimary(dir);
+    pg = await startClusterPostgres({ dir, replica: true, durable: false });
+  }, 60_000);
+  afterAll(async () => {
+    await pg?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
-  afterAll(() => server?.stop());
 
-  // Each contract test gets an empty database of its own on the one server.
+  // Each contract test gets an empty database of its own on the primary.
   dbContract("pg", async () => {
     const name = `contract_${++databases}`;
-    const admin = await openPostgres({ url: server.url, poolSize: 1 });
+    const admin = await openPostgres({ url: pg.primary.url(), poolSize: 1 });
     await admin.primary.execute(sql.raw(`create database ${name}`));
     await admin.close();
-    const url = new URL(server.url);
-    url.pathname = `/${name}`;
-    return openPostgres({ url: url.href });
+    return openPostgres({ url: pg.primary.url(name) });
   });
 
   describe("with a streaming replica", () => {
-    let cluster: ThrowawayPostgres;
     let db: Database;
     beforeAll(async () => {
-      cluster = await startPostgres({ replica: true });
-      db = await openPostgres({ url: cluster.url, replicaUrl: cluster.replicaUrl });
+      db = await openPostgres({ url: pg.primary.url(), replicaUrl: pg.replica!.url() });
       await db.migrate(fixtureMigrations);
     });
-    afterAll(async () => {
-      await db?.close();
-      await cluster?.stop();
-    });
+    afterAll(() => db?.close());
 
     it("reads through `replica` come from the standby and catch up with writes on the primary", async () => {
       const standby = async (handle: Database["primary"]) =>
@@ -64,82 +66,74 @@ describeWith({ postgres: postgresBinary }, "pg adapter", () => {
       );
     });
   });
-});
 
-describeWith({ postgres: postgresBinary }, "pg adapter: read-your-writes on a lagging replica", () => {
-  let dir: string;
-  let pg: ClusterPostgres;
-  let db: Database;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "fastr-ryw-"));
-    pg = await startClusterPostgres({ dir, replica: true, durable: false });
-    db = await openPostgres({
-      url: pg.primary.url(),
-      replicaUrl: pg.replica!.url(),
-      replicaPollMs: 20,
-      replicaIdleMs: 200,
-      applicationName: "ryw-adapter",
-      onError: () => {},
+  describe("read-your-writes on a lagging replica", () => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await openPostgres({
+        url: pg.primary.url(),
+        replicaUrl: pg.replica!.url(),
+        replicaPollMs: 20,
+        replicaIdleMs: 200,
+        applicationName: "ryw-adapter",
+        onError: () => {},
+      });
+      await db.migrate(fixtureMigrations);
+      await waitFor("the replica to replay the migration", async () => Array.isArray(await bodies()));
+    }, 60_000);
+    afterAll(() => db?.close());
+
+    const bodies = async () => (await db.replica.select({ body: notes.body }).from(notes)).map((n) => n.body);
+
+    it("reads a caller's own write back at once although the replica replays a second late", async () => {
+      await pg.delayReplica(1_000);
+      await db.primary.insert(notes).values({ body: "price changed" });
+      const lsn = await db.currentLsn!();
+
+      expect(await withRequestScope({ requestId: "r1", minLsn: lsn }, bodies)).toContain("price changed");
+      expect(await bodies()).not.toContain("price changed"); // anyone else may read the lagging replica
+      await waitFor(
+        "the replica to replay the write",
+        async () => (await bodies()).includes("price changed"),
+        5_000,
+      );
+      await pg.delayReplica(0);
     });
-    await db.migrate(fixtureMigrations);
-    await waitFor("the replica to replay the migration", async () => Array.isArray(await bodies()));
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await pg?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
-  const bodies = async () => (await db.replica.select({ body: notes.body }).from(notes)).map((n) => n.body);
-
-  it("reads a caller's own write back at once although the replica replays a second late", async () => {
-    await pg.delayReplica(1_000);
-    await db.primary.insert(notes).values({ body: "price changed" });
-    const lsn = await db.currentLsn!();
-
-    expect(await withRequestScope({ requestId: "r1", minLsn: lsn }, bodies)).toContain("price changed");
-    expect(await bodies()).not.toContain("price changed"); // anyone else may read the lagging replica
-    await waitFor(
-      "the replica to replay the write",
-      async () => (await bodies()).includes("price changed"),
-      5_000,
-    );
-    await pg.delayReplica(0);
-  });
-
-  it("polls the replica's position only while reads ask for the replica: an idle process sends it nothing", async () => {
-    /** The replica's clock, and when the adapter's connections there last finished a statement. */
-    const replicaSide = async () =>
-      (
-        await query<{ now: string; last: string }>(
-          pg.replica!.url(),
-          `select clock_timestamp()::text as now,
+    it("polls the replica's position only while reads ask for the replica: an idle process sends it nothing", async () => {
+      /** The replica's clock, and when the adapter's connections there last finished a statement. */
+      const replicaSide = async () =>
+        (
+          await query<{ now: string; last: string }>(
+            pg.replica!.url(),
+            `select clock_timestamp()::text as now,
                   (select max(state_change)::text from pg_stat_activity where application_name = 'ryw-adapter') as last`,
-        )
-      )[0]!;
-    await bodies();
-    await Bun.sleep(400); // past replicaIdleMs, with nothing reading
-    const idle = await replicaSide();
-    await Bun.sleep(300); // fifteen polls' worth
-    expect((await replicaSide()).last).toBe(idle.last);
+          )
+        )[0]!;
+      await bodies();
+      await Bun.sleep(400); // past replicaIdleMs, with nothing reading
+      const idle = await replicaSide();
+      await Bun.sleep(300); // fifteen polls' worth
+      expect((await replicaSide()).last).toBe(idle.last);
 
-    await bodies();
-    const asked = await replicaSide();
-    await Bun.sleep(100);
-    expect((await replicaSide()).last > asked.now).toBe(true);
-  });
+      await bodies();
+      const asked = await replicaSide();
+      await Bun.sleep(100);
+      expect((await replicaSide()).last > asked.now).toBe(true);
+    });
 
-  it("reads from the primary while the replica is down, and from the replica again once it is back", async () => {
-    const standby = async () =>
-      rowsOf<{ standby: boolean }>(await db.replica.execute(sql`select pg_is_in_recovery() as standby`))[0]
-        ?.standby;
-    expect(await standby()).toBe(true);
+    it("reads from the primary while the replica is down, and from the replica again once it is back", async () => {
+      const standby = async () =>
+        rowsOf<{ standby: boolean }>(await db.replica.execute(sql`select pg_is_in_recovery() as standby`))[0]
+          ?.standby;
+      expect(await standby()).toBe(true);
 
-    await pg.stopReplica();
-    await waitFor("reads to move to the primary", async () => (await standby()) === false, 5_000);
-    expect(await bodies()).toContain("price changed");
+      await pg.stopReplica();
+      await waitFor("reads to move to the primary", async () => (await standby()) === false, 5_000);
+      expect(await bodies()).toContain("price changed");
 
-    await pg.startReplica();
-    await waitFor("reads to return to the replica", async () => (await standby()) === true, 10_000);
+      await pg.startReplica();
+      await waitFor("reads to return to the replica", async () => (await standby()) === true, 10_000);
+    });
   });
 });

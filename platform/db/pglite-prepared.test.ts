@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { PGlite } from "@electric-sql/pglite";
+import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { preparedStatements } from "./pglite-prepared.ts";
 
 const VALUES = [
@@ -21,7 +22,7 @@ describe("kept statements on PGlite", () => {
   let exchanges = 0;
 
   beforeAll(async () => {
-    db = await PGlite.create();
+    db = await PGlite.create({ loadDataDir: await emptyDatabase() });
     const exchange = db.execProtocolStream.bind(db);
     db.execProtocolStream = (...args) => {
       exchanges++;

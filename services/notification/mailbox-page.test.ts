@@ -6,6 +6,7 @@ import type { Database } from "../../platform/db/port.ts";
 import { createHost } from "../../platform/http/host.ts";
 import { newId } from "../../platform/ids.ts";
 import { silentLogger } from "../../platform/log.ts";
+import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { mountMailbox } from "./index.ts";
 import { notificationModule } from "./module.ts";
 import { customer, emailFor, registered, startNotification } from "./testing.ts";
@@ -13,7 +14,7 @@ import { customer, emailFor, registered, startNotification } from "./testing.ts"
 let db: Database;
 let app: ReturnType<typeof createHost>["app"];
 beforeAll(async () => {
-  db = await openPglite();
+  db = await openPglite(undefined, { from: await emptyDatabase() });
   await db.migrate(notificationModule.migrations);
   app = createHost({
     routers: {},

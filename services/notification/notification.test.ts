@@ -8,6 +8,7 @@ import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { rowsOf } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
+import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { CONSUMER } from "./index.ts";
 import { notificationModule } from "./module.ts";
 import { render } from "./templates.ts";
@@ -27,7 +28,7 @@ import type { MailTransport, OutgoingMail } from "./transport.ts";
 
 let db: Database;
 beforeAll(async () => {
-  db = await openPglite();
+  db = await openPglite(undefined, { from: await emptyDatabase() });
   await db.migrate(notificationModule.migrations);
 });
 afterAll(() => db.close());

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
+import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { SENDER } from "./index.ts";
 import { notificationModule } from "./module.ts";
 import { orderConfirmed } from "./templates.ts";
@@ -22,7 +23,7 @@ import { type MailTransport, smtpTransport } from "./transport.ts";
 let db: Database;
 const cleanups: (() => Promise<unknown>)[] = [];
 beforeAll(async () => {
-  db = await openPglite();
+  db = await openPglite(undefined, { from: await emptyDatabase() });
   await db.migrate(notificationModule.migrations);
 });
 afterAll(() => db.close());

@@ -6,6 +6,7 @@ import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import { unscrapedMetrics } from "../../platform/metrics/registry.ts";
+import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { testPorts } from "../../test/support/ports.ts";
 import { payments } from "./db/schema.ts";
 import { DECLINE_MESSAGES } from "./domain/payment.ts";
@@ -70,7 +71,7 @@ describe("payment service (simulated provider, PGlite)", () => {
     );
 
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openPglite(undefined, { from: await emptyDatabase() });
     tested = testPorts(db, "payment");
     await db.migrate(paymentModule.migrations);
   });

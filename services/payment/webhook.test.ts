@@ -5,6 +5,7 @@ import Stripe from "stripe";
 import { openPglite } from "../../platform/db/pglite.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
+import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { testPorts } from "../../test/support/ports.ts";
 import { outbox, payments, webhookEvents } from "./db/schema.ts";
 import type { PaymentStatus } from "./domain/payment.ts";
@@ -21,7 +22,7 @@ describe("POST /webhooks/stripe", () => {
   let commits: () => number;
 
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openPglite(undefined, { from: await emptyDatabase() });
     await db.migrate(paymentModule.migrations);
     const tested = testPorts(db, "payment");
     commits = tested.commits;

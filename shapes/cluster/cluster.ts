@@ -22,6 +22,8 @@ export type ClusterOptions = {
   /** NGINX's public port. */
   port: number;
   instancesPerService?: number;
+  /** Processes of the services named here, where they differ from `instancesPerService`. */
+  instances?: Partial<Record<ServiceName, number>>;
   /** fsync and synchronous commit on (the default); tests turn them off. */
   durable?: boolean;
   /** Start Prometheus scraping every instance (default: when Debian's `prometheus` is installed). */
@@ -114,7 +116,10 @@ export async function startCluster(options: ClusterOptions) {
 
     const secret = internalSecret(dir);
     const ports = Object.fromEntries(
-      serviceNames.map((name) => [name, Array.from({ length: perService }, () => freePort())]),
+      serviceNames.map((name) => [
+        name,
+        Array.from({ length: options.instances?.[name] ?? perService }, () => freePort()),
+      ]),
     ) as Record<ServiceName, number[]>;
     const urlsOf = (service: ServiceName) => ports[service].map((p) => `http://127.0.0.1:${p}`).join(",");
 
@@ -154,7 +159,7 @@ export async function startCluster(options: ClusterOptions) {
       instances.push(instance);
       return instance;
     };
-    say(`starting ${serviceNames.length * perService} service instances…`);
+    say(`starting ${Object.values(ports).flat().length} service instances…`);
     const all = serviceNames.flatMap((service) => ports[service].map((_, i) => spawnInstance(service, i)));
     stoppers.push(async () => {
       await Promise.all(instances.map((i) => i.stop("SIGTERM", 15_000)));

@@ -3,7 +3,8 @@
  * streaming replica through PgBouncer, Redis for caches, limits and the event streams. One cluster for
  * the whole file; the observability suite (observability.suite.ts) runs on it first, the scenarios
  * that break parts of it run after the others and put them back, and the last one stops it and starts
- * a second cluster on its data directory (a second `bun run cluster`).
+ * a second cluster on its data directory (a second `bun run cluster`, on Kafka where a Kafka peer can
+ * run), on which the Kafka suite (kafka.suite.ts) runs last (ADR 172).
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -20,16 +21,19 @@ import { stockedProduct } from "../support/catalog.ts";
 import { clusterBinaries, startTestCluster, type TestCluster } from "../support/cluster.ts";
 import { failure } from "../support/failure.ts";
 import { holdEmailWrites } from "../support/held-event.ts";
+import { kafkaRequirements } from "../support/kafka.ts";
 import { startOtlpReceiver } from "../support/otlp-receiver.ts";
 import { monitorRedis } from "../support/redis.ts";
+import { kafkaRunsHere, kafkaSuite, type OnKafka } from "./kafka.suite.ts";
 import { type Observed, observabilitySuite, prometheusInstalled, tracedBy } from "./observability.suite.ts";
 
 describeWith(clusterBinaries, "the cluster", () => {
   // The file's own data directory: the last test starts a second cluster on it.
   const dir = mkdtempSync(join(tmpdir(), "fastr-cluster-"));
   let shop: TestCluster;
-  /** The cluster the last test starts on `dir` after stopping `shop`. */
+  /** The cluster the restart test starts on `dir` after stopping `shop`; the Kafka suite runs on it. */
   let again: TestCluster | undefined;
+  const onKafka = {} as OnKafka;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
   let staff: Awaited<ReturnType<TestCluster["staff"]>>;
   /** What the observability suite looks at: this cluster, and the receiver of its spans. */
@@ -504,7 +508,8 @@ describeWith(clusterBinaries, "the cluster", () => {
     await shop.cluster.restartInstance(dying);
   }, 90_000);
 
-  // Last: it stops the cluster every test above used.
+  // Last but the Kafka suite: it stops the cluster every test above used, and starts the one the Kafka
+  // suite runs on (its bus differs from the first's: the data the restart must keep is Postgres's and Redis's).
   it("started again on its data directory (fsync on, as `bun run cluster` runs), still knows the accounts, sessions, catalog, orders and sign-in throttles of the run before", async () => {
     const { product } = await stockedProduct(shop, [5]);
     const buyer = await shop.customer("Returning Buyer");
@@ -516,7 +521,17 @@ describeWith(clusterBinaries, "the cluster", () => {
       await failure(shop.client().auth.login.mutate({ email: guessed.email, password: "not the password" }));
     await shop.stop();
 
-    again = await startTestCluster({}, { dir, durable: true, instancesPerService: 1 });
+    again = await startTestCluster(
+      { SMTP_URL: smtp.url },
+      {
+        dir,
+        durable: true,
+        instancesPerService: 1,
+        // The Kafka suite kills a notification process: another must be in its group to take over.
+        ...(kafkaRunsHere && { bus: "kafka", instances: { notification: 2 } }),
+      },
+    );
+    Object.assign(onKafka, { shop: again, smtp });
     const session = again.client(buyer.token);
     expect(await session.auth.me.query()).toMatchObject({ email: buyer.email });
     expect((await session.order.list.query({})).items.map((o) => [o.id, o.status])).toEqual([
@@ -530,4 +545,7 @@ describeWith(clusterBinaries, "the cluster", () => {
     );
     expect((await throttled).code).toBe("TOO_MANY_REQUESTS");
   }, 300_000);
+
+  // On the second cluster, started by the test above.
+  describeWith(kafkaRequirements(), "on Kafka", () => kafkaSuite(onKafka));
 });

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createFastrClient } from "../../routers/client.ts";
 import { freePort } from "../../shapes/cluster/child.ts";
-import { type Cluster, startCluster } from "../../shapes/cluster/cluster.ts";
+import { type Cluster, type ClusterOptions, startCluster } from "../../shapes/cluster/cluster.ts";
 import { type Grant, publicApi } from "./accounts.ts";
 import { findBinary } from "./binaries.ts";
+import { withInitialisedPrimary } from "./postgres.ts";
 import { sharedServer } from "./shared-servers.ts";
 import { takeTurn } from "./turn.ts";
 
@@ -27,6 +28,8 @@ export type TestClusterOptions = {
   durable?: boolean;
   /** Processes per service (two by default, as `bun run cluster` runs). */
   instancesPerService?: number;
+  /** Processes of the services named here, where they differ from `instancesPerService`. */
+  instances?: ClusterOptions["instances"];
   /** The event bus: Redis Streams by default; Kafka (KAFKA_BROKERS when set, else the mock peer). */
   bus?: "redis-streams" | "kafka";
   /** Also start Prometheus scraping every instance (a process more: only for suites that look at it). */
@@ -50,12 +53,16 @@ export async function startTestCluster(env: Record<string, string> = {}, options
 
   // One test cluster at a time per checkout: the gate runs test files on two workers, and two clusters
   // of twenty processes each on the build machine's two cores only slow each other down (ADR 161).
+  // A fresh directory's primary is copied in rather than made by initdb (see withInitialisedPrimary).
+  await withInitialisedPrimary(join(dir, "postgres"));
+
   const turn = await takeTurn(`fastr-test-cluster-${Bun.hash(ROOT).toString(36)}`);
   const cluster: Cluster = await startCluster({
     dir,
     port: freePort(),
     durable: options.durable ?? false,
     ...(options.instancesPerService && { instancesPerService: options.instancesPerService }),
+    ...(options.instances && { instances: options.instances }),
     bus,
     ...(bus === "kafka" &&
       process.env.KAFKA_BROKERS && { kafkaBrokers: process.env.KAFKA_BROKERS.split(",") }),

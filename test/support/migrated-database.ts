@@ -1,11 +1,19 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import { openPglite } from "../../platform/db/pglite.ts";
 import { modules } from "../../shapes/modules.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const CACHE = join(ROOT, "node_modules", ".cache", "fastr");
+
+/** What PGlite's initdb makes: PGlite's version. */
+const emptyKey = () =>
+  createHash("sha256")
+    .update(readFileSync(join(ROOT, "node_modules", "@electric-sql/pglite", "package.json")))
+    .digest("hex")
+    .slice(0, 16);
 
 /**
  * What a migrated database is made of: PGlite's and drizzle's versions, the adapter that applies the
@@ -27,9 +35,41 @@ function migrationsKey() {
   return hash.digest("hex").slice(0, 16);
 }
 
-/** Initialises an in-memory PGlite, applies every module's migrations and dumps it. */
+/**
+ * The dump in node_modules/.cache/fastr/`name`, or `make`'s, written there for the next process (aside
+ * and renamed, so a reader never sees half a file).
+ */
+async function keptDump(name: string, make: () => Promise<Blob>) {
+  const file = join(CACHE, name);
+  if (existsSync(file)) return new Blob([readFileSync(file)]);
+  const dump = await make();
+  mkdirSync(CACHE, { recursive: true });
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, new Uint8Array(await dump.arrayBuffer()));
+  renameSync(partial, file);
+  return dump;
+}
+
+let empty: Promise<Blob> | undefined;
+/**
+ * An empty database as PGlite's initdb makes it, dumped: what `openPglite()` starts an in-memory
+ * database from, made once per PGlite version and kept in node_modules/.cache/fastr rather than once
+ * per test process (initdb in WebAssembly: ~3–5 s of CPU on the build machine; reading the dump ~0.3).
+ * @example const db = await openPglite(undefined, { from: await emptyDatabase() });
+ */
+export function emptyDatabase() {
+  empty ??= keptDump(`empty-${emptyKey()}.tar`, async () => {
+    const pristine = await PGlite.create();
+    const dump = await pristine.dumpDataDir("none");
+    await pristine.close();
+    return dump;
+  });
+  return empty;
+}
+
+/** An in-memory PGlite from the empty database, every module's migrations applied, dumped. */
 async function migrate() {
-  const db = await openPglite();
+  const db = await openPglite(undefined, { from: await emptyDatabase() });
   for (const module of modules) await db.migrate(module.migrations);
   const dump = await db.dump();
   await db.close();
@@ -46,16 +86,6 @@ let migrated: Promise<Blob> | undefined;
  * @example const db = await openPglite(undefined, { from: await migratedDatabase() });
  */
 export function migratedDatabase() {
-  migrated ??= (async () => {
-    const file = join(CACHE, `migrated-${migrationsKey()}.tar`);
-    if (existsSync(file)) return new Blob([readFileSync(file)]);
-    const dump = await migrate();
-    // Written aside and renamed: a process reading it never sees half a file.
-    mkdirSync(CACHE, { recursive: true });
-    const partial = `${file}.${process.pid}`;
-    writeFileSync(partial, new Uint8Array(await dump.arrayBuffer()));
-    renameSync(partial, file);
-    return dump;
-  })();
+  migrated ??= keptDump(`migrated-${migrationsKey()}.tar`, migrate);
   return migrated;
 }
