@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { PGlite } from "@electric-sql/pglite";
 import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { preparedStatements } from "./pglite-prepared.ts";
+import { SLICE_MS } from "./turns.ts";
 
 const VALUES = [
   "a text",
@@ -32,6 +33,24 @@ describe("kept statements on PGlite", () => {
     statements = preparedStatements(db, { capacity: 3 });
   });
   afterAll(() => db.close());
+
+  it("lets the event loop take a turn during a long chain of statements, as a request waiting for it would", async () => {
+    let chaining = true;
+    let turnsDuringChain = 0;
+    const countTurns = () => {
+      if (!chaining) return;
+      turnsDuringChain++;
+      setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+    const started = performance.now();
+    // Each statement settles at once, so without turns this is one run of microtasks.
+    for (let i = 0; i < 400; i++) await statements.query("select $1::int as n", [i]);
+    const ms = performance.now() - started;
+    chaining = false;
+    expect(ms).toBeGreaterThan(SLICE_MS * 2);
+    expect(turnsDuringChain).toBeGreaterThanOrEqual(1);
+  });
 
   it("answers exactly what PGlite's own query answers, for every kind of value", async () => {
     const text = `select ${TYPED.map((type, i) => `$${i + 1}::${type} as v${i}`).join(", ")}`;

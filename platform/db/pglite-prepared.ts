@@ -1,5 +1,7 @@
 import { type PGlite, parse, protocol, type QueryOptions, type Results } from "@electric-sql/pglite";
 
+import { turnWhenDue } from "./turns.ts";
+
 const { serialize } = protocol;
 
 /** Statements worth keeping prepared: DML. Everything else goes PGlite's usual way. */
@@ -8,22 +10,6 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 const CHANGES_SCHEMA = /^\s*(create|alter|drop|truncate|comment|grant|revoke|discard|deallocate|do)\b/i;
 /** More distinct statements than the services send: past it, the least recently prepared is closed. */
 const DEFAULT_CAPACITY = 1_000;
-
-const SLICE_MS = Number(process.env.SLICE_MS ?? 4);
-let turnStarted = performance.now();
-let markerSet = false;
-const markTurn = () => {
-  turnStarted = performance.now();
-  markerSet = false;
-};
-async function turnIfLong() {
-  if (!markerSet) {
-    markerSet = true;
-    setImmediate(markTurn);
-  }
-  if (performance.now() - turnStarted < SLICE_MS) return;
-  await new Promise((resolve) => setImmediate(resolve));
-}
 
 export type PreparedQuery = (text: string, params?: unknown[], options?: QueryOptions) => Promise<Results>;
 type Prepared = { name: string; types: number[] };
@@ -110,7 +96,7 @@ export function preparedStatements(client: PGlite, { capacity = DEFAULT_CAPACITY
     inTransaction: boolean,
   ) {
     try {
-      await turnIfLong();
+      await turnWhenDue();
       const messages = await exchange([
         ...(await messagesFor(text, params, options)),
         serialize.describe({ type: "P" }),
