@@ -14,6 +14,7 @@ import {
   parseSessionToken,
   type SessionPolicy,
   secretMatches,
+  validWithoutRenewalUntil,
 } from "./domain/session.ts";
 import { type LoginLimits, loginLimits, type SignupLimits } from "./domain/throttle.ts";
 import { type PasswordCost, passwordHasher, productionPasswordCost, testPasswordCost } from "./password.ts";
@@ -151,7 +152,15 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
           .update(sessions)
           .set({ expiresAt: verdict.expiresAt })
           .where(eq(sessions.id, parsed.id));
-        await cached.put(parsed.id, { ...session, expiresAt: verdict.expiresAt.getTime() });
+        const expiresAt = verdict.expiresAt.getTime();
+        await cached.put(parsed.id, {
+          ...session,
+          expiresAt,
+          validUntil: validWithoutRenewalUntil(
+            { createdAt: new Date(session.createdAt), expiresAt: verdict.expiresAt },
+            policy,
+          ),
+        });
         return { id: parsed.id, user: session.user, expiresAt: verdict.expiresAt, renewed: true };
       }
       return { id: parsed.id, user: session.user, expiresAt: new Date(session.expiresAt), renewed: false };
@@ -261,6 +270,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
       secretHash: row.session.secretHash,
       createdAt: row.session.createdAt.getTime(),
       expiresAt: row.session.expiresAt.getTime(),
+      validUntil: validWithoutRenewalUntil(row.session, policy),
       user: toUser(row.user),
     };
     await cached.put(sessionId, session);
