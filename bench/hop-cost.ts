@@ -27,6 +27,8 @@ const { values } = parseArgs({
     connections: { type: "string", default: "16" },
     scenario: { type: "string", default: "cart-add,checkout" },
     json: { type: "string" },
+    /** Every instance writes a CPU profile there on exit (BUN_OPTIONS=--cpu-prof); the windows are printed. */
+    profile: { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
@@ -42,7 +44,11 @@ const say = (line: string) => console.error(`  ${line}`);
 const cluster = await startCluster({
   dir,
   port: freePort(),
-  env: { LOG_LEVEL: "info", SIGNUP_LIMIT: "1000000" },
+  env: {
+    LOG_LEVEL: "info",
+    SIGNUP_LIMIT: "1000000",
+    ...(values.profile && { BUN_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.profile}` }),
+  },
   prometheus: false,
   say: (line) => say(`cluster: ${line}`),
 });
@@ -177,6 +183,7 @@ try {
     const offsets = logOffsets();
     const before = sample();
     const started = performance.now();
+    const fromUs = Date.now() * 1000;
     const load = loadAverage();
     const r = await run(scenario, seconds);
     const ms = performance.now() - started;
@@ -202,14 +209,16 @@ try {
       );
     }
     console.log(`  ${"total".padEnd(14)}${Math.round(total).toString().padStart(11)}`);
-    results[scenario] = { calls, perSecond: kind?.perSecond, errors, perCall, hops, load };
+    const window = { fromUs, toUs: Date.now() * 1000 };
+    results[scenario] = { calls, perSecond: kind?.perSecond, errors, perCall, hops, load, window };
   }
   for (const [name, list] of Object.entries(statements)) {
     const sql = list.filter((s) => "sql" in s) as { sql: string }[];
     console.log(`\nSQL statements of one ${name}: ${sql.length} (besides BEGIN/COMMIT)`);
     for (const s of sql) console.log(`  ${s.sql.replace(/\s+/g, " ").slice(0, 140)}`);
   }
-  if (values.json) await Bun.write(values.json, JSON.stringify({ results, statements }, null, 2));
+  const pids = Object.fromEntries(cluster.instances.map((i) => [i.pid, i.name]));
+  if (values.json) await Bun.write(values.json, JSON.stringify({ results, statements, pids }, null, 2));
 } finally {
   await cluster.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -39,9 +39,10 @@ const tracedProcedure = t.procedure.use(({ path, next }) => traceProcedure(path,
 type AnyContract = Record<string, InternalMethod<any, any>>;
 
 /**
- * The internal router of a service: one mutation per contract method, arguments and result checked
- * against the contract's schemas on this side too. Mounted at `/internal/<service>/trpc` behind the
- * internal credential; never routed by NGINX.
+ * The internal router of a service: one mutation per contract method, its arguments checked against
+ * the contract's schema. Its result is checked once, by the caller that receives it (`remoteService`):
+ * checking it here too cost the callee more CPU than most methods' own work (ADR 176). Mounted at
+ * `/internal/<service>/trpc` behind the internal credential; never routed by NGINX.
  * @example internalRouter(productInternal, productService)
  */
 export function internalRouter<C extends AnyContract>(contract: C, api: InternalApi<C>): AnyRouter {
@@ -50,7 +51,6 @@ export function internalRouter<C extends AnyContract>(contract: C, api: Internal
       name,
       tracedProcedure
         .input(method.args)
-        .output(method.result)
         .mutation(({ input }) =>
           (api[name] as (...args: unknown[]) => Promise<unknown>)(...(input as unknown[])),
         ),
