@@ -1,7 +1,6 @@
 import type { Span } from "@opentelemetry/api";
 import { createTRPCUntypedClient, httpLink, isTRPCClientError, type TRPCClientError } from "@trpc/client";
 import { type AnyRouter, initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { DomainError, ErrorKind } from "../contracts/errors.ts";
 import type { InternalApi, InternalMethod } from "../contracts/internal.ts";
 import { signRequest } from "../platform/http/signature.ts";
@@ -9,12 +8,13 @@ import { LSN_HEADER, requestScope } from "../platform/request-context.ts";
 import { callTarget, traceCall } from "../platform/telemetry/calls.ts";
 import { traceProcedure } from "../platform/telemetry/procedures.ts";
 import { traceHeaders } from "../platform/telemetry/propagation.ts";
+import { internalTransformer } from "./internal-transformer.ts";
 
 /** What an internal procedure knows: the calling request's id, for logs. Who called is proven by the host. */
 export type InternalContext = { requestId: string };
 
 const t = initTRPC.context<InternalContext>().create({
-  transformer: superjson,
+  transformer: internalTransformer,
   isDev: false,
   /** Domain errors travel as their string code and details, so the caller can rebuild them. */
   errorFormatter({ shape, error, ctx }) {
@@ -127,7 +127,11 @@ export function remoteService<C extends AnyContract>(
     };
     return createTRPCUntypedClient<AnyRouter>({
       links: [
-        httpLink({ url: `${base}/internal/${service}/trpc`, transformer: superjson, fetch: signedFetch }),
+        httpLink({
+          url: `${base}/internal/${service}/trpc`,
+          transformer: internalTransformer,
+          fetch: signedFetch,
+        }),
       ],
     });
   };
