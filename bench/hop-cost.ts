@@ -8,7 +8,7 @@
  * and the SQL statements one call sends (from Postgres's own log). Run it through the shared lock:
  * `flock /work/wt/load.lock bun bench/hop-cost.ts`.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -101,6 +101,26 @@ const cpuOf = (pids: number[]) =>
   }, 0);
 const sample = () => Object.fromEntries(Object.entries(groups()).map(([name, pids]) => [name, cpuOf(pids)]));
 
+/** CPU µs so far of each thread of the service instances, summed per service and thread name (main, JIT, GC…). */
+function threadSample() {
+  const out: Record<string, number> = {};
+  for (const i of cluster.instances) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${i.pid}/task`);
+    } catch {}
+    for (const tid of tids) {
+      try {
+        const comm = readFileSync(`/proc/${i.pid}/task/${tid}/comm`, "utf8").trim().replace(/\d+$/, "#");
+        const fields = readFileSync(`/proc/${i.pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+        const key = `${i.service} ${tid === String(i.pid) ? "main" : comm}`;
+        out[key] = (out[key] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10_000;
+      } catch {}
+    }
+  }
+  return out;
+}
+
 /** Log lines per service whose path is public (`/api/`) or internal (`/internal/`), since `offsets`. */
 function logOffsets() {
   return Object.fromEntries(
@@ -182,12 +202,14 @@ try {
     const idleAfter = sample();
     const offsets = logOffsets();
     const before = sample();
+    const threadsBefore = threadSample();
     const started = performance.now();
     const fromUs = Date.now() * 1000;
     const load = loadAverage();
     const r = await run(scenario, seconds);
     const ms = performance.now() - started;
     const after = sample();
+    const threadsAfter = threadSample();
     const hops = requestsSince(offsets);
     const kind = r.kinds[headline[scenario]];
     const calls = kind?.calls ?? 0;
@@ -209,6 +231,13 @@ try {
       );
     }
     console.log(`  ${"total".padEnd(14)}${Math.round(total).toString().padStart(11)}`);
+    const threads = Object.entries(threadsAfter)
+      .map(([k, v]) => [k, (v - (threadsBefore[k] ?? 0)) / calls] as const)
+      .filter(([, us]) => us >= 50)
+      .sort((a, b) => b[1] - a[1]);
+    console.log(
+      `  by thread (µs/call, idle not taken out): ${threads.map(([k, us]) => `${k} ${Math.round(us)}`).join(", ")}`,
+    );
     const window = { fromUs, toUs: Date.now() * 1000 };
     results[scenario] = { calls, perSecond: kind?.perSecond, errors, perCall, hops, load, window };
   }
