@@ -23,6 +23,7 @@ import { redisCall, redisPeer } from "../../platform/telemetry/redis.ts";
 import { type TelemetrySettings, telemetrySettings } from "../../platform/telemetry/settings.ts";
 import { remoteService } from "../../routers/internal.ts";
 import { sessionCheck } from "../../services/auth/session-check.ts";
+import { cachedVariantsReader } from "../../services/product/cache/cached-variants-reader.ts";
 import { composeServices } from "../compose.ts";
 import { busSettings, openBus } from "./bus.ts";
 
@@ -144,6 +145,11 @@ export async function runService(module: ServiceModule) {
   if (remote.auth) {
     const auth = remote.auth as InternalApi<typeof authInternal>;
     remote.auth = { ...auth, validateSession: sessionCheck(auth, cache, systemClock) };
+  }
+  // So are the variants the product service answers from its caches (ADR 175).
+  if (remote.product) {
+    const product = remote.product as InternalApi<typeof productInternal>;
+    remote.product = { ...product, cachedVariants: cachedVariantsReader(cache, product) };
   }
 
   const composed = await composeServices(
