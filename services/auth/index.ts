@@ -153,7 +153,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
           .set({ expiresAt: verdict.expiresAt })
           .where(eq(sessions.id, parsed.id));
         const expiresAt = verdict.expiresAt.getTime();
-        await cached.put(parsed.id, {
+        const kept = await remember(parsed.id, {
           ...session,
           expiresAt,
           validUntil: validWithoutRenewalUntil(
@@ -161,6 +161,7 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
             policy,
           ),
         });
+        if (!kept) return null;
         return { id: parsed.id, user: session.user, expiresAt: verdict.expiresAt, renewed: true };
       }
       return { id: parsed.id, user: session.user, expiresAt: new Date(session.expiresAt), renewed: false };
@@ -273,8 +274,23 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
       validUntil: validWithoutRenewalUntil(row.session, policy),
       user: toUser(row.user),
     };
+    return (await remember(sessionId, session)) ? session : null;
+  }
+
+  /**
+   * Caches a session just read from the database, unless it ended meanwhile: a logout or password
+   * change landing between the read and the put deletes the entry before the put, so without the
+   * second look every process would accept the ended session until the entry's TTL (ADR 175).
+   */
+  async function remember(sessionId: string, session: CachedSession) {
     await cached.put(sessionId, session);
-    return session;
+    const [still] = await db.primary
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(eq(sessions.id, sessionId));
+    if (still) return true;
+    await cached.forget([sessionId]);
+    return false;
   }
 
   async function sessionIdsOf(userId: string) {
