@@ -58,7 +58,7 @@ describe("the internal calls' transformer", () => {
 
   it("leaves a value nested deeper than any contract to superjson", () => {
     let deep: unknown = "bottom";
-    for (let i = 0; i < 40; i++) deep = [deep];
+    for (let i = 0; i < 70; i++) deep = [deep];
     expect(internalTransformer.serialize(deep)).toEqual(superjson.serialize(deep));
     expect(
       internalTransformer.deserialize(JSON.parse(JSON.stringify(internalTransformer.serialize(deep)))),
