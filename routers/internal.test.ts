@@ -90,6 +90,14 @@ describe("service-to-service calls", () => {
     expect(served.length).toBe(before);
   });
 
+  it("checks a result once, where it is received: one outside the contract fails at the caller with zod's issues", async () => {
+    stock.set("half-mug", 0.5); // not the whole number `count` promises
+    const shelf = remoteService("shelf", shelfInternal, { urls, secret });
+    const error = await shelf.count("half-mug").catch((e) => e);
+    expect(error).toBeInstanceOf(z.ZodError);
+    expect((error as z.ZodError).issues[0]).toMatchObject({ code: "invalid_type", expected: "int" });
+  });
+
   it("moves a call to the next instance when one is down", async () => {
     const shelf = remoteService("shelf", shelfInternal, {
       urls: [`http://127.0.0.1:${freePort()}`, urls[0]!],

@@ -1,7 +1,6 @@
 import type { Span } from "@opentelemetry/api";
 import { createTRPCUntypedClient, httpLink, isTRPCClientError, type TRPCClientError } from "@trpc/client";
 import { type AnyRouter, initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { DomainError, ErrorKind } from "../contracts/errors.ts";
 import type { InternalApi, InternalMethod } from "../contracts/internal.ts";
 import { signRequest } from "../platform/http/signature.ts";
@@ -9,12 +8,13 @@ import { LSN_HEADER, requestScope } from "../platform/request-context.ts";
 import { callTarget, traceCall } from "../platform/telemetry/calls.ts";
 import { traceProcedure } from "../platform/telemetry/procedures.ts";
 import { traceHeaders } from "../platform/telemetry/propagation.ts";
+import { internalTransformer } from "./internal-transformer.ts";
 
 /** What an internal procedure knows: the calling request's id, for logs. Who called is proven by the host. */
 export type InternalContext = { requestId: string };
 
 const t = initTRPC.context<InternalContext>().create({
-  transformer: superjson,
+  transformer: internalTransformer,
   isDev: false,
   /** Domain errors travel as their string code and details, so the caller can rebuild them. */
   errorFormatter({ shape, error, ctx }) {
@@ -39,9 +39,10 @@ const tracedProcedure = t.procedure.use(({ path, next }) => traceProcedure(path,
 type AnyContract = Record<string, InternalMethod<any, any>>;
 
 /**
- * The internal router of a service: one mutation per contract method, arguments and result checked
- * against the contract's schemas on this side too. Mounted at `/internal/<service>/trpc` behind the
- * internal credential; never routed by NGINX.
+ * The internal router of a service: one mutation per contract method, its arguments checked against
+ * the contract's schema. Its result is checked once, by the caller that receives it (`remoteService`):
+ * checking it here too cost the callee more CPU than most methods' own work (ADR 176). Mounted at
+ * `/internal/<service>/trpc` behind the internal credential; never routed by NGINX.
  * @example internalRouter(productInternal, productService)
  */
 export function internalRouter<C extends AnyContract>(contract: C, api: InternalApi<C>): AnyRouter {
@@ -50,7 +51,6 @@ export function internalRouter<C extends AnyContract>(contract: C, api: Internal
       name,
       tracedProcedure
         .input(method.args)
-        .output(method.result)
         .mutation(({ input }) =>
           (api[name] as (...args: unknown[]) => Promise<unknown>)(...(input as unknown[])),
         ),
@@ -127,7 +127,11 @@ export function remoteService<C extends AnyContract>(
     };
     return createTRPCUntypedClient<AnyRouter>({
       links: [
-        httpLink({ url: `${base}/internal/${service}/trpc`, transformer: superjson, fetch: signedFetch }),
+        httpLink({
+          url: `${base}/internal/${service}/trpc`,
+          transformer: internalTransformer,
+          fetch: signedFetch,
+        }),
       ],
     });
   };

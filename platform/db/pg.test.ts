@@ -74,7 +74,7 @@ describeWith({ postgres: postgresBinary }, "pg adapter", () => {
         url: pg.primary.url(),
         replicaUrl: pg.replica!.url(),
         replicaPollMs: 20,
-        replicaIdleMs: 200,
+        replicaRefreshMs: 200,
         applicationName: "ryw-adapter",
         onError: () => {},
       });
@@ -100,26 +100,44 @@ describeWith({ postgres: postgresBinary }, "pg adapter", () => {
       await pg.delayReplica(0);
     });
 
-    it("polls the replica's position only while reads ask for the replica: an idle process sends it nothing", async () => {
-      /** The replica's clock, and when the adapter's connections there last finished a statement. */
+    it("reads the replica's position only when a read needs a newer one, or once per refresh while it is read: an idle process sends it nothing", async () => {
+      /** The replica's clock; when the adapter's connections there last finished a statement; position reads seen. */
       const replicaSide = async () =>
         (
-          await query<{ now: string; last: string }>(
+          await query<{ now: string; last: string; polls: string | null }>(
             pg.replica!.url(),
             `select clock_timestamp()::text as now,
-                  (select max(state_change)::text from pg_stat_activity where application_name = 'ryw-adapter') as last`,
+                    (select max(state_change)::text from pg_stat_activity where application_name = 'ryw-adapter') as last,
+                    (select string_agg(state_change::text, ',') from pg_stat_activity
+                      where application_name = 'ryw-adapter' and query like '%pg_last_wal_replay_lsn%') as polls`,
           )
         )[0]!;
       await bodies();
-      await Bun.sleep(400); // past replicaIdleMs, with nothing reading
+      await Bun.sleep(400); // past replicaRefreshMs, with nothing reading
       const idle = await replicaSide();
       await Bun.sleep(300); // fifteen polls' worth
       expect((await replicaSide()).last).toBe(idle.last);
 
-      await bodies();
+      // Reads for 150 ms (under one refresh), none carrying a newer write: at most one position read.
+      const polls = new Set<string>();
+      const started = await replicaSide();
+      const until = performance.now() + 150;
+      while (performance.now() < until) {
+        await bodies();
+        for (const at of (await replicaSide()).polls?.split(",") ?? []) if (at > started.now) polls.add(at);
+      }
+      expect(polls.size).toBeLessThanOrEqual(1);
+
+      // A read that needs a newer position than held goes to the primary, and the position is read at once.
+      await db.primary.insert(notes).values({ body: "newer" });
+      const lsn = await db.currentLsn!();
       const asked = await replicaSide();
-      await Bun.sleep(100);
-      expect((await replicaSide()).last > asked.now).toBe(true);
+      expect(await withRequestScope({ requestId: "r2", minLsn: lsn }, bodies)).toContain("newer");
+      await waitFor(
+        "the position to be read again",
+        async () => ((await replicaSide()).polls?.split(",") ?? []).some((at) => at > asked.now),
+        1_000,
+      );
     });
 
     it("reads from the primary while the replica is down, and from the replica again once it is back", async () => {

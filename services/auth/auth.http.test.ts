@@ -100,8 +100,10 @@ describeShop("auth over HTTP", () => {
     expect(await shop.client(grant.token).user.me.query()).toMatchObject({ email });
   });
 
-  it("stops a session from working the moment it logs out", async () => {
-    const { token, client } = await shop.customer();
+  it("stops a session from working the moment it logs out, also in the services that checked it just before", async () => {
+    const { token, client, email } = await shop.customer();
+    expect(await client.user.me.query()).toMatchObject({ email });
+    expect(await client.user.me.query()).toMatchObject({ email });
     await client.auth.logout.mutate();
     expect(await shop.client(token).auth.me.query()).toBeNull();
     expect(await failure(shop.client(token).user.me.query())).toMatchObject({ code: "UNAUTHORIZED" });

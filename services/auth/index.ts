@@ -14,6 +14,7 @@ import {
   parseSessionToken,
   type SessionPolicy,
   secretMatches,
+  validWithoutRenewalUntil,
 } from "./domain/session.ts";
 import { type LoginLimits, loginLimits, type SignupLimits } from "./domain/throttle.ts";
 import { type PasswordCost, passwordHasher, productionPasswordCost, testPasswordCost } from "./password.ts";
@@ -151,7 +152,16 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
           .update(sessions)
           .set({ expiresAt: verdict.expiresAt })
           .where(eq(sessions.id, parsed.id));
-        await cached.put(parsed.id, { ...session, expiresAt: verdict.expiresAt.getTime() });
+        const expiresAt = verdict.expiresAt.getTime();
+        const kept = await remember(parsed.id, {
+          ...session,
+          expiresAt,
+          validUntil: validWithoutRenewalUntil(
+            { createdAt: new Date(session.createdAt), expiresAt: verdict.expiresAt },
+            policy,
+          ),
+        });
+        if (!kept) return null;
         return { id: parsed.id, user: session.user, expiresAt: verdict.expiresAt, renewed: true };
       }
       return { id: parsed.id, user: session.user, expiresAt: new Date(session.expiresAt), renewed: false };
@@ -261,10 +271,26 @@ export function createAuthService(ports: ServicePorts, options: AuthOptions): Au
       secretHash: row.session.secretHash,
       createdAt: row.session.createdAt.getTime(),
       expiresAt: row.session.expiresAt.getTime(),
+      validUntil: validWithoutRenewalUntil(row.session, policy),
       user: toUser(row.user),
     };
+    return (await remember(sessionId, session)) ? session : null;
+  }
+
+  /**
+   * Caches a session just read from the database, unless it ended meanwhile: a logout or password
+   * change landing between the read and the put deletes the entry before the put, so without the
+   * second look every process would accept the ended session until the entry's TTL (ADR 175).
+   */
+  async function remember(sessionId: string, session: CachedSession) {
     await cached.put(sessionId, session);
-    return session;
+    const [still] = await db.primary
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(eq(sessions.id, sessionId));
+    if (still) return true;
+    await cached.forget([sessionId]);
+    return false;
   }
 
   async function sessionIdsOf(userId: string) {

@@ -1,10 +1,19 @@
 import type { User } from "../../contracts/auth.ts";
 import type { Cache } from "../../platform/cache/port.ts";
 
-/** A session row as validation needs it, with dates as epoch milliseconds. */
-export type CachedSession = { secretHash: string; createdAt: number; expiresAt: number; user: User };
+/**
+ * A session row as validation needs it, with dates as epoch milliseconds, and until when it may be
+ * accepted as it is (`validWithoutRenewalUntil`: a reader outside the auth service needs no policy).
+ */
+export type CachedSession = {
+  secretHash: string;
+  createdAt: number;
+  expiresAt: number;
+  validUntil: number;
+  user: User;
+};
 
-const key = (sessionId: string) => `auth:session:${sessionId}`;
+const sessionKey = (sessionId: string) => `auth:session:${sessionId}`;
 
 /**
  * Validated sessions kept in the cache port for a short while, so a signed-in request costs no
@@ -14,13 +23,13 @@ const key = (sessionId: string) => `auth:session:${sessionId}`;
 export function sessionCache(cache: Cache, ttlMs = 60_000) {
   return {
     async get(sessionId: string): Promise<CachedSession | null> {
-      const raw = await cache.get(key(sessionId));
+      const raw = await cache.get(sessionKey(sessionId));
       return raw === null ? null : (JSON.parse(raw) as CachedSession);
     },
     put: (sessionId: string, session: CachedSession) =>
-      cache.set(key(sessionId), JSON.stringify(session), ttlMs),
+      cache.set(sessionKey(sessionId), JSON.stringify(session), ttlMs),
     forget: async (sessionIds: readonly string[]) => {
-      if (sessionIds.length) await cache.del(...sessionIds.map(key));
+      if (sessionIds.length) await cache.del(...sessionIds.map(sessionKey));
     },
   };
 }

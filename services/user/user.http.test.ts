@@ -68,6 +68,8 @@ describeShop("user over HTTP", () => {
     const { client, email, password, token } = await shop.customer();
     const elsewhere = await shop.client().auth.login.mutate({ email, password });
     expect(await shop.client(elsewhere.token).auth.me.query()).toMatchObject({ email }); // validated, so cached
+    // Checked by the user service too (in the cluster: from the cache auth shares, ADR 175).
+    expect(await shop.client(elsewhere.token).user.me.query()).toMatchObject({ email });
     expect(
       (
         await failure(
@@ -79,6 +81,9 @@ describeShop("user over HTTP", () => {
 
     expect(await shop.client(token).auth.me.query()).toMatchObject({ email });
     expect(await shop.client(elsewhere.token).auth.me.query()).toBeNull();
+    expect(await failure(shop.client(elsewhere.token).user.me.query())).toMatchObject({
+      code: "UNAUTHORIZED",
+    });
     expect((await failure(shop.client().auth.login.mutate({ email, password }))).code).toBe("UNAUTHORIZED");
     expect((await shop.client().auth.login.mutate({ email, password: "brand new pass" })).user.email).toBe(
       email,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { authInternal } from "../../contracts/auth.internal.ts";
 import { cartInternal } from "../../contracts/cart.internal.ts";
+import type { InternalApi } from "../../contracts/internal.ts";
 import { paymentInternal } from "../../contracts/payment.internal.ts";
 import { productInternal } from "../../contracts/product.internal.ts";
 import { userInternal } from "../../contracts/user.internal.ts";
@@ -21,6 +22,8 @@ import { requestPathRedis } from "../../platform/request-path-redis.ts";
 import { redisCall, redisPeer } from "../../platform/telemetry/redis.ts";
 import { type TelemetrySettings, telemetrySettings } from "../../platform/telemetry/settings.ts";
 import { remoteService } from "../../routers/internal.ts";
+import { sessionCheck } from "../../services/auth/session-check.ts";
+import { cachedVariantsReader } from "../../services/product/cache/cached-variants-reader.ts";
 import { composeServices } from "../compose.ts";
 import { busSettings, openBus } from "./bus.ts";
 
@@ -129,7 +132,7 @@ export async function runService(module: ServiceModule) {
       log.error("event dead-lettered", { consumer, eventId: event.id, type: event.type, error }),
   });
   const nonces = nonceGuard(config.REDIS_URL, log);
-  const remote = Object.fromEntries(
+  const remote: Record<string, unknown> = Object.fromEntries(
     callees.map((name) => [
       name,
       remoteService(name, internalContracts[name], {
@@ -138,6 +141,16 @@ export async function runService(module: ServiceModule) {
       }),
     ]),
   );
+  // A session the auth service validated lately is checked from the shared cache, not by a call (ADR 175).
+  if (remote.auth) {
+    const auth = remote.auth as InternalApi<typeof authInternal>;
+    remote.auth = { ...auth, validateSession: sessionCheck(auth, cache, systemClock) };
+  }
+  // So are the variants the product service answers from its caches (ADR 175).
+  if (remote.product) {
+    const product = remote.product as InternalApi<typeof productInternal>;
+    remote.product = { ...product, cachedVariants: cachedVariantsReader(cache, product) };
+  }
 
   const composed = await composeServices(
     [module],

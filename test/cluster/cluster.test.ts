@@ -94,6 +94,35 @@ describeWith(clusterBinaries, "the cluster", () => {
     await waitFor("the confirmation e-mail", async () => confirmations(buyer.email) > 0, 20_000);
   }, 60_000);
 
+  it("prices a signed-in customer's cart from the caches auth and product share: cart calls ask neither, and a sign-out stops them at once on both cart processes", async () => {
+    const product = await stocked([10]);
+    const buyer = await shop.customer("Dee Buyer");
+    const variantId = product.variants[0]!.id;
+    // The first calls fill the caches: the session, the variant's facts, then its units left.
+    for (let i = 0; i < 2; i++) await buyer.client.cart.addItem.mutate({ variantId, quantity: 1 });
+    const calls = (service: string, method: string) =>
+      [1, 2].reduce(
+        (n, i) =>
+          n + logOf(`${service}-${i}`).split(`"path":"/internal/${service}/trpc/${method}"`).length - 1,
+        0,
+      );
+    const counted = () => [calls("auth", "validateSession"), calls("product", "cachedVariants")];
+    const before = counted();
+    for (let i = 0; i < 4; i++) await buyer.client.cart.addItem.mutate({ variantId, quantity: 1 });
+    for (let i = 0; i < 4; i++) expect((await buyer.client.cart.get.query()).itemCount).toBe(6);
+    expect(counted()).toEqual(before);
+
+    await buyer.client.auth.logout.mutate();
+    // NGINX takes turns between the two cart processes: both see the sign-out.
+    for (let i = 0; i < 4; i++) {
+      const cart = await buyer.client.cart.get.query();
+      expect({ lines: cart.lines.length, token: cart.token }).toEqual({ lines: 0, token: null });
+    }
+    expect((await failure(buyer.client.order.checkout.mutate(checkoutOf(newId())))).code).toBe(
+      "UNAUTHORIZED",
+    );
+  });
+
   it("keeps the catalog cached on both product processes through a sale, and both show the last unit sold at once", async () => {
     const product = await stocked([2]);
     const [one, two] = ["product-1", "product-2"].map(

@@ -2,6 +2,7 @@ import Redis from "ioredis";
 import { mountStorefront, prepareStorefront, type Storefront } from "../../clients/web/serve.ts";
 import type { Bus } from "../../platform/bus/port.ts";
 import { redisStreamsBus } from "../../platform/bus/redis-streams.ts";
+import type { Cache } from "../../platform/cache/port.ts";
 import type { Clock } from "../../platform/clock.ts";
 import { openPostgres } from "../../platform/db/pg.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
@@ -98,6 +99,8 @@ export type EmbeddedShop = TestShop & {
   /** The in-process bus (publish, subscribe, drain). */
   bus: Bus;
   limits: Limits;
+  /** The cache port the services share (in memory). */
+  cache: Cache;
   /** Stops this shop as a crash would leave it (nothing finished) and starts a new one on the same database. */
   restart(overrides?: ShopOverrides): Promise<EmbeddedShop>;
 };
@@ -170,7 +173,7 @@ export async function startEmbeddedShop(options: EmbeddedShopOptions = {}): Prom
     ...(options.cacheSize && { cache: options.cacheSize }),
     bus: { retry: fastRetry },
   });
-  const { db, limits, bus } = embedded.ports;
+  const { db, limits, bus, cache } = embedded.ports;
   const shop = await createShop(config, embedded.ports, {
     loginLimits: { ipAttempts: 10_000 },
     // Tests sign up hundreds of accounts: argon2id at its smallest cost (ADR 160).
@@ -203,6 +206,7 @@ export async function startEmbeddedShop(options: EmbeddedShopOptions = {}): Prom
     db,
     bus,
     limits,
+    cache,
     settle: () => shop.settle(),
     async restart(overrides = {}) {
       await server.stop(true);

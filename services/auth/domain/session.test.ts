@@ -7,6 +7,7 @@ import {
   mintSessionToken,
   parseSessionToken,
   secretMatches,
+  validWithoutRenewalUntil,
 } from "./session.ts";
 
 const policy = { ttlMs: 30 * DAY, maxAgeMs: 90 * DAY };
@@ -73,5 +74,16 @@ describe("session expiry", () => {
     expect(checkExpiry(late, at(70), policy)).toEqual({ status: "renew", expiresAt: at(90) });
     expect(checkExpiry({ createdAt: t0, expiresAt: at(90) }, at(85), policy)).toEqual({ status: "valid" });
     expect(checkExpiry({ createdAt: t0, expiresAt: at(95) }, at(90), policy)).toEqual({ status: "expired" });
+  });
+
+  it("says until when a copy of the session may be accepted as it is: neither renewal nor expiry comes before", () => {
+    expect(validWithoutRenewalUntil(fresh, policy)).toBe(at(15).getTime());
+    const late = { createdAt: t0, expiresAt: at(95) };
+    expect(validWithoutRenewalUntil(late, policy)).toBe(at(80).getTime());
+    for (const session of [fresh, late, { createdAt: t0, expiresAt: at(90) }])
+      for (let day = 0; day < 100; day += 0.25) {
+        if (at(day).getTime() < validWithoutRenewalUntil(session, policy))
+          expect(checkExpiry(session, at(day), policy)).toEqual({ status: "valid" });
+      }
   });
 });

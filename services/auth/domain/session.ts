@@ -54,3 +54,16 @@ export function checkExpiry(
   }
   return { status: "valid" };
 }
+
+/**
+ * Until when `checkExpiry` is sure to say "valid" for this session: before its expiry, before its cap,
+ * and before less than half its sliding window is left (from then on a use may renew it). A copy of
+ * the session may be accepted without asking the auth service until then.
+ */
+export function validWithoutRenewalUntil(
+  session: { createdAt: Date; expiresAt: Date },
+  policy: SessionPolicy,
+) {
+  const hardLimit = session.createdAt.getTime() + policy.maxAgeMs;
+  return Math.min(session.expiresAt.getTime() - policy.ttlMs / 2, hardLimit);
+}
