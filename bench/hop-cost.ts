@@ -18,8 +18,9 @@ import { parseArgs } from "node:util";
 import type { Cluster, startCluster as StartCluster } from "../shapes/cluster/cluster.ts";
 import { benchStaff, call, type Shopper, type Stock, signUpShoppers, stockProducts } from "./fixture.ts";
 import { stopPinning } from "./load.ts";
-import { cpuUs, freePort, loadAverage, processTree, root, scratch } from "./processes.ts";
-import type { ShoppersOptions, ShoppersResult } from "./shoppers.ts";
+import { cpuUs, freePort, loadAverage, processTree, root } from "./processes.ts";
+import type { ShoppersOptions } from "./shoppers.ts";
+import { runShoppers } from "./shoppers-process.ts";
 import { recordStatements } from "./statement-log.ts";
 
 const { values } = parseArgs({
@@ -53,26 +54,6 @@ type Subject = {
   shoppers: Shopper[];
   spare: Shopper;
 };
-
-/** A stateful scenario in its own process (the cluster's load generator runs unpinned, as in bench/run.ts). */
-async function shoppersRun(label: string, options: ShoppersOptions): Promise<ShoppersResult> {
-  const file = join(scratch, `hop-cost-${label}-${options.scenario}.json`);
-  await Bun.write(file, JSON.stringify(options));
-  const proc = Bun.spawn([process.execPath, "bench/shoppers.ts", file], {
-    cwd: root,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  const line = out.split("\n").find((l) => l.startsWith("BENCH "));
-  if (code !== 0 || !line)
-    throw new Error(`shoppers ${options.scenario} failed (exit ${code}): ${err || out}`);
-  return JSON.parse(line.slice(6)) as ShoppersResult;
-}
 
 /** Process groups: each service's instances, and every server with its children. */
 function groups({ cluster, dir }: Subject): Record<string, number[]> {
@@ -211,15 +192,19 @@ try {
   const trees = values.trees.split(",").map((t) => resolve(t));
   for (const [i, tree] of trees.entries()) subjects.push(await start(tree, i));
   const run = (s: Subject, scenario: ShoppersOptions["scenario"], secs: number) =>
-    shoppersRun(s.label.replace(/\W+/g, "-"), {
-      base: s.cluster.url,
-      scenario,
-      shoppers: s.shoppers,
-      stock: s.stock,
-      browse: [],
-      seconds: secs,
-      warmupSeconds: 0,
-    });
+    // Unpinned: the cluster's load generator runs as in bench/run.ts.
+    runShoppers(
+      {
+        base: s.cluster.url,
+        scenario,
+        shoppers: s.shoppers,
+        stock: s.stock,
+        browse: [],
+        seconds: secs,
+        warmupSeconds: 0,
+      },
+      { name: `hop-cost-${s.label.replace(/\W+/g, "-")}-${scenario}` },
+    );
 
   if (warmup > 0) {
     say(`warming up (${warmup} s, not measured)`);

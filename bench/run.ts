@@ -46,7 +46,8 @@ import {
 import { writeResults } from "./report.ts";
 import { catalogPaths, query } from "./scenarios.ts";
 import type { CapturedStatement } from "./serve-shop.ts";
-import type { ShoppersOptions, ShoppersResult } from "./shoppers.ts";
+import type { ShoppersOptions } from "./shoppers.ts";
+import { runShoppers } from "./shoppers-process.ts";
 import { recordStatements } from "./statement-log.ts";
 import { compareStock, type InvariantResult, STOCKED_SQL, type StockRow } from "./stock-invariant.ts";
 import { evaluate, type Row, SCENARIOS, type Target, TRACED_SCENARIOS } from "./targets.ts";
@@ -198,25 +199,11 @@ async function measureGet(o: Options, shape: Row["shape"], scenario: string, url
 }
 
 /** A stateful scenario in its own process on the load core. */
-async function runShoppers(options: ShoppersOptions): Promise<ShoppersResult> {
-  const file = join(scratch, `shoppers-${options.scenario}-${options.shoppers.length}.json`);
-  await Bun.write(file, JSON.stringify(options));
-  const proc = Bun.spawn(pinned(1, [process.execPath, "bench/shoppers.ts", file]), {
-    cwd: root,
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: (options.seconds + options.warmupSeconds + 60) * 1000,
+const shoppersOnLoadCore = (options: ShoppersOptions) =>
+  runShoppers(options, {
+    name: `${options.scenario}-${options.shoppers.length}`,
+    wrap: (argv) => pinned(1, argv),
   });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  const line = out.split("\n").find((l) => l.startsWith("BENCH "));
-  if (code !== 0 || !line)
-    throw new Error(`shoppers ${options.scenario} failed (exit ${code}): ${err || out}`);
-  return JSON.parse(line.slice(6)) as ShoppersResult;
-}
 
 /** Which kind of call is a stateful scenario's headline figure. */
 const headline: Record<string, string> = {
@@ -237,7 +224,7 @@ async function measureStateful(
   browse: string[],
 ) {
   for (const connections of o.connections) {
-    const r = await runShoppers({
+    const r = await shoppersOnLoadCore({
       base,
       scenario: scenario as ShoppersOptions["scenario"],
       shoppers: shoppers.slice(0, connections),
@@ -275,7 +262,7 @@ async function measureListWhileBuying(
   stock: Stock,
 ) {
   for (const connections of o.connections) {
-    const buying = runShoppers({
+    const buying = shoppersOnLoadCore({
       base,
       scenario: "buyers",
       shoppers: buyers,
@@ -338,7 +325,7 @@ async function measureShop(o: Options, shop: ShopHandle) {
   ];
   if (shop.warmupSeconds && needsFixture) {
     say(`${shape}: warming up with mixed shoppers for ${shop.warmupSeconds} s (not measured)`);
-    await runShoppers({
+    await shoppersOnLoadCore({
       base,
       scenario: "mixed",
       shoppers: shoppers.slice(0, 16),
