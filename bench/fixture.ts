@@ -35,6 +35,31 @@ export async function call(
 export const benchStaff = { email: "bench-staff@example.test", password: "bench staff password" };
 
 /**
+ * Makes the bench's staff account in a cluster's database, as an operator would (`bun run
+ * staff:create`, from the fastr tree `cwd`).
+ * @example createBenchStaff(root, cluster.databaseUrl);
+ */
+export function createBenchStaff(cwd: string, databaseUrl: string) {
+  const staff = Bun.spawnSync(
+    [
+      process.execPath,
+      "scripts/staff-create.ts",
+      "--email",
+      benchStaff.email,
+      "--password",
+      benchStaff.password,
+    ],
+    {
+      cwd,
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  if (staff.exitCode !== 0) throw new Error(`staff:create on the cluster failed: ${staff.stderr.toString()}`);
+}
+
+/**
  * The demo catalog `bun start` seeds, made through the shop's staff procedures (the cluster starts
  * empty): the same seed, so its catalog answers have the embedded shop's bytes. Returns how many
  * products it created (0 when the catalog had categories already).

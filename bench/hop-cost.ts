@@ -16,7 +16,14 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Cluster, startCluster as StartCluster } from "../shapes/cluster/cluster.ts";
-import { benchStaff, call, type Shopper, type Stock, signUpShoppers, stockProducts } from "./fixture.ts";
+import {
+  call,
+  createBenchStaff,
+  type Shopper,
+  type Stock,
+  signUpShoppers,
+  stockProducts,
+} from "./fixture.ts";
 import { stopPinning } from "./load.ts";
 import { cpuUs, freePort, loadAverage, processTree, root } from "./processes.ts";
 import type { ShoppersOptions } from "./shoppers.ts";
@@ -144,18 +151,7 @@ async function start(tree: string, index: number): Promise<Subject> {
     say: (line) => say(`${label}: ${line}`),
   });
   try {
-    const staff = Bun.spawnSync(
-      [
-        process.execPath,
-        "scripts/staff-create.ts",
-        "--email",
-        benchStaff.email,
-        "--password",
-        benchStaff.password,
-      ],
-      { cwd: tree, env: { ...process.env, DATABASE_URL: cluster.databaseUrl, LOG_LEVEL: "warn" } },
-    );
-    if (staff.exitCode !== 0) throw new Error(`staff:create failed: ${staff.stderr.toString()}`);
+    createBenchStaff(tree, cluster.databaseUrl);
     const stock = await stockProducts(cluster.url);
     const shoppers = await signUpShoppers(cluster.url, connections + 1, "hop-cost");
     const spare = shoppers.pop()!;

@@ -21,6 +21,7 @@ import {
 import {
   benchStaff,
   call,
+  createBenchStaff,
   type Shopper,
   type Stock,
   seedThroughApi,
@@ -668,24 +669,7 @@ async function runCluster(o: Options) {
       await Bun.sleep(50);
     results.clusterStartMs = Math.round(performance.now() - started);
     // The staff account the fixture signs in with, made as an operator would.
-    const staff = Bun.spawnSync(
-      [
-        process.execPath,
-        "scripts/staff-create.ts",
-        "--email",
-        benchStaff.email,
-        "--password",
-        benchStaff.password,
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: cluster.databaseUrl, LOG_LEVEL: "warn" },
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    if (staff.exitCode !== 0)
-      throw new Error(`staff:create on the cluster failed: ${staff.stderr.toString()}`);
+    createBenchStaff(root, cluster.databaseUrl);
     // The cluster starts with an empty catalog: the demo catalog `bun start` seeds, through NGINX.
     const seeding = performance.now();
     const seeded = await seedThroughApi(cluster.url);
