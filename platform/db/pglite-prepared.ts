@@ -1,5 +1,4 @@
 import { type PGlite, parse, protocol, type QueryOptions, type Results } from "@electric-sql/pglite";
-
 import { turnWhenDue } from "./turns.ts";
 
 const { serialize } = protocol;

@@ -91,18 +91,19 @@ export function startTracing(
     who.services && who.services.length > 1 ? serviceResources(resource, who.services) : undefined;
   const scope = { name: "fastr", version: packageJson.version };
   const warnings = exportWarnings(who.log ?? silentLogger);
-  const queueing = {
+  // Stored answers' spans (ADR 156): the same limits, exporter settings and resources.
+  const finished = spanQueue({
     url,
     headers,
+    encoding: json ? jsonEncoding() : protobufEncoding(),
     resource: resource.attributes,
     ...(resources && {
       resources: new Map([...resources].map(([service, r]) => [service, r.attributes])),
     }),
     scope,
     ...batching,
-    onLoss: (reason: string) => warnings.error(reason),
-  };
-  const finished = spanQueue({ ...queueing, encoding: json ? jsonEncoding() : protobufEncoding() });
+    onLoss: (reason) => warnings.error(reason),
+  });
   const provider = new TracerProvider({
     resource,
     sampler,
