@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "bun:test";
 import type { AuthApi } from "../../contracts/auth.ts";
 import { DAY, manualClock } from "../../platform/clock.ts";
+import { callCounter } from "../../test/support/call-counter.ts";
 import { type EmbeddedShop, startEmbeddedShop } from "../../test/support/shop.ts";
 import { describeEmbedded } from "../../test/support/target.ts";
 import { sessionCheck } from "./session-check.ts";
@@ -13,36 +14,24 @@ import { sessionCheck } from "./session-check.ts";
 describeEmbedded("session checks outside the auth service", "needs the shop's auth service and cache", () => {
   const clock = manualClock();
   let shop: EmbeddedShop;
-  let calls = 0;
+  const toAuth = callCounter();
   let check: AuthApi["validateSession"];
   beforeAll(async () => {
     shop = await startEmbeddedShop({ clock, env: { SESSION_TTL_DAYS: "30", SESSION_MAX_AGE_DAYS: "90" } });
     const auth = shop.services.auth;
     check = sessionCheck(
-      {
-        validateSession: (token) => {
-          calls++;
-          return auth.validateSession(token);
-        },
-      },
+      { validateSession: toAuth.counting((token: string) => auth.validateSession(token)) },
       shop.cache,
       clock,
     );
   }, 30_000);
   afterAll(() => shop.stop());
 
-  /** The calls `during` made to the auth service. */
-  async function callsOf(during: () => Promise<unknown>) {
-    const before = calls;
-    await during();
-    return calls - before;
-  }
-
   it("asks the auth service once, then accepts the session from the cache without a call", async () => {
     const { token, user } = await shop.customer();
-    expect(await callsOf(() => check(token))).toBe(1);
+    expect(await toAuth.callsOf(() => check(token))).toBe(1);
     expect(
-      await callsOf(async () => {
+      await toAuth.callsOf(async () => {
         for (let i = 0; i < 5; i++) expect((await check(token))?.user).toEqual(user);
       }),
     ).toBe(0);
@@ -78,7 +67,9 @@ describeEmbedded("session checks outside the auth service", "needs the shop's au
     const { token } = await shop.customer();
     await check(token);
     const [id] = token.split(".");
-    expect(await callsOf(async () => expect(await check(`${id}.${"a".repeat(32)}`)).toBeNull())).toBe(0);
+    expect(await toAuth.callsOf(async () => expect(await check(`${id}.${"a".repeat(32)}`)).toBeNull())).toBe(
+      0,
+    );
     expect(await check("garbage")).toBeNull();
   });
 
@@ -87,10 +78,10 @@ describeEmbedded("session checks outside the auth service", "needs the shop's au
     const first = (await check(token))!;
     clock.advance(16 * DAY);
     let renewed: Awaited<ReturnType<typeof check>> = null;
-    expect(await callsOf(async () => (renewed = await check(token)))).toBe(1);
+    expect(await toAuth.callsOf(async () => (renewed = await check(token)))).toBe(1);
     expect(renewed).toMatchObject({ renewed: true });
     expect(renewed!.expiresAt.getTime()).toBeGreaterThan(first.expiresAt.getTime());
-    expect(await callsOf(() => check(token))).toBe(0);
+    expect(await toAuth.callsOf(() => check(token))).toBe(0);
     clock.advance(31 * DAY);
     expect(await check(token)).toBeNull();
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "bun:test";
 import type { ProductApi } from "../../../contracts/product.ts";
 import { checkout, readyBuyer } from "../../../test/support/buyers.ts";
+import { callCounter } from "../../../test/support/call-counter.ts";
 import { stockedProduct } from "../../../test/support/catalog.ts";
 import { type EmbeddedShop, startEmbeddedShop } from "../../../test/support/shop.ts";
 import { describeEmbedded } from "../../../test/support/target.ts";
@@ -16,34 +17,24 @@ describeEmbedded(
   "needs the shop's product service and cache",
   () => {
     let shop: EmbeddedShop;
-    let calls = 0;
+    const toProduct = callCounter();
     let read: ProductApi["cachedVariants"];
     beforeAll(async () => {
       shop = await startEmbeddedShop();
       const product = shop.services.product;
       read = cachedVariantsReader(shop.cache, {
-        cachedVariants: (ids) => {
-          calls++;
-          return product.cachedVariants(ids);
-        },
+        cachedVariants: toProduct.counting((ids: readonly string[]) => product.cachedVariants(ids)),
       });
     }, 30_000);
     afterAll(() => shop.stop());
 
-    /** The calls `during` made to the product service. */
-    async function callsOf(during: () => Promise<unknown>) {
-      const before = calls;
-      await during();
-      return calls - before;
-    }
-
     it("answers what the product service cached without a call, as the product service itself answers it", async () => {
       const { variantIds } = await stockedProduct(shop, [5, 7]);
       // Nothing cached yet: the service fills the caches (the variants' facts, then their units left).
-      expect(await callsOf(() => read(variantIds))).toBe(1);
-      expect(await callsOf(() => read(variantIds))).toBe(1);
+      expect(await toProduct.callsOf(() => read(variantIds))).toBe(1);
+      expect(await toProduct.callsOf(() => read(variantIds))).toBe(1);
       let answer: Awaited<ReturnType<typeof read>> = [];
-      expect(await callsOf(async () => (answer = await read(variantIds)))).toBe(0);
+      expect(await toProduct.callsOf(async () => (answer = await read(variantIds)))).toBe(0);
       expect(answer).toEqual(await shop.services.product.cachedVariants(variantIds));
       expect(answer.map((v) => v.stock)).toEqual([5, 7]);
     });
