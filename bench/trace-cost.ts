@@ -1,12 +1,13 @@
 /**
  * `bun bench/trace-cost.ts [--rounds 5] [--seconds 1] [--connections 64] [--paths list,get]
- * [--variant name:K=V,K=V …] [--before DIR]`: the server CPU per cached catalog read of embedded
+ * [--variant name:K=V,K=V …] [--before DIR] [--before-off DIR] [--no-on]`: the server CPU per cached catalog read of embedded
  * shops running side by side, tracing off and on (100% sampling, OTLP/protobuf to a receiver here that
  * counts and drops spans). In each round every shop is loaded at the same time (its own wrk), so a
  * neighbour's burst weighs on all of them alike; the median per shop and the median of the per-round
  * differences to the untraced shop. Each `--variant` is one more traced shop with extra environment
  * (an exporter setting, say); `--before` one more traced shop from another tree of fastr (a checkout
- * of the commit before a change, its `node_modules` linked). CPU per request, not req/s: on a shared
+ * of the commit before a change, its `node_modules` linked), `--before-off DIR` an untraced one (with
+ * `--no-on`: a change to the untraced path, before and after). CPU per request, not req/s: on a shared
  * machine it is what a change saves. The shops share the server core, so the figures are higher
  * than one shop's alone; compare them within a run. Through the load lock, like every load run.
  */
@@ -28,6 +29,10 @@ const { values } = parseArgs({
     paths: { type: "string", default: "list,get" },
     /** Another tree of fastr (a checkout of the commit before a change): one more traced shop, from it. */
     before: { type: "string" },
+    /** Another tree of fastr: one more untraced shop, from it (what a change to the request path saved). */
+    "before-off": { type: "string" },
+    /** No traced shop of this tree (with --before-off: untraced before and after only). */
+    "no-on": { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -43,8 +48,9 @@ const traced = {
 };
 const variants: { name: string; env: Record<string, string>; cwd?: string }[] = [
   ...(values["no-off"] ? [] : [{ name: "off", env: {} }]),
+  ...(values["before-off"] ? [{ name: "off (before)", env: {}, cwd: values["before-off"] }] : []),
   ...(values.before ? [{ name: "on (before)", env: traced, cwd: values.before }] : []),
-  { name: "on", env: traced },
+  ...(values["no-on"] ? [] : [{ name: "on", env: traced }]),
   ...(values.variant as string[]).map((v) => {
     const [name, pairs = ""] = v.split(/:(.*)/s);
     return {

@@ -102,3 +102,94 @@ describe("cached catalog answers served before the middleware chain", () => {
     expect(error.json.message).toContain("at most 3");
   });
 });
+
+describe("cached catalog answers held from the last request of the same URL", () => {
+  const SHELF = "/api/product/trpc/shelf";
+  /** A host whose `shelf` has a stored part (`name`) and a live one (`left`), and a generation to move. */
+  function shelfHost() {
+    const t = initTRPC.create();
+    const state = { generation: "g1", name: "kettle", left: 5, runs: 0, failFreshen: false };
+    const host = createHost({
+      routers: {
+        product: t.router({
+          shelf: t.procedure.query(() => {
+            state.runs++;
+            return { name: state.name, left: state.left };
+          }),
+        }),
+      },
+      createContext: () => ({}),
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      maxBodyBytes: 1024,
+      trustProxy: false,
+      ready: async () => {},
+      responseCache: {
+        cache: memoryCache(),
+        ttlMs: 60_000,
+        paths: [SHELF],
+        // A caller who wrote (x-fastr-lsn) is shown the generation after its write.
+        generation: (minLsn) => (minLsn ? `${state.generation}+written` : state.generation),
+        freshen: {
+          [SHELF]: {
+            version: () => {
+              if (state.failFreshen) throw new Error("stock store away");
+              return `left ${state.left}`;
+            },
+            apply: async (data) => ({ ...(data as object), left: state.left }),
+          },
+        },
+      },
+    });
+    const get = async (headers: Record<string, string> = {}) => {
+      const res = await host.app.request(`http://shop.test${SHELF}`, { headers });
+      return {
+        cache: res.headers.get("x-cache"),
+        data: ((await res.json()) as { result: { data: unknown } }).result.data,
+      };
+    };
+    return { host, state, get };
+  }
+
+  it("are answered at once, without a promise, while nothing they show has moved", async () => {
+    const { host, state, get } = shelfHost();
+    await get();
+    await get();
+    const answer = host.app.fetch(new Request(`http://shop.test${SHELF}`));
+    expect(answer).toBeInstanceOf(Response);
+    expect(await (answer as Response).json()).toEqual({ result: { data: { name: "kettle", left: 5 } } });
+    expect(state.runs).toBe(1);
+  });
+
+  it("follow the catalog's generation and the live part's version", async () => {
+    const { state, get } = shelfHost();
+    await get();
+    await get();
+    state.left = 4;
+    expect(await get()).toEqual({ cache: "hit", data: { name: "kettle", left: 4 } });
+    state.name = "teapot";
+    state.generation = "g2";
+    expect(await get()).toEqual({ cache: "miss", data: { name: "teapot", left: 4 } });
+    expect(await get()).toEqual({ cache: "hit", data: { name: "teapot", left: 4 } });
+  });
+
+  it("are never given to a caller carrying a write position, who is shown what it wrote", async () => {
+    const { state, get } = shelfHost();
+    await get();
+    await get();
+    state.name = "teapot"; // written, and not yet known to this process's generation
+    expect(await get({ "x-fastr-lsn": "0/3000060" })).toEqual({
+      cache: "miss",
+      data: { name: "teapot", left: 5 },
+    });
+    expect(await get()).toEqual({ cache: "hit", data: { name: "kettle", left: 5 } });
+  });
+
+  it("are answered afresh when the live part cannot be read, never with an error", async () => {
+    const { state, get } = shelfHost();
+    await get();
+    await get();
+    state.failFreshen = true;
+    state.left = 2;
+    expect(await get()).toEqual({ cache: "miss", data: { name: "kettle", left: 2 } });
+  });
+});

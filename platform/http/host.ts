@@ -15,7 +15,12 @@ import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
 import { addHostHeaders, hostHeaders, hostResponse } from "./host-headers.ts";
 import { lastWriteOf } from "./last-write.ts";
 import { rawPathOf } from "./raw-path.ts";
-import { hitResponse, type ResponseCacheOptions, responseCache } from "./response-cache.ts";
+import {
+  hitResponse,
+  type ResponseCacheOptions,
+  responseCache,
+  type StoredAnswer,
+} from "./response-cache.ts";
 import { trpcRequestGuard } from "./trpc-request-guard.ts";
 
 /** `/api/<service>/trpc/…` belongs to `service`. */
@@ -261,7 +266,7 @@ export function createHost(options: HostOptions) {
     }
     const lookup = cached ? cached.early(request) : null;
     if (lookup === null) return dispatch(request, env, executionCtx);
-    return lookup.then(({ answer, path }) => {
+    const answer = ({ answer, path }: { answer: StoredAnswer | null; path: string }) => {
       if (answer === null) return dispatch(request, env, executionCtx);
       const requestId = requestIdOf(request.headers.get("x-request-id"));
       const response = hitResponse(answer, corsFor(request.headers.get("origin")), requestId);
@@ -270,7 +275,8 @@ export function createHost(options: HostOptions) {
       answered.get(service)?.(request.url, (performance.now() - started) / 1000);
       const span = traceEarlyAnswer(request, path, service, response.status, requestId, started);
       return answerEarly(response, requestId, path, started, span);
-    });
+    };
+    return lookup instanceof Promise ? lookup.then(answer) : answer(lookup);
   };
 
   return {

@@ -46,6 +46,8 @@ export type Freshen = {
 export type StoredAnswer = { body: string; vary: string };
 /** A cache key, its stored answer (null: a miss), and the path it is for. */
 type Lookup = { key: string; answer: StoredAnswer | null; path: string };
+/** A GET's URL as the early answer reads it: its decoded key and raw path; null when it may not answer it. */
+type EarlyUrl = { path: string; urlKey: { batch: boolean; key: string } } | null;
 
 /**
  * The query parameters tRPC's fetch adapter reads. `batch` and `input` are the key; any other one
@@ -259,16 +261,61 @@ export function responseCache(options: ResponseCacheOptions) {
     path: string,
     urlKey: { batch: boolean; key: string },
     minLsn: string | undefined,
-  ): Promise<Lookup> => {
+  ): Promise<Lookup & { generation: string }> => {
     // Read before any answer is made: a write committing meanwhile leaves what is stored unreachable.
-    const generation = options.generation(minLsn);
-    const key = `http:${typeof generation === "string" ? generation : await generation}:${urlKey.key}`;
+    const current = options.generation(minLsn);
+    const generation = typeof current === "string" ? current : await current;
+    const key = `http:${generation}:${urlKey.key}`;
     const hit = await options.cache.get(key);
-    if (hit === null) return { key, answer: null, path };
+    if (hit === null) return { key, answer: null, path, generation };
     // Stored as "<Vary>\n<body>": the header is part of the answer a client should see.
     const newline = hit.indexOf("\n");
     const body = await freshened(key, path, urlKey.batch, hit.slice(newline + 1), minLsn);
-    return { key, answer: body === null ? null : { body, vary: hit.slice(0, newline) }, path };
+    return { key, answer: body === null ? null : { body, vary: hit.slice(0, newline) }, path, generation };
+  };
+
+  /**
+   * Per URL, the early answer given last to a caller without a write position, at the generation it
+   * was stored under. A key naming its generation never gets another answer, so while the generation
+   * held in memory is the same (and the freshened parts' versions too) this answer is served again as
+   * it is: no key built, no cache read, no promise.
+   */
+  type Held = { generation: string; lookup: Lookup; until: number; freshened: Freshened | undefined };
+  const held = new Map<string, Held>();
+  const hold = (url: string, entry: Held) => {
+    if (held.size >= 1_000) held.delete(held.keys().next().value as string); // URLs come from requests
+    held.set(url, entry);
+  };
+  /** The held answer to `url` if it is still the one a lookup would find, else undefined. */
+  const heldAnswer = (url: string, path: string): Lookup | undefined => {
+    const entry = held.get(url);
+    if (entry === undefined || performance.now() > entry.until) return undefined;
+    if (options.generation(undefined) !== entry.generation) return undefined;
+    const steps = routeOf(path)?.steps;
+    if (!steps) return entry.lookup;
+    const fresh = entry.freshened;
+    if (fresh === undefined || fresh.body !== entry.lookup.answer?.body) return undefined;
+    try {
+      for (let i = 0; i < steps.length; i++) {
+        const version = steps[i]?.version(fresh.results[i]!.result.data, undefined) ?? "";
+        if (version !== fresh.versions[i]) return undefined; // changed, or not known without waiting
+      }
+    } catch {
+      return undefined; // the lookup answers afresh
+    }
+    return entry.lookup;
+  };
+  /** `lookup` for a caller without a write position, holding what it found for `url`. */
+  const lookupAndHold = async (url: string, early: NonNullable<EarlyUrl>): Promise<Lookup> => {
+    const found = await lookup(early.path, early.urlKey, undefined);
+    if (found.answer !== null)
+      hold(url, {
+        generation: found.generation,
+        lookup: found,
+        until: performance.now() + options.ttlMs,
+        freshened: lastFreshened.get(found.key),
+      });
+    return found;
   };
 
   const middleware: MiddlewareHandler<{ Variables: { requestId?: string } }> = async (c, next) => {
@@ -289,27 +336,37 @@ export function responseCache(options: ResponseCacheOptions) {
     }
   };
 
+  /** How the early answer reads each URL, remembered for a bounded few (URLs come from requests). */
+  const earlyUrls = new Map<string, EarlyUrl>();
+  const earlyUrlOf = (url: string): EarlyUrl => {
+    let early = earlyUrls.get(url);
+    if (early !== undefined) return early;
+    const path = rawPathOf(url);
+    const urlKey = path.includes("%") || !cacheable(path, options.maxBatchSize) ? null : keyOf(path, url);
+    early = urlKey === null ? null : { path, urlKey };
+    if (earlyUrls.size >= 1_000) earlyUrls.delete(earlyUrls.keys().next().value as string);
+    earlyUrls.set(url, early);
+    return early;
+  };
+
   /**
-   * The stored answer to `request` for a host answering before any middleware runs, or null (no
-   * promise) when the request is not one it may answer that early: anything but a plain GET of
-   * cached procedures on a path needing no decoding, without a body, and within the batch limit.
-   * Those, and misses, go through the middleware chain as before.
+   * The stored answer to `request` for a host answering before any middleware runs — at once when
+   * the answer given last to the same URL still holds, else a promise of it — or null when the
+   * request is not one it may answer that early: anything but a plain GET of cached procedures on a
+   * path needing no decoding, without a body, and within the batch limit. Those, and misses, go
+   * through the middleware chain as before.
    */
-  const early = (request: Request): Promise<Lookup> | null => {
+  const early = (request: Request): Lookup | Promise<Lookup> | null => {
     if (request.method !== "GET") return null;
     const url = request.url;
-    const path = rawPathOf(url);
+    const parsed = earlyUrlOf(url);
+    if (parsed === null) return null;
     const headers = request.headers;
-    if (
-      path.includes("%") ||
-      !cacheable(path, options.maxBatchSize) ||
-      !plainRequest(headers) ||
-      headers.has("content-length") ||
-      headers.has("transfer-encoding")
-    )
+    if (!plainRequest(headers) || headers.has("content-length") || headers.has("transfer-encoding"))
       return null;
-    const urlKey = keyOf(path, url);
-    return urlKey === null ? null : lookup(path, urlKey, lastWriteOf(headers));
+    const minLsn = lastWriteOf(headers);
+    if (minLsn !== undefined) return lookup(parsed.path, parsed.urlKey, minLsn);
+    return heldAnswer(url, parsed.path) ?? lookupAndHold(url, parsed);
   };
 
   return Object.assign(middleware, { early });
