@@ -1,6 +1,6 @@
 /**
  * `bun bench/trace-cost.ts [--rounds 5] [--seconds 1] [--connections 64] [--paths list,get]
- * [--variant name:K=V,K=V …] [--before DIR] [--before-off DIR] [--no-on]`: the server CPU per cached catalog read of embedded
+ * [--variant name:K=V,K=V …] [--variant-off name:K=V …] [--before DIR] [--before-off DIR] [--no-on]`: the server CPU per cached catalog read of embedded
  * shops running side by side, tracing off and on (100% sampling, OTLP/protobuf to a receiver here that
  * counts and drops spans). In each round every shop is loaded at the same time (its own wrk), so a
  * neighbour's burst weighs on all of them alike; the median per shop and the median of the per-round
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "1" },
     connections: { type: "string", default: "64" },
     variant: { type: "string", multiple: true, default: [] },
+    /** Like --variant, untraced: one more shop with extra environment and tracing off. */
+    "variant-off": { type: "string", multiple: true, default: [] },
     "no-off": { type: "boolean", default: false },
     paths: { type: "string", default: "list,get" },
     /** Another tree of fastr (a checkout of the commit before a change): one more traced shop, from it. */
@@ -46,26 +48,23 @@ const traced = {
   OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
   OTEL_TRACES_SAMPLER: "always_on",
 };
+/** `name:K=V,K=V` as a shop with that environment on top of `base`. */
+function variant(spec: string, base: Record<string, string>) {
+  const [name, pairs = ""] = spec.split(/:(.*)/s);
+  const extra = pairs
+    .split(",")
+    .filter(Boolean)
+    .map((p) => p.split(/=(.*)/s) as [string, string]);
+  return { name: name!, env: { ...base, ...Object.fromEntries(extra) } };
+}
+
 const variants: { name: string; env: Record<string, string>; cwd?: string }[] = [
   ...(values["no-off"] ? [] : [{ name: "off", env: {} }]),
   ...(values["before-off"] ? [{ name: "off (before)", env: {}, cwd: values["before-off"] }] : []),
   ...(values.before ? [{ name: "on (before)", env: traced, cwd: values.before }] : []),
   ...(values["no-on"] ? [] : [{ name: "on", env: traced }]),
-  ...(values.variant as string[]).map((v) => {
-    const [name, pairs = ""] = v.split(/:(.*)/s);
-    return {
-      name: name!,
-      env: {
-        ...traced,
-        ...Object.fromEntries(
-          pairs
-            .split(",")
-            .filter(Boolean)
-            .map((p) => p.split(/=(.*)/s) as [string, string]),
-        ),
-      },
-    };
-  }),
+  ...(values.variant as string[]).map((v) => variant(v, traced)),
+  ...(values["variant-off"] as string[]).map((v) => variant(v, {})),
 ];
 
 const shops = await Promise.all(
