@@ -1,5 +1,5 @@
 /**
- * `bun bench/profile.ts [path|list|get|categories…] [--seconds 2] [--connections 64] [--signed-in]`: the embedded shop
+ * `bun bench/profile.ts [path|list|get|categories…] [--seconds 2] [--connections 64] [--signed-in] [--traced]`: the embedded shop
  * under Bun's CPU profiler, a short load on each path, and the top frames of the samples taken under
  * that load only (start-up and seeding left out). Defaults: `/healthz` and a cached `product.list`
  * page. `--signed-in` sends a shopper's session with every request, whose cart holds two lines (for
@@ -9,6 +9,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { startCountingOtlpReceiver } from "../test/support/otlp-receiver.ts";
 import { type CpuProfile, formatTopFrames, topFrames } from "./cpu-profile.ts";
 import { benchStaff, call, signUpShoppers, stockProducts } from "./fixture.ts";
 import { load, tool } from "./load.ts";
@@ -30,6 +31,7 @@ const { values, positionals } = parseArgs({
     seconds: { type: "string", default: "2" },
     connections: { type: "string", default: "64" },
     "signed-in": { type: "boolean", default: false },
+    traced: { type: "boolean", default: false },
   },
   allowPositionals: true,
 });
@@ -39,10 +41,20 @@ const dir = join(scratch, `profile-${Date.now()}`);
 const logFile = join(dir, "shop.log");
 await Bun.write(logFile, "");
 
+// `--traced`: every request traced (100% sampling), exported over OTLP to a receiver that drops it.
+const receiver = values.traced ? startCountingOtlpReceiver() : undefined;
 const proc = spawnServer(
   [process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir}`, "bench/serve-shop.ts", "0"],
   logFile,
-  { BENCH_STAFF_EMAIL: benchStaff.email, BENCH_STAFF_PASSWORD: benchStaff.password },
+  {
+    BENCH_STAFF_EMAIL: benchStaff.email,
+    BENCH_STAFF_PASSWORD: benchStaff.password,
+    ...(receiver && {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+      OTEL_TRACES_SAMPLER: "always_on",
+    }),
+  },
 );
 const windows: { path: string; fromUs: number; toUs: number; rps: number }[] = [];
 try {
@@ -64,6 +76,7 @@ try {
   }
 } finally {
   await stop(proc, 15_000);
+  receiver?.stop();
 }
 
 const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
