@@ -19,6 +19,8 @@ export type FinishedSpan = {
   service?: string;
   startTime: number;
   attributes: Attributes;
+  /** Attributes many spans share, as one object (see `WireSpan.sharedAttributes`). */
+  sharedAttributes?: Attributes;
 };
 
 /** Records a finished span; returns its context (sampled or not), for the log line of the work. */
@@ -35,10 +37,11 @@ export type FinishedSpanRecorder = (span: FinishedSpan) => SpanContext;
  */
 export function finishedSpanRecorder(options: { sampler: Sampler; queue: SpanQueue }): FinishedSpanRecorder {
   const ids = new RandomIdGenerator();
-  return ({ name, kind, parent, service, startTime, attributes }) => {
+  return ({ name, kind, parent, service, startTime, attributes, sharedAttributes }) => {
     const parentContext = trace.getSpanContext(parent);
     const parentSpanContext = parentContext && isSpanContextValid(parentContext) ? parentContext : undefined;
     const traceId = parentSpanContext?.traceId ?? ids.generateTraceId();
+    // The samplers OTEL_TRACES_SAMPLER names read no attributes: the shared ones are not merged in for them.
     const decision = options.sampler.shouldSample(parent, traceId, name, kind, attributes, []);
     const traceState = decision.traceState ?? parentSpanContext?.traceState;
     const spanContext: SpanContext = {
@@ -61,6 +64,7 @@ export function finishedSpanRecorder(options: { sampler: Sampler; queue: SpanQue
       startMs: startTime,
       endMs: performance.timeOrigin + performance.now(),
       attributes: decision.attributes ? { ...attributes, ...decision.attributes } : attributes,
+      ...(sharedAttributes && { sharedAttributes }),
     });
     return spanContext;
   };

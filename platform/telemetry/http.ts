@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { type Attributes, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -65,6 +65,43 @@ export function traceRequest(
   );
 }
 
+type EarlyAnswerPage = {
+  service: string;
+  scheme: string;
+  status: number;
+  name: string;
+  attributes: Attributes;
+};
+/** Per path, the span name and the attributes every early answer of it shares (one object: encoded once). */
+const earlyAnswerPages = new Map<string, EarlyAnswerPage>();
+function earlyAnswerAttributes(
+  path: string,
+  service: string,
+  scheme: string,
+  status: number,
+): EarlyAnswerPage {
+  const known = earlyAnswerPages.get(path);
+  if (known?.service === service && known.scheme === scheme && known.status === status) return known;
+  const route = `/api/${service}/trpc/*`;
+  const page = {
+    service,
+    scheme,
+    status,
+    name: `GET ${route}`,
+    attributes: {
+      [ATTR_HTTP_REQUEST_METHOD]: "GET",
+      [ATTR_URL_PATH]: path,
+      [ATTR_URL_SCHEME]: scheme,
+      [ATTR_HTTP_ROUTE]: route,
+      [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+      "fastr.cache": "hit",
+    },
+  };
+  if (earlyAnswerPages.size >= 1_000) earlyAnswerPages.delete(earlyAnswerPages.keys().next().value as string);
+  earlyAnswerPages.set(path, page); // paths come from requests: a bounded few
+  return page;
+}
+
 /**
  * The server span of a request the host answered before its middleware ran (a stored catalog answer,
  * ADR 135), as `traceRequest` would have made it, marked `fastr.cache=hit`, from `startedAt` (a
@@ -82,22 +119,18 @@ export function traceEarlyAnswer(
   startedAt: number,
 ): { traceId: string; spanId: string } | undefined {
   if (!tracingOn()) return undefined;
-  const route = `/api/${service}/trpc/*`;
+  const scheme = request.url.slice(0, request.url.indexOf(":"));
+  const page = earlyAnswerAttributes(path, service, scheme, status);
   const recorded = recordFinishedSpan({
-    name: `GET ${route}`,
+    name: page.name,
     kind: SpanKind.SERVER,
     parent: contextFromHeaders(request.headers),
     service,
     startTime: performance.timeOrigin + startedAt,
+    sharedAttributes: page.attributes,
     attributes: {
-      [ATTR_HTTP_REQUEST_METHOD]: "GET",
-      [ATTR_URL_PATH]: path,
-      [ATTR_URL_SCHEME]: request.url.slice(0, request.url.indexOf(":")),
       [ATTR_USER_AGENT_ORIGINAL]: request.headers.get("user-agent") ?? "",
-      [ATTR_HTTP_ROUTE]: route,
-      [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
       "fastr.request_id": requestId,
-      "fastr.cache": "hit",
     },
   });
   return recorded && { traceId: recorded.traceId, spanId: recorded.spanId };

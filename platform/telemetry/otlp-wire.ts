@@ -14,6 +14,11 @@ export type WireSpan = {
   startMs: number;
   endMs: number;
   attributes: Attributes;
+  /**
+   * Attributes many spans share, as one object (a stored page's method, path and route): encoded
+   * once per object and written before `attributes`, which never repeats one of their keys.
+   */
+  sharedAttributes?: Attributes;
 };
 
 /** The spans of one resource (one service). */
@@ -196,6 +201,30 @@ class ProtoWriter {
     else for (let i = 0; i < value.length; i++) this.buf[this.at + i] = value[i]!;
     this.at += value.length;
   }
+  /**
+   * A length-delimited field whose size is not known yet: its key, and two bytes kept for the length
+   * (any size from 128 bytes to 16 KiB). Returns where the length goes, for `close`.
+   */
+  openUnsized(field: number) {
+    this.key(field, LEN);
+    this.room(2);
+    this.at += 2;
+    return this.at;
+  }
+  /** Writes the length of the field opened at `start`; moves its bytes when it needs other than two. */
+  close(start: number) {
+    const size = this.at - start;
+    const lengthBytes = varintSize(size);
+    if (lengthBytes !== 2) {
+      this.room(lengthBytes - 2);
+      this.buf.copyWithin(start - 2 + lengthBytes, start, this.at);
+      this.at += lengthBytes - 2;
+    }
+    const end = this.at;
+    this.at = start - 2;
+    this.varint(size);
+    this.at = end;
+  }
   get length() {
     return this.at;
   }
@@ -299,6 +328,19 @@ function encodedAttributes(field: number, { perKey = 256, keys = 64 } = {}) {
   };
 }
 
+/** Attributes shared by many spans, encoded once per object (`WireSpan.sharedAttributes`). */
+function encodedSharedAttributes(field: number) {
+  const encoded = new WeakMap<Attributes, Uint8Array>();
+  return (w: ProtoWriter, attributes: Attributes) => {
+    let bytes = encoded.get(attributes);
+    if (bytes === undefined) {
+      bytes = protobufMessage((kv) => writeAttributes(kv, field, attributes));
+      encoded.set(attributes, bytes);
+    }
+    w.bytes(bytes);
+  };
+}
+
 function protobufMessage(write: (w: ProtoWriter) => void): Uint8Array<ArrayBuffer> {
   const w = new ProtoWriter();
   write(w);
@@ -313,9 +355,9 @@ const NOTHING_DROPPED_STATUS_UNSET = Uint8Array.of(0x50, 0, 0x60, 0, 0x70, 0, 0x
  * byte what the SDK's serializer writes; spans are encoded when their batch is sent, in one loop.
  */
 export function protobufEncoding(): OtlpEncoding {
-  const span = new ProtoWriter();
   const spans = new ProtoWriter();
   const spanAttributes = encodedAttributes(9);
+  const sharedAttributes = encodedSharedAttributes(9);
 
   function writeSpan(w: ProtoWriter, s: WireSpan) {
     // Span: 1 trace_id, 2 span_id, 3 trace_state, 4 parent_span_id, 5 name, 6 kind, 7 start,
@@ -329,6 +371,7 @@ export function protobufEncoding(): OtlpEncoding {
     w.varint(s.kind + 1);
     w.nanos(7, s.startMs);
     w.nanos(8, s.endMs);
+    if (s.sharedAttributes) sharedAttributes(w, s.sharedAttributes);
     spanAttributes(w, s.attributes);
     w.bytes(NOTHING_DROPPED_STATUS_UNSET);
     w.fixed32(16, flagsOf(s));
@@ -350,10 +393,9 @@ export function protobufEncoding(): OtlpEncoding {
           });
           spans.reset();
           for (const s of group.spans) {
-            span.reset();
-            writeSpan(span, s);
-            spans.open(2, span.length);
-            spans.bytes(span.view());
+            const start = spans.openUnsized(2);
+            writeSpan(spans, s);
+            spans.close(start);
           }
           const scopeSpansSize = lenFieldSize(scopeBytes.length) + spans.length;
           // ExportTraceServiceRequest.resource_spans (1) → ResourceSpans: 1 resource, 2 scope_spans
@@ -407,7 +449,9 @@ export function jsonEncoding(): OtlpEncoding {
       kind: span.kind + 1,
       startTimeUnixNano: String(nanos(span.startMs)),
       endTimeUnixNano: String(nanos(span.endMs)),
-      attributes: jsonAttributes(span.attributes),
+      attributes: span.sharedAttributes
+        ? [...jsonAttributes(span.sharedAttributes), ...jsonAttributes(span.attributes)]
+        : jsonAttributes(span.attributes),
       droppedAttributesCount: 0,
       events: [],
       droppedEventsCount: 0,

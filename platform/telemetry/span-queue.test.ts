@@ -15,7 +15,16 @@ import { type SpanQueueOptions, spanQueue } from "./span-queue.ts";
 const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 const scope = { name: "fastr", version: "0.1.0" };
 
-/** Spans of every shape the recorder makes: root or child, local or remote parent, trace state or not. */
+/** Attributes several spans share, as one object each (a stored page's). */
+const pages: Attributes[] = [
+  { "http.route": "/api/product/trpc/*", "url.scheme": "http" },
+  { "url.scheme": "https", "server.port": 8443, "fastr.kept": true, "fastr.tags": ["ä", "b"] },
+];
+
+/**
+ * Spans of every shape the recorder makes: root or child, local or remote parent, trace state or not,
+ * with attributes of their own only or also shared ones.
+ */
 function variedSpans(count: number): WireSpan[] {
   return Array.from({ length: count }, (_, i) => {
     const startMs = performance.timeOrigin + performance.now() + i * 1.234567;
@@ -41,6 +50,8 @@ function variedSpans(count: number): WireSpan[] {
       startMs,
       endMs: startMs + 0.05 + i / 1000,
       attributes,
+      ...(i % 5 === 1 && { sharedAttributes: pages[0]! }),
+      ...(i % 5 === 3 && { sharedAttributes: pages[1]! }),
     };
   });
 }
@@ -70,7 +81,7 @@ function sdkSpan(span: WireSpan, resource: Resource): ReadableSpan {
     endTime,
     duration: hrTimeDuration(startTime, endTime),
     status: { code: SpanStatusCode.UNSET },
-    attributes: span.attributes,
+    attributes: { ...span.sharedAttributes, ...span.attributes },
     links: [],
     events: [],
     ended: true,
