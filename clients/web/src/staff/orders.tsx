@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useLocation, useSearch } from "wouter";
 import { OrderStatus } from "../../../../contracts/order.ts";
 import { errorMessage, useTRPC } from "../api.ts";
@@ -15,7 +15,13 @@ export function StaffOrders() {
   const orders = useInfiniteQuery(
     trpc.order.listAll.infiniteQueryOptions(
       { status, limit: 30 },
-      { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 0 },
+      {
+        getNextPageParam: (last) => last.nextCursor ?? undefined,
+        staleTime: 0,
+        // Another status keeps the table in place, dimmed, until its orders arrive: no spinner in its
+        // stead, and nothing below it jumps twice.
+        placeholderData: keepPreviousData,
+      },
     ),
   );
   const fulfil = useMutation(
@@ -51,7 +57,7 @@ export function StaffOrders() {
       ) : items.length === 0 ? (
         <Empty title={status ? `No ${STATUS_LABELS[status].toLowerCase()} orders` : "No orders yet"} />
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" aria-busy={orders.isPlaceholderData}>
           <table className="data">
             <thead>
               <tr>
