@@ -3,7 +3,8 @@
  * under Bun's CPU profiler, a short load on each path, and the top frames of the samples taken under
  * that load only (start-up and seeding left out). Defaults: `/healthz` and a cached `product.list`
  * page. `--signed-in` sends a shopper's session with every request, whose cart holds two lines (for
- * `/api/cart/trpc/get`). Short by
+ * `/api/cart/trpc/get`). `cart-add`, `cart-add-guest` and `cart-read` run the bench's stateful scenario
+ * of that name instead (bench/shoppers.ts: signed-up shoppers, `--connections` of them). Short by
  * design: relative shares stay meaningful on a busy machine, absolute req/s do not.
  */
 import { readdirSync } from "node:fs";
@@ -15,6 +16,15 @@ import { benchStaff, call, signUpShoppers, stockProducts } from "./fixture.ts";
 import { load, tool } from "./load.ts";
 import { ready, scratch, spawnServer, stop } from "./processes.ts";
 import { catalogPaths } from "./scenarios.ts";
+import type { ShoppersOptions } from "./shoppers.ts";
+import { runShoppers } from "./shoppers-process.ts";
+
+/** The stateful scenarios it can run, and the kind of call each one times. */
+const stateful: Record<string, string> = {
+  "cart-add": "cart.addItem",
+  "cart-add-guest": "cart.addItem",
+  "cart-read": "cart.get",
+};
 
 /** A signed-up shopper's Authorization header; their cart holds two lines. */
 async function shopperWithTwoLines(base: string) {
@@ -67,6 +77,22 @@ try {
     (p) => catalog[p as keyof typeof catalog] ?? p,
   );
   for (const path of paths) {
+    if (path in stateful) {
+      const shoppers = await signUpShoppers(base, connections, "profile");
+      const stock = await stockProducts(base);
+      const scenario = path as ShoppersOptions["scenario"];
+      const options = { base, scenario, shoppers, stock, browse: [], seconds, warmupSeconds: 0 };
+      await runShoppers({ ...options, seconds: 1 }, { name: "profile-warmup" });
+      const fromUs = Date.now() * 1000;
+      const result = await runShoppers(options, { name: "profile" });
+      windows.push({
+        path,
+        fromUs,
+        toUs: Date.now() * 1000,
+        rps: result.kinds[stateful[path]!]?.perSecond ?? 0,
+      });
+      continue;
+    }
     const url = base + path;
     if ((await fetch(url, { headers })).status !== 200) throw new Error(`${path} does not answer 200`);
     await load({ url, headers, seconds: 1, warmupSeconds: 0, connections });
@@ -84,7 +110,7 @@ if (!file) throw new Error(`no .cpuprofile in ${dir}`);
 const profile = (await Bun.file(join(dir, file)).json()) as CpuProfile;
 for (const w of windows) {
   console.log(
-    `\n${w.path}: ${Math.round(w.rps)} req/s under the profiler (${tool}, c=${connections}, ${seconds} s)`,
+    `\n${w.path}: ${Math.round(w.rps)} req/s under the profiler (${w.path in stateful ? "bench/shoppers.ts" : tool}, c=${connections}, ${seconds} s)`,
   );
   console.log(formatTopFrames(topFrames(profile, w)));
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { notes, products } from "../../test/fixtures/schema.ts";
 import { waitFor } from "../../test/support/binaries.ts";
+import { builtOnce } from "./built-once.ts";
 import { insertWhen } from "./insert-when.ts";
 import type { Database, Migrations } from "./port.ts";
 import { uniqueViolation } from "./unique-violation.ts";
@@ -124,6 +125,20 @@ export function dbContract(name: string, open: () => Promise<Database>) {
         `sold "the" 'last' one`,
         `sold "the" 'last' one, again`,
       ]);
+    });
+
+    it("a statement built once runs again with other values, a value used twice filled in both places", async () => {
+      await db.migrate(fixtureMigrations);
+      const restock = builtOnce<{ sku: string; stock: number }>(
+        db.primary,
+        sql`insert into ${products} (sku, stock) values (${sql.placeholder("sku")}, ${sql.placeholder("units")})
+          on conflict (sku) do update set stock = ${products.stock} + ${sql.placeholder("units")}
+          returning sku, stock`,
+      );
+
+      expect(await restock({ sku: "tee", units: 2 })).toEqual([{ sku: "tee", stock: 2 }]);
+      expect(await restock({ sku: "tee", units: 3 })).toEqual([{ sku: "tee", stock: 5 }]);
+      expect(await restock({ sku: "mug", units: 1 })).toEqual([{ sku: "mug", stock: 1 }]);
     });
 
     it("a write is readable from the primary at once", async () => {

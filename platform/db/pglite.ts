@@ -69,6 +69,9 @@ const DRIZZLE_TEXT_TYPES = [
 const asText = (value: string) => value;
 const textParsers = Object.fromEntries(DRIZZLE_TEXT_TYPES.map((type) => [type, asText]));
 
+/** What `withoutTextParsers` answered for each options object drizzle passed. */
+const stripped = new WeakMap<QueryOptions, QueryOptions>();
+
 /**
  * drizzle asks PGlite for text with per-query `parsers`, which PGlite merges into a copy of its whole
  * parser table on every query (a tenth of a cart read's CPU). The client parses those types as text
@@ -77,9 +80,16 @@ const textParsers = Object.fromEntries(DRIZZLE_TEXT_TYPES.map((type) => [type, a
 function withoutTextParsers(options: QueryOptions | undefined): QueryOptions | undefined {
   const parsers = options?.parsers;
   if (!parsers) return options;
-  for (const type in parsers) if (!(type in textParsers)) return options;
-  const { parsers: _, ...rest } = options;
-  return rest;
+  // A statement built once (ADR 178) passes the same options every run: look at them once.
+  const known = stripped.get(options);
+  if (known) return known;
+  let without: QueryOptions = options;
+  if (Object.keys(parsers).every((type) => type in textParsers)) {
+    const { parsers: _, ...rest } = options;
+    without = rest;
+  }
+  stripped.set(options, without);
+  return without;
 }
 
 /** A PGlite database: the port, and a copy of everything in it (`openPglite(undefined, { from })` opens one). */

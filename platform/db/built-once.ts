@@ -1,0 +1,21 @@
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { type Executor, rowsOf } from "./port.ts";
+
+const dialect = new PgDialect();
+
+/**
+ * A statement whose SQL is built once, when it is declared: each run only fills its placeholders
+ * (`sql.placeholder("name")`). drizzle otherwise builds a query's text from its parts on every call,
+ * which on a hot path costs as much as PGlite takes to run a small statement (ADR 178). The text
+ * is the same every run, so PGlite keeps it prepared (ADR 152); `pg` sends it unnamed like any
+ * other query, so PgBouncer in transaction mode takes it. drizzle's logger and the SQL spans see it
+ * as they see `execute`.
+ * @example const cartOf = builtOnce<{ id: string }>(db.primary, sql`select id from ${carts} where user_id = ${sql.placeholder("userId")}`);
+ * const rows = await cartOf({ userId });
+ */
+export function builtOnce<Row>(ex: Executor, query: SQL) {
+  const prepared = ex._.session.prepareQuery(dialect.sqlToQuery(query), undefined, undefined, false);
+  return async (values: Record<string, unknown>): Promise<Row[]> =>
+    rowsOf<Row>(await prepared.execute(values));
+}
