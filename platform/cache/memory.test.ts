@@ -34,4 +34,18 @@ describe("memory cache", () => {
     await cache.set("d", "w".repeat(100), 60_000);
     expect(await cache.get("c")).toHaveLength(100);
   });
+
+  it("counts the entries it dropped (for room, expired or deleted), not the ones it replaced", async () => {
+    const clock = manualClock();
+    const cache = memoryCache({ maxEntries: 2, clock });
+    await cache.set("a", "1", 1_000);
+    await cache.set("a", "2", 1_000); // replaced
+    await cache.set("b", "b", 60_000);
+    expect(cache.dropped?.()).toBe(0);
+    await cache.set("c", "c", 60_000); // a makes room
+    await cache.del("b", "nothing-there");
+    clock.advance(120_000);
+    expect(await cache.get("c")).toBeNull(); // expired
+    expect(cache.dropped?.()).toBe(3);
+  });
 });

@@ -21,6 +21,7 @@ export function memoryCache({
   // A Map iterates in insertion order; re-inserting on read makes the first key the least recently used.
   const entries = new Map<string, Entry>();
   let chars = 0;
+  let dropped = 0;
   // Every read checks an expiry: the system clock is read without making a Date each time.
   const now = clock === systemClock ? Date.now : () => clock.now().getTime();
 
@@ -31,11 +32,16 @@ export function memoryCache({
     chars -= key.length + entry.value.length;
   };
 
+  const drop = (key: string) => {
+    if (entries.has(key)) dropped++;
+    remove(key);
+  };
+
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= now()) {
-      remove(key);
+      drop(key);
       return undefined;
     }
     return entry;
@@ -46,7 +52,7 @@ export function memoryCache({
     entries.set(key, entry);
     chars += key.length + entry.value.length;
     while (entries.size > maxEntries || (chars > maxChars && entries.size > 1)) {
-      remove(entries.keys().next().value as string);
+      drop(entries.keys().next().value as string);
     }
   };
 
@@ -65,8 +71,9 @@ export function memoryCache({
       put(key, { value, expiresAt: now() + ttlMs });
     },
     async del(...keys) {
-      for (const key of keys) remove(key);
+      for (const key of keys) drop(key);
     },
+    dropped: () => dropped,
     watch: (key): Watched => ({
       held: () => read(key),
       read: async () => read(key),

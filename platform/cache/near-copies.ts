@@ -34,6 +34,8 @@ export function withNearCopies(
       await copies.del(...keys);
       await shared.del(...keys);
     },
+    // Copies are what this process holds of it: they are what a copy of a copy must still match.
+    dropped: () => copies.dropped!(),
     watch: (key) => shared.watch(key),
     caughtUp: () => shared.caughtUp(),
     ping: () => shared.ping(),

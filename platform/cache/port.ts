@@ -6,6 +6,12 @@ export interface Cache {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   del(...keys: string[]): Promise<void>;
   /**
+   * How many entries this process's cache has dropped so far (evicted for room, expired, deleted),
+   * for a cache held in this process: a copy of an entry taken when this said n is still the cache's
+   * while it says n. Absent for a cache in another process (Redis), whose drops no process sees.
+   */
+  dropped?(): number;
+  /**
    * A small value every process keeps in memory and is told of when it changes (a catalog
    * generation, a stock version): reading it costs no round trip. Only `publish` changes it.
    */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { initTRPC } from "@trpc/server";
+import { z } from "zod";
 import { memoryCache } from "../cache/memory.ts";
 import type { Cache } from "../cache/port.ts";
 import type { Logger } from "../log.ts";
@@ -106,7 +107,7 @@ describe("cached catalog answers served before the middleware chain", () => {
 describe("cached catalog answers held from the last request of the same URL", () => {
   const SHELF = "/api/product/trpc/shelf";
   /** A host whose `shelf` has a stored part (`name`) and a live one (`left`), and a generation to move. */
-  function shelfHost() {
+  function shelfHost({ cache = memoryCache() as Cache } = {}) {
     const t = initTRPC.create();
     const state = { generation: "g1", name: "kettle", left: 5, runs: 0, failFreshen: false };
     const host = createHost({
@@ -116,6 +117,7 @@ describe("cached catalog answers held from the last request of the same URL", ()
             state.runs++;
             return { name: state.name, left: state.left };
           }),
+          other: t.procedure.input(z.number()).query(({ input }) => input),
         }),
       },
       createContext: () => ({}),
@@ -124,9 +126,9 @@ describe("cached catalog answers held from the last request of the same URL", ()
       trustProxy: false,
       ready: async () => {},
       responseCache: {
-        cache: memoryCache(),
+        cache,
         ttlMs: 60_000,
-        paths: [SHELF],
+        paths: [SHELF, "/api/product/trpc/other"],
         // A caller who wrote (x-fastr-lsn) is shown the generation after its write.
         generation: (minLsn) => (minLsn ? `${state.generation}+written` : state.generation),
         freshen: {
@@ -149,6 +151,16 @@ describe("cached catalog answers held from the last request of the same URL", ()
     };
     return { host, state, get };
   }
+
+  it("are looked up again once the cache drops entries: a held copy never outlives the cache's bounds", async () => {
+    const { host, state, get } = shelfHost({ cache: memoryCache({ maxEntries: 2 }) });
+    await get();
+    expect((await get()).cache).toBe("hit");
+    // Two other answers stored: the shelf's is evicted to make room.
+    for (const n of [1, 2]) await host.app.request(`http://shop.test/api/product/trpc/other?input=${n}`);
+    expect(await get()).toEqual({ cache: "miss", data: { name: "kettle", left: 5 } });
+    expect(state.runs).toBe(2);
+  });
 
   it("are answered at once, without a promise, while nothing they show has moved", async () => {
     const { host, state, get } = shelfHost();

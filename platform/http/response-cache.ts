@@ -280,7 +280,14 @@ export function responseCache(options: ResponseCacheOptions) {
    * held in memory is the same (and the freshened parts' versions too) this answer is served again as
    * it is: no key built, no cache read, no promise.
    */
-  type Held = { generation: string; lookup: Lookup; until: number; freshened: Freshened | undefined };
+  type Held = {
+    generation: string;
+    lookup: Lookup;
+    until: number;
+    freshened: Freshened | undefined;
+    /** The cache's `dropped()` when it was held: once the cache drops anything, it is looked up again. */
+    dropped: number | undefined;
+  };
   const held = new Map<string, Held>();
   const hold = (url: string, entry: Held) => {
     if (held.size >= 1_000) held.delete(held.keys().next().value as string); // URLs come from requests
@@ -291,6 +298,8 @@ export function responseCache(options: ResponseCacheOptions) {
     const entry = held.get(url);
     if (entry === undefined || performance.now() > entry.until) return undefined;
     if (options.generation(undefined) !== entry.generation) return undefined;
+    // A held answer is a copy of the cache's entry, not more: what the cache drops (for room, say), it drops.
+    if (options.cache.dropped?.() !== entry.dropped) return undefined;
     const steps = routeOf(path)?.steps;
     if (!steps) return entry.lookup;
     const fresh = entry.freshened;
@@ -307,6 +316,7 @@ export function responseCache(options: ResponseCacheOptions) {
   };
   /** `lookup` for a caller without a write position, holding what it found for `url`. */
   const lookupAndHold = async (url: string, early: NonNullable<EarlyUrl>): Promise<Lookup> => {
+    const dropped = options.cache.dropped?.();
     const found = await lookup(early.path, early.urlKey, undefined);
     if (found.answer !== null)
       hold(url, {
@@ -314,6 +324,7 @@ export function responseCache(options: ResponseCacheOptions) {
         lookup: found,
         until: performance.now() + options.ttlMs,
         freshened: lastFreshened.get(found.key),
+        dropped,
       });
     return found;
   };
