@@ -266,7 +266,7 @@ export function createHost(options: HostOptions) {
     }
     const lookup = cached ? cached.early(request) : null;
     if (lookup === null) return dispatch(request, env, executionCtx);
-    const answer = ({ answer, path }: { answer: StoredAnswer | null; path: string }) => {
+    const respond = ({ answer, path }: { answer: StoredAnswer | null; path: string }) => {
       if (answer === null) return dispatch(request, env, executionCtx);
       const requestId = requestIdOf(request.headers.get("x-request-id"));
       const response = hitResponse(answer, corsFor(request.headers.get("origin")), requestId);
@@ -276,7 +276,7 @@ export function createHost(options: HostOptions) {
       const span = traceEarlyAnswer(request, path, service, response.status, requestId, started);
       return answerEarly(response, requestId, path, started, span);
     };
-    return lookup instanceof Promise ? lookup.then(answer) : answer(lookup);
+    return lookup instanceof Promise ? lookup.then(respond) : respond(lookup);
   };
 
   return {
