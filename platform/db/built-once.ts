@@ -19,3 +19,16 @@ export function builtOnce<Row>(ex: Executor, query: SQL) {
   return async (values: Record<string, unknown>): Promise<Row[]> =>
     rowsOf<Row>(await prepared.execute(values));
 }
+
+/**
+ * A statement built once like `builtOnce`'s, for whichever executor runs it: a transaction's handle
+ * lives for one transaction, so only the text is kept, and each run hands it to the session of the
+ * executor given (as `execute` does).
+ * @example const commit = builtOnceFor<{ id: string }>(sql`update … where order_id = ${sql.placeholder("orderId")} returning id`);
+ * await db.primary.transaction(async (tx) => commit(tx, { orderId }));
+ */
+export function builtOnceFor<Row>(query: SQL) {
+  const text = dialect.sqlToQuery(query);
+  return async (ex: Executor, values: Record<string, unknown>): Promise<Row[]> =>
+    rowsOf<Row>(await ex._.session.prepareQuery(text, undefined, undefined, false).execute(values));
+}
