@@ -1,5 +1,5 @@
-import type { SQL } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
+import { getTableColumns, type SQL } from "drizzle-orm";
+import { PgDialect, type PgTable } from "drizzle-orm/pg-core";
 import { type Executor, rowsOf } from "./port.ts";
 
 const dialect = new PgDialect();
@@ -31,4 +31,20 @@ export function builtOnceFor<Row>(query: SQL) {
   const text = dialect.sqlToQuery(query);
   return async (ex: Executor, values: Record<string, unknown>): Promise<Row[]> =>
     rowsOf<Row>(await ex._.session.prepareQuery(text, undefined, undefined, false).execute(values));
+}
+
+/**
+ * A row of `table` as drizzle's select returns it (its keys, Dates for timestamps), from the raw row
+ * of a built statement that returns every column under its SQL name (a builder's `.returning()`).
+ * @example const toPayment = rowOf(payments); const [row] = (await claim(values)).map(toPayment);
+ */
+export function rowOf<T extends PgTable>(table: T): (raw: Record<string, unknown>) => T["$inferSelect"] {
+  const columns = Object.entries(getTableColumns(table));
+  return (raw) =>
+    Object.fromEntries(
+      columns.map(([key, column]) => {
+        const value = raw[column.name];
+        return [key, value === null || value === undefined ? null : column.mapFromDriverValue(value)];
+      }),
+    ) as T["$inferSelect"];
 }
