@@ -1,4 +1,4 @@
-import { asc, inArray, isNull, sql } from "drizzle-orm";
+import { asc, inArray, isNull, type Placeholder, sql } from "drizzle-orm";
 import {
   bigserial,
   getTableConfig,
@@ -86,8 +86,20 @@ export function appendToOutboxWhen(
   return events.length === 0 ? [] : [insertWhen(ex, "appended_events", table, outboxRows(events), guard)];
 }
 
+/**
+ * `appendToOutboxWhen` in a statement built once (ADR 178): `rows` (`outboxRows`) name the columns,
+ * and the rows travel in the `json` placeholder, filled with `insertedRows(table, rows)` on each run.
+ */
+export const appendRowsToOutboxWhen = (
+  ex: Executor,
+  table: OutboxTable,
+  rows: ReturnType<typeof outboxRows>,
+  guard: WithSubquery,
+  json: Placeholder,
+) => [insertWhen(ex, "appended_events", table, rows, guard, { json })];
+
 /** Outbox rows for events written now, with the current trace context. */
-function outboxRows(events: readonly EventEnvelope[]) {
+export function outboxRows(events: readonly EventEnvelope[]) {
   const trace = traceContextForEvents();
   return events.map((e) => ({ ...e, ...trace, payload: e.payload as object }));
 }
