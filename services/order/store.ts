@@ -24,6 +24,9 @@ export const setSagaLease = (seconds: number) => {
   leaseSeconds = seconds;
 };
 export const leaseFromNow = () => fromNow(leaseSeconds * 1000);
+/** The lease in a statement built once (ADR 178): fill its `leaseSeconds` placeholder with `sagaLeaseSeconds()`. */
+export const builtLeaseFromNow = () => sql`now() + make_interval(secs => ${sql.placeholder("leaseSeconds")})`;
+export const sagaLeaseSeconds = () => leaseSeconds;
 
 type VariantSold = Pick<LineRow, "variantId" | "productId" | "title" | "variantTitle" | "sku" | "quantity">;
 
@@ -136,7 +139,7 @@ export function orderStore({
             // What a customer can see changed; the saga's own to-do flags are not news.
             ...(shape.touched && { updatedAt: sql`now()` }),
             ...(shape.reasoned && { statusReason: sql`${value("statusReason")}` }),
-            sagaLeaseUntil: sql`now() + make_interval(secs => ${value("leaseSeconds")})`,
+            sagaLeaseUntil: builtLeaseFromNow(),
             ...Object.fromEntries(shape.flags.map((f) => [f, sql`${value(f)}`])),
           })
           .where(and(eq(orders.id, value("id")), eq(orders.status, value("was"))))
