@@ -1,4 +1,4 @@
-import { asc, inArray, isNull, sql } from "drizzle-orm";
+import { asc, isNull, type Placeholder, sql } from "drizzle-orm";
 import {
   bigserial,
   getTableConfig,
@@ -15,9 +15,10 @@ import type { EventEnvelope, EventName, PayloadOf } from "../../contracts/events
 import { EventPayloads } from "../../contracts/events.ts";
 import type { Clock } from "../clock.ts";
 import { coalesced } from "../coalesced.ts";
+import { builtOnceFor, rowOf } from "../db/built-once.ts";
 import { insertWhen } from "../db/insert-when.ts";
 import { deleteOlderThan } from "../db/older-than.ts";
-import { type Database, type Executor, rowsOf } from "../db/port.ts";
+import type { Database, Executor } from "../db/port.ts";
 import { newId } from "../ids.ts";
 import { publishTraced, traceContextForEvents, untraced } from "../telemetry/events.ts";
 import type { Bus } from "./port.ts";
@@ -86,11 +87,44 @@ export function appendToOutboxWhen(
   return events.length === 0 ? [] : [insertWhen(ex, "appended_events", table, outboxRows(events), guard)];
 }
 
+/**
+ * `appendToOutboxWhen` in a statement built once (ADR 178): `rows` (`outboxRows`) name the columns,
+ * and the rows travel in the `json` placeholder, filled with `insertedRows(table, rows)` on each run.
+ */
+export const appendRowsToOutboxWhen = (
+  ex: Executor,
+  table: OutboxTable,
+  rows: ReturnType<typeof outboxRows>,
+  guard: WithSubquery,
+  json: Placeholder,
+) => [insertWhen(ex, "appended_events", table, rows, guard, { json })];
+
 /** Outbox rows for events written now, with the current trace context. */
-function outboxRows(events: readonly EventEnvelope[]) {
+export function outboxRows(events: readonly EventEnvelope[]) {
   const trace = traceContextForEvents();
   return events.map((e) => ({ ...e, ...trace, payload: e.payload as object }));
 }
+
+const takeRelayLock = builtOnceFor<{ leader: boolean }>(
+  sql`select pg_try_advisory_xact_lock(hashtext(${sql.placeholder("key")})) as leader`,
+);
+
+/** The unpublished rows of one outbox, oldest first, and their marking as published. */
+const builtPass = (db: Database, table: OutboxTable) => ({
+  unpublished: builtOnceFor<Record<string, unknown>>(
+    db.primary
+      .select()
+      .from(table)
+      .where(isNull(table.publishedAt))
+      .orderBy(asc(table.seq))
+      .limit(sql.placeholder("batch"))
+      .getSQL(),
+  ),
+  toRow: rowOf(table),
+  markPublished: builtOnceFor(
+    sql`update ${table} set ${sql.identifier(table.publishedAt.name)} = now() where ${table.seq} = any(${sql.placeholder("seqs")}::bigint[])`,
+  ),
+});
 
 /** An outbox row as the envelope it stores (a context the row does not have is left out, not null). */
 const envelopeOf = ({
@@ -132,6 +166,17 @@ export function outboxRelay({
 }) {
   let timer: ReturnType<typeof setInterval> | undefined;
 
+  /** A pass's statements over each outbox, built once (ADR 178). */
+  const built = new Map<OutboxTable, ReturnType<typeof builtPass>>();
+  const passStatements = (table: OutboxTable) => {
+    let pass = built.get(table);
+    if (!pass) {
+      pass = builtPass(db, table);
+      built.set(table, pass);
+    }
+    return pass;
+  };
+
   /**
    * One relay per outbox across every process: a transaction-scoped advisory lock (it works through
    * PgBouncer in transaction mode, unlike a session lock). Whoever holds it publishes the oldest
@@ -140,30 +185,14 @@ export function outboxRelay({
   const relayOne = (table: OutboxTable) =>
     db.primary.transaction(async (tx) => {
       const { schema, name } = getTableConfig(table);
-      const [lock] = rowsOf<{ leader: boolean }>(
-        await tx.execute(
-          sql`select pg_try_advisory_xact_lock(hashtext(${`fastr:relay:${schema}.${name}`})) as leader`,
-        ),
-      );
+      const pass = passStatements(table);
+      const [lock] = await takeRelayLock(tx, { key: `fastr:relay:${schema}.${name}` });
       if (!lock?.leader) return null; // another relay is in a pass over this outbox
-      const rows = await tx
-        .select()
-        .from(table)
-        .where(isNull(table.publishedAt))
-        .orderBy(asc(table.seq))
-        .limit(batch);
+      const rows = (await pass.unpublished(tx, { batch })).map(pass.toRow);
       if (rows.length === 0) return 0;
       // An outbox lives in the schema of the service that owns it: its publish spans are that service's.
       await publishTraced(schema ?? "fastr", rows.map(envelopeOf), bus.kind, (events) => bus.publish(events));
-      await tx
-        .update(table)
-        .set({ publishedAt: sql`now()` })
-        .where(
-          inArray(
-            table.seq,
-            rows.map((r) => r.seq),
-          ),
-        );
+      await pass.markPublished(tx, { seqs: rows.map((r) => r.seq) });
       return rows.length;
     });
 

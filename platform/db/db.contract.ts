@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { notes, products } from "../../test/fixtures/schema.ts";
 import { waitFor } from "../../test/support/binaries.ts";
-import { builtOnce } from "./built-once.ts";
+import { builtOnce, builtOnceFor } from "./built-once.ts";
 import { insertWhen } from "./insert-when.ts";
 import type { Database, Migrations } from "./port.ts";
 import { uniqueViolation } from "./unique-violation.ts";
@@ -139,6 +139,26 @@ export function dbContract(name: string, open: () => Promise<Database>) {
       expect(await restock({ sku: "tee", units: 2 })).toEqual([{ sku: "tee", stock: 2 }]);
       expect(await restock({ sku: "tee", units: 3 })).toEqual([{ sku: "tee", stock: 5 }]);
       expect(await restock({ sku: "mug", units: 1 })).toEqual([{ sku: "mug", stock: 1 }]);
+    });
+
+    it("a statement built once for any executor runs in two transactions and on the handle", async () => {
+      await db.migrate(fixtureMigrations);
+      const restock = builtOnceFor<{ sku: string; stock: number }>(
+        sql`insert into ${products} (sku, stock) values (${sql.placeholder("sku")}, ${sql.placeholder("units")})
+          on conflict (sku) do update set stock = ${products.stock} + ${sql.placeholder("units")}
+          returning sku, stock`,
+      );
+
+      expect(await db.primary.transaction((tx) => restock(tx, { sku: "tee", units: 2 }))).toEqual([
+        { sku: "tee", stock: 2 },
+      ]);
+      await expect(
+        db.primary.transaction(async (tx) => {
+          await restock(tx, { sku: "tee", units: 40 });
+          throw new Error("rolled back");
+        }),
+      ).rejects.toThrow("rolled back");
+      expect(await restock(db.primary, { sku: "tee", units: 3 })).toEqual([{ sku: "tee", stock: 5 }]);
     });
 
     it("a write is readable from the primary at once", async () => {

@@ -1,8 +1,10 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { money } from "../../contracts/money.ts";
 import type { Order } from "../../contracts/order.ts";
-import { appendToOutboxWhen, event } from "../../platform/bus/outbox.ts";
+import { appendRowsToOutboxWhen, event, outboxRows } from "../../platform/bus/outbox.ts";
 import type { Clock } from "../../platform/clock.ts";
+import { builtOnce, rowOf } from "../../platform/db/built-once.ts";
+import { insertedRows } from "../../platform/db/insert-when.ts";
 import { fromNow } from "../../platform/db/older-than.ts";
 import type { Database, Executor } from "../../platform/db/port.ts";
 import { orderLines, orders, outbox } from "./db/schema.ts";
@@ -22,6 +24,9 @@ export const setSagaLease = (seconds: number) => {
   leaseSeconds = seconds;
 };
 export const leaseFromNow = () => fromNow(leaseSeconds * 1000);
+/** The lease in a statement built once (ADR 178): fill its `leaseSeconds` placeholder with `sagaLeaseSeconds()`. */
+export const builtLeaseFromNow = () => sql`now() + make_interval(secs => ${sql.placeholder("leaseSeconds")})`;
+export const sagaLeaseSeconds = () => leaseSeconds;
 
 type VariantSold = Pick<LineRow, "variantId" | "productId" | "title" | "variantTitle" | "sku" | "quantity">;
 
@@ -111,6 +116,50 @@ export function orderStore({
   /** Wakes the outbox relay after a transaction that wrote events. */
   eventsCommitted: () => void;
 }) {
+  const ex = db.primary;
+  const value = sql.placeholder;
+  const toOrderRow = rowOf(orders);
+  /**
+   * The save's statement for one shape of change, built the first time that shape is saved (ADR 178):
+   * which columns it sets and which columns its events' rows name. Its values are placeholders.
+   */
+  const statements = new Map<string, ReturnType<typeof builtOnce<Record<string, unknown>>>>();
+  function statementFor(
+    shape: { touched: boolean; reasoned: boolean; flags: readonly string[] },
+    eventRows: ReturnType<typeof outboxRows>,
+  ) {
+    const key = `${shape.touched}|${shape.reasoned}|${shape.flags}|${eventRows[0] ? Object.keys(eventRows[0]) : "-"}`;
+    let statement = statements.get(key);
+    if (!statement) {
+      const updated = ex.$with("updated").as(
+        ex
+          .update(orders)
+          .set({
+            status: sql`${value("status")}`,
+            // What a customer can see changed; the saga's own to-do flags are not news.
+            ...(shape.touched && { updatedAt: sql`now()` }),
+            ...(shape.reasoned && { statusReason: sql`${value("statusReason")}` }),
+            sagaLeaseUntil: builtLeaseFromNow(),
+            ...Object.fromEntries(shape.flags.map((f) => [f, sql`${value(f)}`])),
+          })
+          .where(and(eq(orders.id, value("id")), eq(orders.status, value("was"))))
+          .returning(),
+      );
+      const appended =
+        eventRows.length === 0 ? [] : appendRowsToOutboxWhen(ex, outbox, eventRows, updated, value("events"));
+      statement = builtOnce(
+        ex,
+        ex
+          .with(updated, ...appended)
+          .select()
+          .from(updated)
+          .getSQL(),
+      );
+      statements.set(key, statement);
+    }
+    return statement;
+  }
+
   async function save(
     before: StoredOrder,
     { order: after, events }: Change<StoredOrder>,
@@ -121,26 +170,23 @@ export function orderStore({
       flagNames.filter((f) => after[f] !== before[f]).map((f) => [f, after[f]]),
     );
     // One statement: the conditional update, and its events only if it matched (no transaction).
-    const ex = db.primary;
-    const updated = ex.$with("updated").as(
-      ex
-        .update(orders)
-        .set({
-          status: after.status,
-          // What a customer can see changed; the saga's own to-do flags are not news.
-          ...((moved || reasoned) && { updatedAt: sql`now()` }),
-          ...(reasoned && { statusReason: after.statusReason }),
-          sagaLeaseUntil: leaseFromNow(),
-          ...flags,
-        })
-        .where(and(eq(orders.id, before.id), eq(orders.status, before.status)))
-        .returning(),
-    );
     const envelopes = events.map((e) => event(e.name, before.id, e.payload, clock));
-    const [saved] = await ex
-      .with(updated, ...appendToOutboxWhen(ex, outbox, envelopes, updated))
-      .select()
-      .from(updated);
+    const eventRows = outboxRows(envelopes);
+    const statement = statementFor(
+      { touched: moved || reasoned, reasoned, flags: Object.keys(flags) },
+      eventRows,
+    );
+    const [saved] = (
+      await statement({
+        ...flags,
+        status: after.status,
+        statusReason: after.statusReason,
+        leaseSeconds,
+        id: before.id,
+        was: before.status,
+        events: eventRows.length === 0 ? null : insertedRows(outbox, eventRows),
+      })
+    ).map(toOrderRow);
     if (!saved) {
       const current = await findOrder(ex, before.id);
       if (moved) move(current?.status ?? before.status, after.status); // throws the precise conflict

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { Id } from "../../contracts/common.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { money } from "../../contracts/money.ts";
@@ -11,6 +11,7 @@ import {
   type PaymentRecord,
 } from "../../contracts/payment.ts";
 import { appendToOutbox, event } from "../../platform/bus/outbox.ts";
+import { builtOnce, rowOf } from "../../platform/db/built-once.ts";
 import { newId } from "../../platform/ids.ts";
 import type { ServicePorts } from "../../platform/service.ts";
 import { outbox, payments, refunds } from "./db/schema.ts";
@@ -86,25 +87,58 @@ export function createPaymentService(
   const loadRefund = async (orderId: string) =>
     (await db.primary.select().from(refunds).where(eq(refunds.orderId, orderId)))[0] ?? null;
 
-  /** Inserts the pending row, or finds the order's existing one (a replay or a concurrent call). */
-  async function claim(input: ChargeInput, attempts = 3): Promise<{ payment: Payment; mine: boolean }> {
-    const now = clock.now();
-    const [inserted] = await db.primary
+  // A charge's two writes, built once (ADR 178); each returns the whole row, read as drizzle reads it.
+  const value = sql.placeholder;
+  const toPayment = rowOf(payments);
+  const insertPending = builtOnce<Record<string, unknown>>(
+    db.primary,
+    db.primary
       .insert(payments)
       .values({
+        id: value("id"),
+        orderId: value("orderId"),
+        userId: value("userId"),
+        amount: value("amount"),
+        currency: value("currency"),
+        status: "pending",
+        paymentMethodId: value("paymentMethodId"),
+        provider: provider.name,
+        createdAt: value("now"),
+        updatedAt: value("now"),
+      })
+      .onConflictDoNothing({ target: payments.orderId })
+      .returning()
+      .getSQL(),
+  );
+  const recordOutcome = builtOnce<Record<string, unknown>>(
+    db.primary,
+    db.primary
+      .update(payments)
+      .set({
+        status: sql`${value("status")}`,
+        providerRef: sql`${value("providerRef")}`,
+        declineCode: sql`${value("declineCode")}`,
+        declineMessage: sql`${value("declineMessage")}`,
+        updatedAt: sql`${value("updatedAt")}`,
+      })
+      .where(and(eq(payments.id, value("id")), eq(payments.status, "pending")))
+      .returning()
+      .getSQL(),
+  );
+
+  /** Inserts the pending row, or finds the order's existing one (a replay or a concurrent call). */
+  async function claim(input: ChargeInput, attempts = 3): Promise<{ payment: Payment; mine: boolean }> {
+    const [inserted] = (
+      await insertPending({
         id: newId(),
         orderId: input.orderId,
         userId: input.customer.userId,
         amount: input.amount.amount,
         currency: input.amount.currency,
-        status: "pending",
         paymentMethodId: input.paymentMethodId,
-        provider: provider.name,
-        createdAt: now,
-        updatedAt: now,
+        now: clock.now(),
       })
-      .onConflictDoNothing({ target: payments.orderId })
-      .returning();
+    ).map(toPayment);
     if (inserted) return { payment: inserted, mine: true };
     const existing = await load(input.orderId);
     // Gone again: a concurrent attempt the provider refused removed its pending row. Claim afresh.
@@ -134,17 +168,16 @@ export function createPaymentService(
       throw error;
     }
     const declined = outcome.status === "declined" ? outcome : null;
-    const [recorded] = await db.primary
-      .update(payments)
-      .set({
+    const [recorded] = (
+      await recordOutcome({
+        id: payment.id,
         status: outcome.status,
         providerRef: outcome.ref,
         declineCode: declined?.declineCode ?? null,
         declineMessage: declined?.message ?? null,
-        updatedAt: clock.now(),
+        updatedAt: clock.now().toISOString(),
       })
-      .where(and(eq(payments.id, payment.id), eq(payments.status, "pending")))
-      .returning();
+    ).map(toPayment);
     if (recorded && declined) declines.inc({ reason: declined.declineCode });
     const final = recorded ?? (await load(payment.orderId));
     const result = final && chargeResultOf(final);

@@ -12,15 +12,7 @@ import { inFlight } from "../domain/order.ts";
 import type { OrderDeps } from "../index.ts";
 import type { PlaceOrderSaga } from "../saga/place-order.ts";
 import type { OrderDraft } from "../saga/steps/create-order.ts";
-import {
-  findOrder,
-  leaseFromNow,
-  type OrderRow,
-  type StoredOrder,
-  toOrder,
-  variantSold,
-  withLines,
-} from "../store.ts";
+import { findOrder, type OrderRow, type StoredOrder, toOrder, variantSold, withLines } from "../store.ts";
 
 /** The same checkout request, whatever the key order of its JSON. */
 function requestHash({ idempotencyKey: _, ...input }: CheckoutInput) {
@@ -70,7 +62,6 @@ function draftOrder(
         name: cart.shippingOptions.find((o) => o.id === cart.shippingOptionId)!.name,
       },
       paymentMethodId: input.paymentMethodId,
-      sagaLeaseUntil: leaseFromNow(),
       createdAt: now,
       updatedAt: now,
     },
