@@ -3,7 +3,8 @@
  * under Bun's CPU profiler, a short load on each path, and the top frames of the samples taken under
  * that load only (start-up and seeding left out). Defaults: `/healthz` and a cached `product.list`
  * page. `--signed-in` sends a shopper's session with every request, whose cart holds two lines (for
- * `/api/cart/trpc/get`). `cart-add`, `cart-add-guest` and `cart-read` run the bench's stateful scenario
+ * `/api/cart/trpc/get`). `cart-add`, `cart-add-guest` and `cart-read`
+ * and `checkout` run the bench's stateful scenario
  * of that name instead (bench/shoppers.ts: signed-up shoppers, `--connections` of them). Short by
  * design: relative shares stay meaningful on a busy machine, absolute req/s do not.
  */
@@ -24,6 +25,7 @@ const stateful: Record<string, string> = {
   "cart-add": "cart.addItem",
   "cart-add-guest": "cart.addItem",
   "cart-read": "cart.get",
+  checkout: "order.checkout",
 };
 
 /** A signed-up shopper's Authorization header; their cart holds two lines. */

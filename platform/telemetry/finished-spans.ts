@@ -7,6 +7,7 @@ import {
   TraceFlags,
   trace,
 } from "@opentelemetry/api";
+import { millisToHrTime } from "@opentelemetry/core";
 import { RandomIdGenerator, type Sampler, SamplingDecision } from "@opentelemetry/sdk-trace";
 import type { SpanQueue } from "./span-queue.ts";
 
@@ -61,8 +62,8 @@ export function finishedSpanRecorder(options: { sampler: Sampler; queue: SpanQue
       traceFlags: spanContext.traceFlags,
       name,
       kind,
-      startMs: startTime,
-      endMs: performance.timeOrigin + performance.now(),
+      start: millisToHrTime(startTime),
+      end: millisToHrTime(performance.timeOrigin + performance.now()),
       attributes: decision.attributes ? { ...attributes, ...decision.attributes } : attributes,
       ...(sharedAttributes && { sharedAttributes }),
     });

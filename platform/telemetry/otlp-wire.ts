@@ -1,6 +1,6 @@
-import type { Attributes, AttributeValue, SpanKind } from "@opentelemetry/api";
+import type { Attributes, AttributeValue, HrTime, SpanKind, SpanStatus } from "@opentelemetry/api";
 
-/** A finished span with nothing but what goes on the wire. Times in ms since the epoch (fractional). */
+/** A finished span with nothing but what goes on the wire. Times as the SDK keeps them: [seconds, nanoseconds] since the epoch. */
 export type WireSpan = {
   traceId: string;
   spanId: string;
@@ -11,14 +11,16 @@ export type WireSpan = {
   traceFlags: number;
   name: string;
   kind: SpanKind;
-  startMs: number;
-  endMs: number;
+  start: HrTime;
+  end: HrTime;
   attributes: Attributes;
   /**
    * Attributes many spans share, as one object (a stored page's method, path and route): encoded
    * once per object and written before `attributes`, which never repeats one of their keys.
    */
   sharedAttributes?: Attributes;
+  /** Left out while unset: set when the work failed (ERROR, with its one-line message). */
+  status?: SpanStatus;
 };
 
 /** The spans of one resource (one service). */
@@ -39,11 +41,8 @@ const IS_REMOTE = 0x200;
 const flagsOf = (span: WireSpan) =>
   (span.traceFlags & 0xff) | HAS_IS_REMOTE | (span.parentIsRemote ? IS_REMOTE : 0);
 
-/** ms since the epoch (with a fraction from `performance.now()`) as integer nanoseconds. */
-function nanos(ms: number): bigint {
-  const whole = Math.floor(ms);
-  return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
-}
+/** A time as integer nanoseconds since the epoch. */
+const nanos = ([seconds, nanoseconds]: HrTime) => BigInt(seconds) * 1_000_000_000n + BigInt(nanoseconds);
 
 // ——— protobuf (opentelemetry/proto/trace/v1/trace.proto, collector/trace/v1/trace_service.proto) ———
 
@@ -158,13 +157,11 @@ class ProtoWriter {
     this.buf[this.at++] = (value >>> 16) & 0xff;
     this.buf[this.at++] = (value >>> 24) & 0xff;
   }
-  /** A time (ms since the epoch, fractional) as fixed64 nanoseconds, without BigInt. */
-  nanos(field: number, ms: number) {
-    const whole = Math.floor(ms);
-    const fraction = Math.round((ms - whole) * 1e6);
-    // whole × 10⁶ + fraction in two 32-bit halves, every partial product exact in a double.
-    const upper = Math.floor(whole / TWO_16) * 1e6;
-    const lower = (whole % TWO_16) * 1e6 + fraction + (upper % TWO_16) * TWO_16;
+  /** A time as fixed64 nanoseconds since the epoch, without BigInt. */
+  nanos(field: number, [seconds, nanoseconds]: HrTime) {
+    // seconds × 10⁹ + nanoseconds in two 32-bit halves, every partial product exact in a double.
+    const upper = Math.floor(seconds / TWO_16) * 1e9;
+    const lower = (seconds % TWO_16) * 1e9 + nanoseconds + (upper % TWO_16) * TWO_16;
     this.key(field, I64);
     this.uint32(lower % TWO_32);
     this.uint32(Math.floor(upper / TWO_16) + Math.floor(lower / TWO_32));
@@ -349,6 +346,16 @@ function protobufMessage(write: (w: ProtoWriter) => void): Uint8Array<ArrayBuffe
 
 /** Span fields 10, 12 and 14 (dropped attributes, events, links) at 0; 15, the status, with code (3) unset. */
 const NOTHING_DROPPED_STATUS_UNSET = Uint8Array.of(0x50, 0, 0x60, 0, 0x70, 0, 0x7a, 2, 0x18, 0);
+const NOTHING_DROPPED = NOTHING_DROPPED_STATUS_UNSET.subarray(0, 6);
+
+/** Span field 15, a status that is set: 2 its message (if any), 3 its code. */
+function writeStatus(w: ProtoWriter, { code, message }: SpanStatus) {
+  const messageSize = message ? utf8Length(message) : 0;
+  w.open(15, (message ? lenFieldSize(messageSize) : 0) + 1 + varintSize(code));
+  if (message) w.string(2, message, messageSize);
+  w.key(3, VARINT);
+  w.varint(code);
+}
 
 /**
  * OTLP/HTTP protobuf (`application/x-protobuf`), the default of OTEL_EXPORTER_OTLP_PROTOCOL. Byte for
@@ -369,11 +376,14 @@ export function protobufEncoding(): OtlpEncoding {
     w.string(5, s.name);
     w.key(6, VARINT);
     w.varint(s.kind + 1);
-    w.nanos(7, s.startMs);
-    w.nanos(8, s.endMs);
+    w.nanos(7, s.start);
+    w.nanos(8, s.end);
     if (s.sharedAttributes) sharedAttributes(w, s.sharedAttributes);
     spanAttributes(w, s.attributes);
-    w.bytes(NOTHING_DROPPED_STATUS_UNSET);
+    if (s.status?.code) {
+      w.bytes(NOTHING_DROPPED);
+      writeStatus(w, s.status);
+    } else w.bytes(NOTHING_DROPPED_STATUS_UNSET);
     w.fixed32(16, flagsOf(s));
   }
 
@@ -447,15 +457,15 @@ export function jsonEncoding(): OtlpEncoding {
       ...(span.traceState && { traceState: span.traceState }),
       name: span.name,
       kind: span.kind + 1,
-      startTimeUnixNano: String(nanos(span.startMs)),
-      endTimeUnixNano: String(nanos(span.endMs)),
+      startTimeUnixNano: String(nanos(span.start)),
+      endTimeUnixNano: String(nanos(span.end)),
       attributes: span.sharedAttributes
         ? [...jsonAttributes(span.sharedAttributes), ...jsonAttributes(span.attributes)]
         : jsonAttributes(span.attributes),
       droppedAttributesCount: 0,
       events: [],
       droppedEventsCount: 0,
-      status: { code: 0 },
+      status: span.status ? { code: span.status.code, message: span.status.message } : { code: 0 },
       links: [],
       droppedLinksCount: 0,
       flags: flagsOf(span),

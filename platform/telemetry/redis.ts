@@ -5,7 +5,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from "@opentelemetry/semantic-conventions";
-import { tracedChild, tracingOn } from "./spans.ts";
+import { tracedLeaf, tracingOn } from "./spans.ts";
 
 /** What every span of one Redis connection says about the server (computed once per adapter). */
 export function redisPeer(url: string): Attributes {
@@ -24,9 +24,21 @@ export function redisPeer(url: string): Attributes {
  */
 export function redisCall<T>(command: string, peer: Attributes, call: () => Promise<T>): Promise<T> {
   if (!tracingOn()) return call();
-  return tracedChild(
-    command,
-    { kind: SpanKind.CLIENT, attributes: { ...peer, [ATTR_DB_OPERATION_NAME]: command } },
-    call,
-  );
+  return tracedLeaf(command, { kind: SpanKind.CLIENT, attributes: commandAttributes(peer, command) }, call);
+}
+
+/** A span's attributes per connection and command, made once: the SDK copies them into each span. */
+const byPeer = new WeakMap<Attributes, Map<string, Attributes>>();
+function commandAttributes(peer: Attributes, command: string): Attributes {
+  let commands = byPeer.get(peer);
+  if (!commands) {
+    commands = new Map();
+    byPeer.set(peer, commands);
+  }
+  let attributes = commands.get(command);
+  if (!attributes) {
+    attributes = { ...peer, [ATTR_DB_OPERATION_NAME]: command };
+    commands.set(command, attributes);
+  }
+  return attributes;
 }

@@ -47,8 +47,11 @@ function variedSpans(count: number): WireSpan[] {
       traceFlags: 1,
       name: "GET /api/product/trpc/*",
       kind: i % 6 === 5 ? SpanKind.INTERNAL : SpanKind.SERVER,
-      startMs,
-      endMs: startMs + 0.05 + i / 1000,
+      start: millisToHrTime(startMs),
+      end: millisToHrTime(startMs + 0.05 + i / 1000),
+      ...(i % 9 === 4 && { status: { code: SpanStatusCode.ERROR, message: "CONFLICT: only 2 left ✓" } }),
+      ...(i % 9 === 5 && { status: { code: SpanStatusCode.ERROR } }),
+      ...(i % 9 === 6 && { status: { code: SpanStatusCode.OK } }),
       attributes,
       ...(i % 5 === 1 && { sharedAttributes: pages[0]! }),
       ...(i % 5 === 3 && { sharedAttributes: pages[1]! }),
@@ -58,8 +61,8 @@ function variedSpans(count: number): WireSpan[] {
 
 /** The same span as the SDK hands its exporter. */
 function sdkSpan(span: WireSpan, resource: Resource): ReadableSpan {
-  const startTime = millisToHrTime(span.startMs);
-  const endTime = millisToHrTime(span.endMs);
+  const startTime = span.start;
+  const endTime = span.end;
   return {
     name: span.name,
     kind: span.kind,
@@ -80,7 +83,7 @@ function sdkSpan(span: WireSpan, resource: Resource): ReadableSpan {
     startTime,
     endTime,
     duration: hrTimeDuration(startTime, endTime),
-    status: { code: SpanStatusCode.UNSET },
+    status: span.status ?? { code: SpanStatusCode.UNSET },
     attributes: { ...span.sharedAttributes, ...span.attributes },
     links: [],
     events: [],
@@ -218,19 +221,63 @@ describe("the stored answers' span queue", () => {
     }
   });
 
-  it("says why an export failed — a collector's error or none listening — and goes on", async () => {
+  const quickRetry = { retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 40 } };
+
+  it("says why an export failed — a collector's error, after its retries, or none listening — and goes on", async () => {
+    let attempts = 0;
     const refusing = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      fetch: () => new Response("no", { status: 503 }),
+      fetch: () => {
+        attempts++;
+        return new Response("no", { status: 503 });
+      },
     });
-    const { queue, failures } = queueTo(`${refusing.url.origin}/v1/traces`);
+    const { queue, failures } = queueTo(`${refusing.url.origin}/v1/traces`, quickRetry);
     queue.add("product", variedSpans(1)[0]!);
     await queue.forceFlush();
+    expect(attempts).toBe(3);
     await refusing.stop(true);
     queue.add("product", variedSpans(1)[0]!);
     await queue.shutdown();
     expect(failures).toHaveLength(2);
     expect(failures[0]).toContain("503");
+  });
+
+  it("sends a batch again while the collector is briefly unavailable, and loses nothing", async () => {
+    const answers = [429, 503];
+    const flaky = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) => {
+        const status = answers.shift();
+        return status ? new Response("later", { status }) : fetch(`${otlp.url}/v1/traces`, request);
+      },
+    });
+    const { queue, failures } = queueTo(`${flaky.url.origin}/v1/traces`, quickRetry);
+    const spans = variedSpans(3);
+    for (const span of spans) queue.add("product", span);
+    await queue.shutdown();
+    await flaky.stop(true);
+    expect(failures).toEqual([]);
+    expect(received(spans)).toHaveLength(3);
+  });
+
+  it("does not send again what the collector refused as wrong", async () => {
+    let attempts = 0;
+    const strict = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => {
+        attempts++;
+        return new Response("bad", { status: 400 });
+      },
+    });
+    const { queue, failures } = queueTo(`${strict.url.origin}/v1/traces`, quickRetry);
+    queue.add("product", variedSpans(1)[0]!);
+    await queue.shutdown();
+    await strict.stop(true);
+    expect(attempts).toBe(1);
+    expect(failures).toEqual(["the collector answered 400"]);
   });
 });

@@ -28,21 +28,33 @@ export type SpanQueueOptions = {
   scheduledDelayMillis: number;
   exportTimeoutMillis: number;
   /**
+   * How a batch the collector could not take now (429, 502, 503, 504) is sent again, as the SDK's
+   * OTLP exporters do: up to `attempts` in all, the wait growing 1.5× from `initialDelayMs` to
+   * `maxDelayMs` (with a fifth of jitter) unless the collector says `Retry-After`, and never past
+   * the export timeout. Default: 5 attempts, 1 s, 5 s.
+   */
+  retry?: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  /**
    * Told why spans were lost: an export failed (its spans are gone, as with the SDK's exporter after
    * its retries), or spans were dropped while the queue was full (said with the next export).
    */
   onLoss: (reason: string) => void;
 };
 
+/** What a collector answers when it may take the batch a little later. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+const DEFAULT_RETRY = { attempts: 5, initialDelayMs: 1_000, maxDelayMs: 5_000 };
+
 /**
- * A batch queue of our own for spans recorded finished (stored answers, ADR 156): it holds plain
- * records, encodes a batch to OTLP in one loop when it is sent, and sends it with `fetch`. It keeps the SDK batch processor's rules — OTEL_BSP_MAX_QUEUE_SIZE, _MAX_EXPORT_BATCH_SIZE,
- * _SCHEDULE_DELAY, _EXPORT_TIMEOUT, one export at a time, new spans dropped while full.
+ * A batch queue of our own for every span (ADRs 156, 179): it holds plain records, encodes a batch
+ * to OTLP in one loop when it is sent, and sends it with `fetch`. It keeps the SDK batch processor's
+ * rules — OTEL_BSP_MAX_QUEUE_SIZE, _MAX_EXPORT_BATCH_SIZE, _SCHEDULE_DELAY, _EXPORT_TIMEOUT, one
+ * export at a time, new spans dropped while full — and its OTLP exporters' retries.
  * @example const queue = spanQueue({ url, encoding: protobufEncoding(), resource, scope, …settings });
  *          queue.add("product", span); … await queue.shutdown();
  */
 export function spanQueue(options: SpanQueueOptions): SpanQueue {
-  const { encoding } = options;
+  const { encoding, retry = DEFAULT_RETRY } = options;
   const groupOf = (service: string | undefined) =>
     service !== undefined && options.resources?.has(service) ? service : "";
   // Two parallel arrays rather than an object per span.
@@ -67,18 +79,37 @@ export function spanQueue(options: SpanQueueOptions): SpanQueue {
       resource: resourceOf(group),
       spans: list,
     }));
+    const body = encoding.request(request, options.scope);
+    const deadline = performance.now() + options.exportTimeoutMillis;
     try {
-      const response = await fetch(options.url, {
-        method: "POST",
-        headers: { ...options.headers, "content-type": encoding.contentType },
-        body: encoding.request(request, options.scope),
-        signal: AbortSignal.timeout(options.exportTimeoutMillis),
-      });
-      await response.arrayBuffer();
-      if (!response.ok) options.onLoss(`the collector answered ${response.status}`);
+      for (let attempt = 1; ; attempt++) {
+        const response = await fetch(options.url, {
+          method: "POST",
+          headers: { ...options.headers, "content-type": encoding.contentType },
+          body,
+          signal: AbortSignal.timeout(Math.max(1, deadline - performance.now())),
+        });
+        await response.arrayBuffer();
+        if (response.ok) return;
+        const wait =
+          RETRYABLE.has(response.status) && attempt < retry.attempts && retryDelay(attempt, response);
+        if (wait === false || performance.now() + wait >= deadline) {
+          options.onLoss(`the collector answered ${response.status}`);
+          return;
+        }
+        await Bun.sleep(wait);
+      }
     } catch (error) {
       options.onLoss(error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** How long to wait before attempt `attempt + 1`: what the collector asked for, or the backoff. */
+  function retryDelay(attempt: number, response: Response) {
+    const asked = Number(response.headers.get("retry-after"));
+    if (Number.isFinite(asked) && asked > 0) return asked * 1_000;
+    const backoff = Math.min(retry.initialDelayMs * 1.5 ** (attempt - 1), retry.maxDelayMs);
+    return backoff * (0.8 + Math.random() * 0.4);
   }
 
   /** Starts sending the oldest batch, unless one is being sent; the next follows when it is done. */

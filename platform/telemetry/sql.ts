@@ -10,7 +10,7 @@ import {
   ATTR_SERVER_PORT,
   DB_SYSTEM_NAME_VALUE_POSTGRESQL,
 } from "@opentelemetry/semantic-conventions";
-import { tracedChild, tracingOn } from "./spans.ts";
+import { tracedChild, tracedLeaf, tracingOn } from "./spans.ts";
 
 /** Where statements go: the database and server (for pg), and which role it plays. */
 export type SqlPeer = { database?: string; host?: string; port?: number; role?: "primary" | "replica" };
@@ -53,6 +53,27 @@ const peerAttributes = (peer: SqlPeer): Attributes => ({
   ...(peer.role && { "fastr.db.role": peer.role }),
 });
 
+/** More distinct statements than the services send: past it, the descriptions start again. */
+const DESCRIBED_STATEMENTS = 1_000;
+
+/**
+ * `statementAttributes` for one peer, kept per statement text: the services send the same few
+ * hundred statements (most built once, ADR 178), and each would otherwise be matched against three
+ * patterns and copied into new attributes on every run.
+ */
+function describedStatements(peer: SqlPeer) {
+  const described = new Map<string, ReturnType<typeof statementAttributes>>();
+  return (text: string) => {
+    let description = described.get(text);
+    if (!description) {
+      if (described.size >= DESCRIBED_STATEMENTS) described.clear();
+      description = statementAttributes(text, peer);
+      described.set(text, description);
+    }
+    return description;
+  };
+}
+
 /** The text of a query as `pg` and PGlite take it: a string or `{ text }`. */
 const textOf = (query: unknown) =>
   typeof query === "string" ? query : String((query as { text?: unknown } | null)?.text ?? "");
@@ -62,10 +83,11 @@ const textOf = (query: unknown) =>
  * @example client.query = tracedQuery(client.query.bind(client), { role: "primary" });
  */
 export function tracedQuery<Q extends (...args: never[]) => Promise<unknown>>(query: Q, peer: SqlPeer): Q {
+  const describe = describedStatements(peer);
   return ((...args: Parameters<Q>) => {
     if (!tracingOn()) return query(...args);
-    const { summary, attributes } = statementAttributes(textOf(args[0]), peer);
-    return tracedChild(summary, { kind: SpanKind.CLIENT, attributes }, () => query(...args));
+    const { summary, attributes } = describe(textOf(args[0]));
+    return tracedLeaf(summary, { kind: SpanKind.CLIENT, attributes }, () => query(...args));
   }) as Q;
 }
 

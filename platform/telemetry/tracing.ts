@@ -1,10 +1,8 @@
 import { context, DiagLogLevel, diag, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { parseKeyPairsIntoRecord } from "@opentelemetry/core";
-import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
 import {
   ATTR_SERVICE_INSTANCE_ID,
   ATTR_SERVICE_NAME,
@@ -15,8 +13,9 @@ import packageJson from "../../package.json" with { type: "json" };
 import { type Logger, silentLogger } from "../log.ts";
 import { finishedSpanRecorder } from "./finished-spans.ts";
 import { jsonEncoding, protobufEncoding } from "./otlp-wire.ts";
+import { queuedSpans } from "./queued-spans.ts";
 import { samplerFor } from "./sampler.ts";
-import { resourcePerService, serviceResources } from "./service-resources.ts";
+import { serviceResources } from "./service-resources.ts";
 import { exportHeaders, type TelemetrySettings, tracesUrl } from "./settings.ts";
 import { spanQueue } from "./span-queue.ts";
 import { setTracer } from "./spans.ts";
@@ -82,17 +81,13 @@ export function startTracing(
     exportTimeoutMillis: settings.OTEL_BSP_EXPORT_TIMEOUT,
   };
   const headers = exportHeaders(settings);
-  const batch = new BatchSpanProcessor({
-    exporter: json ? new JsonExporter({ url, headers }) : new ProtobufExporter({ url, headers }),
-    ...batching,
-  });
   const sampler = samplerFor(settings);
   const resources =
     who.services && who.services.length > 1 ? serviceResources(resource, who.services) : undefined;
   const scope = { name: "fastr", version: packageJson.version };
   const warnings = exportWarnings(who.log ?? silentLogger);
-  // Stored answers' spans (ADR 156): the same limits, exporter settings and resources.
-  const finished = spanQueue({
+  // Every span, the SDK's and the stored answers' (ADRs 156, 179), leaves through one queue.
+  const queue = spanQueue({
     url,
     headers,
     encoding: json ? jsonEncoding() : protobufEncoding(),
@@ -107,26 +102,23 @@ export function startTracing(
   const provider = new TracerProvider({
     resource,
     sampler,
-    spanProcessors: [resources ? resourcePerService(batch, resources) : batch],
+    spanProcessors: [queuedSpans(queue)],
   });
   diag.setLogger(warnings, DiagLogLevel.WARN);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
-  setTracer(
-    provider.getTracer(scope.name, scope.version),
-    finishedSpanRecorder({ sampler, queue: finished }),
-  );
+  setTracer(provider.getTracer(scope.name, scope.version), finishedSpanRecorder({ sampler, queue }));
 
   return {
     enabled: true,
     url,
     forceFlush: async () => {
-      await Promise.all([provider.forceFlush(), finished.forceFlush()]);
+      await provider.forceFlush();
     },
     async shutdown() {
       if (!running) return;
       setTracer(undefined, undefined);
-      await Promise.all([provider.shutdown(), finished.shutdown()]);
+      await provider.shutdown();
       trace.disable();
       context.disable();
       diag.disable();
