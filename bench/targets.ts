@@ -7,8 +7,11 @@ import type { Memory } from "./processes.ts";
 import type { KindStats } from "./shoppers.ts";
 
 export type Row = {
-  /** "embedded traced": the embedded shop again, every request traced (100% sampling, spans exported). */
-  shape: "embedded" | "embedded traced" | "cluster" | "baseline";
+  /**
+   * "embedded traced": a fresh embedded shop, every request traced (100% sampling, spans exported);
+   * "embedded paired": its untraced pair, the same scenarios in the same order just before it.
+   */
+  shape: "embedded" | "embedded paired" | "embedded traced" | "cluster" | "baseline";
   scenario: string;
   connections: number;
   requests: number;
@@ -136,7 +139,7 @@ export function evaluate(
       ratio(
         `tracing at 100% sampling costs ≤ 15%: embedded ${s}`,
         find("embedded traced", s, c),
-        find("embedded", s, c)?.rps,
+        find("embedded paired", s, c)?.rps,
         0.85,
       );
     // §3: cart and checkout against what their driver can do
