@@ -257,10 +257,31 @@ describe("the stored answers' span queue", () => {
     const { queue, failures } = queueTo(`${flaky.url.origin}/v1/traces`, quickRetry);
     const spans = variedSpans(3);
     for (const span of spans) queue.add("product", span);
+    await queue.forceFlush();
     await queue.shutdown();
     await flaky.stop(true);
     expect(failures).toEqual([]);
     expect(received(spans)).toHaveLength(3);
+  });
+
+  it("sends what is left once when shutting down, without waiting to send it again", async () => {
+    let attempts = 0;
+    const away = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => {
+        attempts++;
+        return new Response("later", { status: 503 });
+      },
+    });
+    const { queue, failures } = queueTo(`${away.url.origin}/v1/traces`, {
+      retry: { attempts: 5, initialDelayMs: 60_000, maxDelayMs: 60_000 },
+    });
+    queue.add("product", variedSpans(1)[0]!);
+    await queue.shutdown();
+    await away.stop(true);
+    expect(attempts).toBe(1);
+    expect(failures).toEqual(["the collector answered 503"]);
   });
 
   it("does not send again what the collector refused as wrong", async () => {

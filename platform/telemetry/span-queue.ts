@@ -31,7 +31,7 @@ export type SpanQueueOptions = {
    * How a batch the collector could not take now (429, 502, 503, 504) is sent again, as the SDK's
    * OTLP exporters do: up to `attempts` in all, the wait growing 1.5× from `initialDelayMs` to
    * `maxDelayMs` (with a fifth of jitter) unless the collector says `Retry-After`, and never past
-   * the export timeout. Default: 5 attempts, 1 s, 5 s.
+   * the export timeout, nor once the queue is shutting down. Default: 5 attempts, 1 s, 5 s.
    */
   retry?: { attempts: number; initialDelayMs: number; maxDelayMs: number };
   /**
@@ -91,8 +91,12 @@ export function spanQueue(options: SpanQueueOptions): SpanQueue {
         });
         await response.arrayBuffer();
         if (response.ok) return;
+        // Shutting down, a batch is sent once: a collector that is away must not hold up the exit.
         const wait =
-          RETRYABLE.has(response.status) && attempt < retry.attempts && retryDelay(attempt, response);
+          RETRYABLE.has(response.status) &&
+          attempt < retry.attempts &&
+          !closed &&
+          retryDelay(attempt, response);
         if (wait === false || performance.now() + wait >= deadline) {
           options.onLoss(`the collector answered ${response.status}`);
           return;
