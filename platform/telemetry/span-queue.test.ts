@@ -223,21 +223,31 @@ describe("the stored answers' span queue", () => {
 
   const quickRetry = { retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 40 } };
 
-  it("says why an export failed — a collector's error, after its retries, or none listening — and goes on", async () => {
+  /** A collector that answers every export with `status`, counting the attempts. */
+  function collectorAnswering(status: number) {
     let attempts = 0;
-    const refusing = Bun.serve({
+    const server = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
       fetch: () => {
         attempts++;
-        return new Response("no", { status: 503 });
+        return new Response("not now", { status });
       },
     });
-    const { queue, failures } = queueTo(`${refusing.url.origin}/v1/traces`, quickRetry);
+    return {
+      url: `${server.url.origin}/v1/traces`,
+      attempts: () => attempts,
+      stop: () => server.stop(true),
+    };
+  }
+
+  it("says why an export failed — a collector's error, after its retries, or none listening — and goes on", async () => {
+    const refusing = collectorAnswering(503);
+    const { queue, failures } = queueTo(refusing.url, quickRetry);
     queue.add("product", variedSpans(1)[0]!);
     await queue.forceFlush();
-    expect(attempts).toBe(3);
-    await refusing.stop(true);
+    expect(refusing.attempts()).toBe(3);
+    await refusing.stop();
     queue.add("product", variedSpans(1)[0]!);
     await queue.shutdown();
     expect(failures).toHaveLength(2);
@@ -265,40 +275,24 @@ describe("the stored answers' span queue", () => {
   });
 
   it("sends what is left once when shutting down, without waiting to send it again", async () => {
-    let attempts = 0;
-    const away = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: () => {
-        attempts++;
-        return new Response("later", { status: 503 });
-      },
-    });
-    const { queue, failures } = queueTo(`${away.url.origin}/v1/traces`, {
+    const away = collectorAnswering(503);
+    const { queue, failures } = queueTo(away.url, {
       retry: { attempts: 5, initialDelayMs: 60_000, maxDelayMs: 60_000 },
     });
     queue.add("product", variedSpans(1)[0]!);
     await queue.shutdown();
-    await away.stop(true);
-    expect(attempts).toBe(1);
+    await away.stop();
+    expect(away.attempts()).toBe(1);
     expect(failures).toEqual(["the collector answered 503"]);
   });
 
   it("does not send again what the collector refused as wrong", async () => {
-    let attempts = 0;
-    const strict = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: () => {
-        attempts++;
-        return new Response("bad", { status: 400 });
-      },
-    });
-    const { queue, failures } = queueTo(`${strict.url.origin}/v1/traces`, quickRetry);
+    const strict = collectorAnswering(400);
+    const { queue, failures } = queueTo(strict.url, quickRetry);
     queue.add("product", variedSpans(1)[0]!);
     await queue.shutdown();
-    await strict.stop(true);
-    expect(attempts).toBe(1);
+    await strict.stop();
+    expect(strict.attempts()).toBe(1);
     expect(failures).toEqual(["the collector answered 400"]);
   });
 });
