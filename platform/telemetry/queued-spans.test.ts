@@ -34,7 +34,7 @@ it("queues every sampled span under its service, encoded as the SDK's serializer
   const provider = new TracerProvider({
     resource,
     sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-    spanProcessors: [queuedSpans(queue), new SimpleSpanProcessor({ exporter: sdk })],
+    spanProcessors: [queuedSpans(queue, { perService: true }), new SimpleSpanProcessor({ exporter: sdk })],
   });
   const tracer = provider.getTracer(scope.name, scope.version);
 

@@ -27,14 +27,16 @@ export function wireSpanOf(span: ReadableSpan): WireSpan {
 /**
  * The SDK's spans, exported through the queue and encoder the stored answers' spans use (ADRs 156,
  * 179) instead of the SDK's batch processor and OTLP exporters: the same batching rules, the same
- * bytes, at a fraction of the serializer's cost. Each span goes under the resource of the service
- * its context names when it starts (the embedded shape hosts several; see `inService`).
- * @example new TracerProvider({ resource, sampler, spanProcessors: [queuedSpans(queue)] });
+ * bytes, at a fraction of the serializer's cost. With `perService` (a process hosting several
+ * services: the embedded shape), each span goes under the resource of the service its context names
+ * when it starts (see `inService`).
+ * @example new TracerProvider({ resource, sampler, spanProcessors: [queuedSpans(queue, { perService: false })] });
  */
-export function queuedSpans(queue: SpanQueue): SpanProcessor {
+export function queuedSpans(queue: SpanQueue, { perService }: { perService: boolean }): SpanProcessor {
   const owners = new WeakMap<Span, string>();
   return {
     onStart(span: Span, parentContext: Context) {
+      if (!perService) return; // one service in this process: its resource is the process's
       const service = serviceOf(parentContext);
       if (service !== undefined) owners.set(span, service);
     },

@@ -102,7 +102,7 @@ export function startTracing(
   const provider = new TracerProvider({
     resource,
     sampler,
-    spanProcessors: [queuedSpans(queue)],
+    spanProcessors: [queuedSpans(queue, { perService: resources !== undefined })],
   });
   diag.setLogger(warnings, DiagLogLevel.WARN);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
