@@ -104,7 +104,7 @@ export function tracedLeaf<T>(name: string, spec: SpanSpec, fn: () => Promise<T>
   const parent = spec.parent ?? context.active();
   if (!trace.getSpan(parent)) return fn();
   const span = tracer.startSpan(name, { kind: spec.kind, attributes: spec.attributes ?? {} }, parent);
-  const fail = (error: unknown) => {
+  const fail = (error: unknown): never => {
     failed(span, error);
     span.end();
     throw error;
@@ -113,7 +113,8 @@ export function tracedLeaf<T>(name: string, spec: SpanSpec, fn: () => Promise<T>
   try {
     pending = fn();
   } catch (error) {
-    return fail(error);
+    // A throw before the work started rejects, as it did through `traced`.
+    return Promise.resolve().then(() => fail(error));
   }
   return pending.then((result) => {
     span.end();
