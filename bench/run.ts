@@ -187,7 +187,6 @@ const record = (row: Row) => {
   );
 };
 
-/** A stateless GET scenario: one 200 first (a run of errors measures nothing), then the load runs. */
 /**
  * A meeting point for shops measured side by side: each caller waits until `parties` have called,
  * then all go on together, and it starts over. `abandon()` (a shop failed) lets every caller through.
@@ -216,6 +215,7 @@ function rendezvous(parties: number) {
 }
 type Together = ReturnType<typeof rendezvous>;
 
+/** A stateless GET scenario: one 200 first (a run of errors measures nothing), then the load runs. */
 async function measureGet(
   o: Options,
   shape: Row["shape"],
@@ -468,7 +468,6 @@ async function runEmbedded(
   variant?: { shape: "embedded traced" | "embedded paired"; env: Record<string, string>; together: Together },
 ) {
   const shape: Row["shape"] = variant?.shape ?? "embedded";
-  const tracing = variant?.env;
   const dir = join(scratch, shape.replace(" ", "-"));
   const logFile = join(dir, "shop.log");
   await Bun.write(logFile, "");
@@ -476,7 +475,7 @@ async function runEmbedded(
   const proc = spawnServer([process.execPath, "bench/serve-shop.ts", "0"], logFile, {
     BENCH_STAFF_EMAIL: benchStaff.email,
     BENCH_STAFF_PASSWORD: benchStaff.password,
-    ...tracing,
+    ...variant?.env,
   });
   let invariant: InvariantResult | undefined;
   try {
