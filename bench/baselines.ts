@@ -3,8 +3,10 @@
  *   bun bench/baselines.ts bun|hono <port>                 GET / answers a small JSON body
  *   bun bench/baselines.ts hono-file <port> <file>         GET / answers the file's bytes as JSON, through Hono
  *   bun bench/baselines.ts pglite <port>                   GET / reads one row through PGlite (a kept statement, as the shop reads), behind Hono
- *   bun bench/baselines.ts pg|bunsql|bunsql-unprepared <port> <postgres url>
- *                                                          the same read through `pg` or Bun.SQL
+ *   bun bench/baselines.ts pg|pg-unnamed|bunsql|bunsql-unprepared <port> <postgres url>
+ *                                                          the same read through `pg` (a named statement kept
+ *                                                          prepared, as the services' built statements are, or
+ *                                                          unnamed, as through PgBouncer) or Bun.SQL
  * Each prints `ready <port>` once it serves. The row lives in `bench_one_row`, made here if missing.
  */
 import { PGlite } from "@electric-sql/pglite";
@@ -32,10 +34,11 @@ async function oneRowReader(kind: string, url: string | undefined): Promise<Read
     return async () => (await query(READ, [1])).rows[0];
   }
   if (!url) throw new Error(`${kind} needs a postgres:// URL`);
-  if (kind === "pg") {
+  if (kind === "pg" || kind === "pg-unnamed") {
     const pool = new Pool({ connectionString: url, max: POOL });
     await pool.query(CREATE);
-    return async () => (await pool.query(READ, [1])).rows[0];
+    const name = kind === "pg" ? "bench_one_row" : undefined;
+    return async () => (await pool.query({ name, text: READ, values: [1] })).rows[0];
   }
   if (kind === "bunsql" || kind === "bunsql-unprepared") {
     // Through PgBouncer in transaction mode, named prepared statements must be off.
@@ -43,7 +46,9 @@ async function oneRowReader(kind: string, url: string | undefined): Promise<Read
     await sql.unsafe(CREATE);
     return async () => (await sql`select id, name from bench_one_row where id = ${1}`)[0];
   }
-  throw new Error(`unknown baseline "${kind}" (expected bun, hono, pglite, pg, bunsql or bunsql-unprepared)`);
+  throw new Error(
+    `unknown baseline "${kind}" (expected bun, hono, pglite, pg, pg-unnamed, bunsql or bunsql-unprepared)`,
+  );
 }
 
 async function fetchHandler(

@@ -65,7 +65,6 @@ type Subject = {
 /** Process groups: each service's instances, and every server with its children. */
 function groups({ cluster, dir }: Subject): Record<string, number[]> {
   const processes = JSON.parse(readFileSync(join(dir, "processes.json"), "utf8")) as {
-    pgbouncer: number;
     redis: number;
     nginx: number;
   };
@@ -75,7 +74,6 @@ function groups({ cluster, dir }: Subject): Record<string, number[]> {
     cluster.postgres.primary.pid,
     ...(cluster.postgres.replica ? [cluster.postgres.replica.pid] : []),
   ];
-  out.pgbouncer = [processes.pgbouncer];
   out.redis = [processes.redis];
   out.nginx = [processes.nginx];
   return out;

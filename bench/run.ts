@@ -169,7 +169,7 @@ function withBaselines(scenarios: string[], cluster: boolean) {
     get: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono"] : [])],
     categories: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono"] : [])],
     search: ["bare-hono"],
-    "cart-add": ["db-pglite", ...(cluster ? ["db-pg-pgbouncer-nginx"] : [])],
+    "cart-add": ["db-pglite", ...(cluster ? ["db-pg-nginx"] : [])],
     "cart-read": ["db-pglite"],
     checkout: ["pglite-checkout-sql", ...(cluster ? ["pgbench-checkout", "pgbench-checkout-simple"] : [])],
     "list-while-buying": ["list"],
@@ -615,40 +615,53 @@ async function measureBaseline(
   }
 }
 
+const PGBOUNCER_DRIVERS = ["db-pg-pgbouncer", "db-bunsql-pgbouncer"];
+
 /**
- * `pg` and Bun.SQL, straight to Postgres and through PgBouncer (transaction mode); and the `pg` read
- * through PgBouncer behind NGINX: the path of a cluster request to its database, without the service.
+ * `pg` and Bun.SQL, straight to Postgres (statements kept prepared, as the cluster's services keep
+ * theirs: ADR 181) and through PgBouncer in transaction mode (unnamed), which this starts in front of
+ * it; and the `pg` read behind NGINX: the path of a cluster request to its database, without the service.
  */
-async function measureDrivers(o: Options, direct: string, pooled: string) {
-  const drivers: [string, string[], boolean?][] = [
-    ["db-pg", ["pg", "0", direct]],
-    ["db-bunsql", ["bunsql", "0", direct]],
-    ["db-pg-pgbouncer", ["pg", "0", pooled]],
-    ["db-bunsql-pgbouncer", ["bunsql-unprepared", "0", pooled]],
-    ["db-pg-pgbouncer-nginx", ["pg", "0", pooled], true],
+async function measureDrivers(o: Options, postgresUrl: string) {
+  const direct: [string, string[], boolean?][] = [
+    ["db-pg", ["pg", "0", postgresUrl]],
+    ["db-bunsql", ["bunsql", "0", postgresUrl]],
+    ["db-pg-nginx", ["pg", "0", postgresUrl], true],
   ];
-  for (const [scenario, argv, behindNginx] of drivers)
+  for (const [scenario, argv, behindNginx] of direct)
     if (wants(o, scenario)) await measureBaseline(o, scenario, argv, { behindNginx });
+  if (!wants(o, ...PGBOUNCER_DRIVERS)) return;
+  if (!Bun.which("pgbouncer") && !Bun.which("/usr/sbin/pgbouncer")) {
+    notes.push("no pgbouncer binary: the baselines through PgBouncer were skipped");
+    return;
+  }
+  const { startPgBouncer } = await import("../shapes/cluster/pgbouncer.ts");
+  const dir = mkdtempSync(join(tmpdir(), "fastr-bench-pgbouncer-"));
+  chmodSync(dir, 0o755);
+  const bouncer = await startPgBouncer({
+    dir,
+    primaryPort: Number(new URL(postgresUrl).port),
+    replicaPort: null,
+  });
+  try {
+    const pooled = bouncer.primaryUrl;
+    if (wants(o, "db-pg-pgbouncer")) await measureBaseline(o, "db-pg-pgbouncer", ["pg-unnamed", "0", pooled]);
+    if (wants(o, "db-bunsql-pgbouncer"))
+      await measureBaseline(o, "db-bunsql-pgbouncer", ["bunsql-unprepared", "0", pooled]);
+  } finally {
+    await bouncer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-/** A throwaway Postgres (no fsync) and PgBouncer for the driver baselines when no cluster runs. */
-async function withPostgres<T>(fn: (direct: string, pooled: string) => Promise<T>) {
+/** A throwaway Postgres (no fsync) for the driver baselines when no cluster runs. */
+async function withPostgres<T>(fn: (url: string) => Promise<T>) {
   const { startPostgres } = await import("../shapes/cluster/postgres.ts");
-  const { startPgBouncer } = await import("../shapes/cluster/pgbouncer.ts");
   const dir = mkdtempSync(join(tmpdir(), "fastr-bench-pg-"));
   chmodSync(dir, 0o755);
   const postgres = await startPostgres({ dir: join(dir, "postgres"), replica: false, durable: false });
   try {
-    const bouncer = await startPgBouncer({
-      dir: join(dir, "pgbouncer"),
-      primaryPort: postgres.primary.port,
-      replicaPort: null,
-    });
-    try {
-      return await fn(postgres.primary.url(), bouncer.primaryUrl);
-    } finally {
-      await bouncer.stop();
-    }
+    return await fn(postgres.primary.url());
   } finally {
     await postgres.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -751,13 +764,11 @@ async function runCluster(o: Options) {
       ...(cluster.postgres.replica && { "postgres replica": [cluster.postgres.replica.pid] }),
     });
     const processes = (await Bun.file(join(dir, "processes.json")).json()) as {
-      pgbouncer: number;
       redis: number;
       nginx: number;
     };
     const sampler = memorySampler(() => ({
       ...groups(),
-      pgbouncer: [processes.pgbouncer],
       redis: [processes.redis],
       nginx: [processes.nginx],
     }));
@@ -789,7 +800,7 @@ async function runCluster(o: Options) {
           const count = (pattern: RegExp) =>
             statements.filter((s) => "sql" in s && pattern.test(s.sql)).length;
           notes.push(
-            `cluster checkout recorded (${Math.round(ms)} ms): besides its own statements the servers ran ${count(/^SET application_name/i)} \`SET application_name\` (PgBouncer, handing a server connection to another instance) and ${count(/^select pg_last_wal_replay_lsn/)} replica polls; ${count(/^select pg_current_wal_insert_lsn/)} of its own are write-position reads`,
+            `cluster checkout recorded (${Math.round(ms)} ms): besides its own statements the servers ran ${count(/^select pg_last_wal_replay_lsn/)} replica polls; ${count(/^select pg_current_wal_insert_lsn/)} of its own are write-position reads`,
           );
           return statements;
         },
@@ -824,7 +835,7 @@ async function runCluster(o: Options) {
       await Bun.write(file, shop.listBody);
       await measureBaseline(o, "nginx-hono", ["hono-file", "0", file], { behindNginx: true });
     }
-    await measureDrivers(o, cluster.databaseUrl, cluster.pooledDatabaseUrl);
+    await measureDrivers(o, cluster.databaseUrl);
   } finally {
     await cluster.stop();
     // A run that failed requests keeps the instances' logs: the request ids in the notes lead there.
@@ -924,9 +935,9 @@ async function main(o: Options) {
     if (wants(o, "nginx-static") && listBody && !o.cluster) await measureNginxStatic(o, listBody);
     if (wants(o, "db-pglite", "cart-add", "cart-read"))
       await measureBaseline(o, "db-pglite", ["pglite", "0"]);
-    if (wants(o, "db-pg", "db-bunsql", "db-pg-pgbouncer", "db-bunsql-pgbouncer") && !o.cluster) {
+    if (wants(o, "db-pg", "db-bunsql", "db-pg-nginx", ...PGBOUNCER_DRIVERS) && !o.cluster) {
       if (Bun.which("postgres") || Bun.which("/usr/lib/postgresql/15/bin/postgres"))
-        await withPostgres((d, p) => measureDrivers(o, d, p));
+        await withPostgres((url) => measureDrivers(o, url));
       else notes.push("no postgres binary: the pg and Bun.SQL baselines were skipped");
     }
     if (wants(o, "start")) {

@@ -5,17 +5,26 @@ import { type Executor, rowsOf } from "./port.ts";
 const dialect = new PgDialect();
 
 /**
+ * The name a built statement is prepared under, the same in every process for the same text: a
+ * connection that has it prepared skips parsing and planning it (ADR 181). The pg adapter drops it
+ * where the connection cannot keep prepared statements (a transaction-mode pooler); PGlite keeps
+ * every statement it has seen by its text anyway.
+ */
+const preparedName = (text: string) => `fastr_${Bun.hash(text).toString(36)}`;
+
+/**
  * A statement whose SQL is built once, when it is declared: each run only fills its placeholders
  * (`sql.placeholder("name")`). drizzle otherwise builds a query's text from its parts on every call,
  * which on a hot path costs as much as PGlite takes to run a small statement (ADR 178). The text
- * is the same every run, so PGlite keeps it prepared (ADR 152); `pg` sends it unnamed like any
- * other query, so PgBouncer in transaction mode takes it. drizzle's logger and the SQL spans see it
- * as they see `execute`.
+ * is the same every run, so PGlite keeps it prepared (ADR 152), and so does Postgres, under a name
+ * of its text, where the pg adapter may keep prepared statements (ADR 181). drizzle's logger and the
+ * SQL spans see it as they see `execute`.
  * @example const cartOf = builtOnce<{ id: string }>(db.primary, sql`select id from ${carts} where user_id = ${sql.placeholder("userId")}`);
  * const rows = await cartOf({ userId });
  */
 export function builtOnce<Row>(ex: Executor, query: SQL) {
-  const prepared = ex._.session.prepareQuery(dialect.sqlToQuery(query), undefined, undefined, false);
+  const text = dialect.sqlToQuery(query);
+  const prepared = ex._.session.prepareQuery(text, undefined, preparedName(text.sql), false);
   return async (values: Record<string, unknown>): Promise<Row[]> =>
     rowsOf<Row>(await prepared.execute(values));
 }
@@ -29,8 +38,9 @@ export function builtOnce<Row>(ex: Executor, query: SQL) {
  */
 export function builtOnceFor<Row>(query: SQL) {
   const text = dialect.sqlToQuery(query);
+  const name = preparedName(text.sql);
   return async (ex: Executor, values: Record<string, unknown>): Promise<Row[]> =>
-    rowsOf<Row>(await ex._.session.prepareQuery(text, undefined, undefined, false).execute(values));
+    rowsOf<Row>(await ex._.session.prepareQuery(text, undefined, name, false).execute(values));
 }
 
 /**

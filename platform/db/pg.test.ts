@@ -3,15 +3,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import { startPgBouncer } from "../../shapes/cluster/pgbouncer.ts";
 import {
   type ClusterPostgres,
   query,
   startPostgres as startClusterPostgres,
 } from "../../shapes/cluster/postgres.ts";
 import { notes } from "../../test/fixtures/schema.ts";
-import { describeWith, waitFor } from "../../test/support/binaries.ts";
+import { describeWith, findBinary, waitFor } from "../../test/support/binaries.ts";
 import { postgresBinary, withInitialisedPrimary } from "../../test/support/postgres.ts";
 import { withRequestScope } from "../request-context.ts";
+import { builtOnce, builtOnceFor } from "./built-once.ts";
 import { dbContract, fixtureMigrations } from "./db.contract.ts";
 import { openPostgres } from "./pg.ts";
 import { type Database, rowsOf } from "./port.ts";
@@ -40,6 +42,81 @@ describeWith({ postgres: postgresBinary }, "pg adapter", () => {
     await admin.primary.execute(sql.raw(`create database ${name}`));
     await admin.close();
     return openPostgres({ url: pg.primary.url(name) });
+  });
+
+  describe("statements built once (ADR 181)", () => {
+    const square = (db: Database) =>
+      builtOnce<{ squared: number }>(
+        db.primary,
+        sql`select ${sql.placeholder("n")}::int * ${sql.placeholder("n")}::int as squared`,
+      );
+    const preparedHere = async (db: Database) =>
+      rowsOf<{ name: string }>(await db.primary.execute(sql`select name from pg_prepared_statements`)).map(
+        (r) => r.name,
+      );
+
+    it("are kept prepared on each connection, under a name of their text, where prepared statements are on", async () => {
+      const db = await openPostgres({ url: pg.primary.url(), poolSize: 1, preparedStatements: true });
+      try {
+        const run = square(db);
+        expect(await run({ n: 3 })).toEqual([{ squared: 9 }]);
+        expect(await run({ n: 4 })).toEqual([{ squared: 16 }]);
+        // The same text built again elsewhere in the process (another module) shares the prepared statement.
+        expect(await square(db)({ n: 5 })).toEqual([{ squared: 25 }]);
+        expect((await preparedHere(db)).filter((name) => name.startsWith("fastr_"))).toHaveLength(1);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it("are sent unnamed where prepared statements are off (the default)", async () => {
+      const db = await openPostgres({ url: pg.primary.url(), poolSize: 1 });
+      try {
+        expect(await square(db)({ n: 6 })).toEqual([{ squared: 36 }]);
+        expect(await preparedHere(db)).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    });
+
+    describeWith(
+      { pgbouncer: findBinary("pgbouncer", ["/usr/sbin/pgbouncer"]) },
+      "through PgBouncer in transaction mode",
+      () => {
+        it("run in transactions spread over fewer server connections than clients", async () => {
+          const bouncerDir = join(dir, "pgbouncer");
+          const bouncer = await startPgBouncer({
+            dir: bouncerDir,
+            primaryPort: pg.primary.port,
+            replicaPort: null,
+            poolSize: 2,
+          });
+          const db = await openPostgres({ url: bouncer.primaryUrl, poolSize: 6 });
+          try {
+            const run = square(db);
+            const inTransaction = builtOnceFor<{ squared: number }>(
+              sql`select ${sql.placeholder("n")}::int * ${sql.placeholder("n")}::int as squared`,
+            );
+            const answers = await Promise.all(
+              Array.from({ length: 120 }, (_, n) =>
+                n % 2 === 0
+                  ? run({ n })
+                  : db.primary.transaction(async (tx) => {
+                      await tx.execute(sql`select 1`);
+                      return inTransaction(tx, { n });
+                    }),
+              ),
+            );
+            expect(answers.map((rows) => rows[0]!.squared)).toEqual(
+              Array.from({ length: 120 }, (_, n) => n * n),
+            );
+          } finally {
+            await db.close();
+            await bouncer.stop();
+          }
+        });
+      },
+    );
   });
 
   describe("with a streaming replica", () => {

@@ -7,6 +7,21 @@ import { lsnValue, requestScope } from "../request-context.ts";
 import { type SqlPeer, tracedQuery, tracedTransaction } from "../telemetry/sql.ts";
 import { type Database, type PoolUsage, rowsOf, type Sql } from "./port.ts";
 
+/** How long a pooled connection may sit idle before it is closed. */
+const IDLE_CONNECTION_MS = 5 * 60_000;
+
+/**
+ * A `pg` client that sends every statement unnamed, for a pooler that hands the server connection to
+ * another client after each transaction: a statement prepared on one would be missing on the next.
+ */
+class UnnamedStatementsClient extends Client {
+  override query(config: unknown, ...rest: unknown[]) {
+    const named = typeof config === "object" && config !== null && "name" in config;
+    // @ts-expect-error pg's overloads of `query` take a config object or text; only the config's name changes.
+    return super.query(named ? { ...config, name: undefined } : config, ...rest);
+  }
+}
+
 /** One lock for every service's migrations: they share the `drizzle` bookkeeping schema. */
 const migrationLock = sql`hashtext('fastr:migrate')`;
 
@@ -24,6 +39,7 @@ export async function openPostgres({
   replicaUrl,
   poolSize = 10,
   applicationName,
+  preparedStatements = false,
   replicaPollMs = 50,
   replicaRefreshMs = 1_000,
   onError = (error) =>
@@ -37,6 +53,13 @@ export async function openPostgres({
   /** Names this process's connections in `pg_stat_activity` (PgBouncer passes it on), e.g. `order-2`. */
   applicationName?: string;
   /**
+   * Keep the statements `builtOnce` names prepared on each connection (ADR 181): true when the URLs
+   * reach Postgres itself, or a pooler that keeps prepared statements (PgBouncer 1.21+ with
+   * `max_prepared_statements`); false (the default) for a transaction-mode pooler that does not,
+   * where a statement prepared on one server connection would be missing on the next.
+   */
+  preparedStatements?: boolean;
+  /**
    * How soon the replica's replay position is read again when a read needed a newer one than held (or
    * the replica was lost): such reads go to the primary meanwhile.
    */
@@ -46,11 +69,16 @@ export async function openPostgres({
   /** An idle pooled connection broke (server restart, failover); the pool replaces it. */
   onError?: (error: Error) => void;
 }): Promise<Database> {
-  const named = applicationName ? { application_name: applicationName } : {};
-  const primaryPool = new Pool({ connectionString: url, max: poolSize, ...named });
-  const replicaPool = replicaUrl
-    ? new Pool({ connectionString: replicaUrl, max: poolSize, ...named })
-    : undefined;
+  const settings = {
+    max: poolSize,
+    // A connection closed after a lull is opened again at the next burst: straight to Postgres that
+    // is a new backend, which forks, loads its catalog caches and prepares its statements anew.
+    idleTimeoutMillis: IDLE_CONNECTION_MS,
+    ...(applicationName && { application_name: applicationName }),
+    ...(!preparedStatements && { Client: UnnamedStatementsClient }),
+  };
+  const primaryPool = new Pool({ connectionString: url, ...settings });
+  const replicaPool = replicaUrl ? new Pool({ connectionString: replicaUrl, ...settings }) : undefined;
   // Without a listener, a connection the server drops while idle would crash the process.
   primaryPool.on("error", onError);
   replicaPool?.on("error", onError);

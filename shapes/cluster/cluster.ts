@@ -7,7 +7,6 @@ import { locate, requirePrograms } from "./binaries.ts";
 import { type Child, freePort, readyOrDied, spawnChild, waitFor } from "./child.ts";
 import { type ClusterKafka, startClusterKafka } from "./kafka.ts";
 import { startNginx } from "./nginx.ts";
-import { startPgBouncer } from "./pgbouncer.ts";
 import { startPostgres } from "./postgres.ts";
 import { startPrometheus } from "./prometheus.ts";
 import { startRedis } from "./redis.ts";
@@ -49,7 +48,8 @@ function internalSecret(dir: string) {
 
 /**
  * The distributed shape on one machine, from system binaries, on loopback: Postgres primary and
- * streaming replica, PgBouncer, Redis, every service as `instancesPerService` processes, NGINX in
+ * streaming replica (each instance connects to them itself, with its statements kept prepared: ADR
+ * 181), Redis, every service as `instancesPerService` processes, NGINX in
  * front, and Prometheus scraping every instance when it is installed; with `bus: "kafka"`, the events
  * go through Kafka (the given brokers, or a mock peer it starts). Resolves once every instance is
  * ready, NGINX answers and Prometheus is ready.
@@ -59,7 +59,7 @@ export async function startCluster(options: ClusterOptions) {
   const say = options.say ?? (() => {});
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
-  requirePrograms("postgres", "initdb", "pg_basebackup", "pgbouncer", "redis-server", "nginx");
+  requirePrograms("postgres", "initdb", "pg_basebackup", "redis-server", "nginx");
   const dir = resolve(options.dir);
   mkdirSync(join(dir, "logs"), { recursive: true });
   const perService = options.instancesPerService ?? 2;
@@ -76,13 +76,7 @@ export async function startCluster(options: ClusterOptions) {
       durable: options.durable ?? true,
     });
     stoppers.push(() => postgres.stop());
-    const pgbouncer = await startPgBouncer({
-      dir: join(dir, "pgbouncer"),
-      primaryPort: postgres.primary.port,
-      replicaPort: postgres.replica?.port ?? null,
-    });
-    stoppers.push(() => pgbouncer.stop());
-    say(`PostgreSQL and PgBouncer are up (${elapsed()})`);
+    say(`PostgreSQL is up (${elapsed()})`);
 
     const redisDir = join(dir, "redis");
     let redis = await startRedis({ dir: redisDir, persistent: true });
@@ -129,8 +123,9 @@ export async function startCluster(options: ClusterOptions) {
       const env: Record<string, string> = {
         PORT: String(port),
         HOST: "127.0.0.1",
-        DATABASE_URL: pgbouncer.primaryUrl,
-        DATABASE_REPLICA_URL: pgbouncer.replicaUrl,
+        DATABASE_URL: postgres.primary.url(),
+        DATABASE_REPLICA_URL: postgres.replica!.url(),
+        DATABASE_PREPARED_STATEMENTS: "true",
         REDIS_URL: redis.url,
         BUS: bus,
         ...kafka?.env,
@@ -214,7 +209,6 @@ export async function startCluster(options: ClusterOptions) {
     const describeProcesses = () => ({
       instances: instances.map((i) => ({ service: i.service, name: i.name, pid: i.pid, url: i.url })),
       postgres: { primary: postgres.primary.pid, replica: postgres.replica?.pid ?? null },
-      pgbouncer: pgbouncer.pid,
       redis: redis.pid,
       ...(kafka?.pid && { kafkaMock: kafka.pid }),
       nginx: nginx.pid,
@@ -227,7 +221,6 @@ export async function startCluster(options: ClusterOptions) {
       dir,
       startupMs: performance.now() - started,
       databaseUrl: postgres.primary.url(),
-      pooledDatabaseUrl: pgbouncer.primaryUrl,
       get redisUrl() {
         return redis.url;
       },

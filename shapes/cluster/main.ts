@@ -1,6 +1,6 @@
 /**
  * `bun run cluster [-- --bus kafka]`: the distributed shape on this machine. Postgres primary + replica,
- * PgBouncer, Redis, NGINX, two processes of every service and (when installed) Prometheus scraping
+ * Redis, NGINX, two processes of every service and (when installed) Prometheus scraping
  * them, from system binaries, on loopback; events over Redis Streams, or over Kafka (KAFKA_BROKERS,
  * else librdkafka's mock peer it starts). Ctrl-C stops everything it started.
  */

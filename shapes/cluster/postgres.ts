@@ -95,7 +95,9 @@ export async function startPostgres(options: PostgresOptions) {
   const replicaData = join(dir, "replica");
   const speed: Record<string, string> =
     options.durable === false ? { fsync: "off", synchronous_commit: "off", full_page_writes: "off" } : {};
-  const common = { ...speed, wal_level: "replica", max_wal_senders: "10", max_connections: "200" };
+  // Every service instance keeps a pool of up to 10 connections to each server (14 instances: 140),
+  // beside the bench's pgbench clients and the tests' own.
+  const common = { ...speed, wal_level: "replica", max_wal_senders: "10", max_connections: "300" };
 
   const fresh = !existsSync(join(primaryData, "PG_VERSION"));
   if (fresh) {
@@ -117,7 +119,7 @@ export async function startPostgres(options: PostgresOptions) {
   if (fresh) await query(primary.url("postgres"), "create database fastr");
 
   let replica: PostgresNode | null = null;
-  // A restarted replica comes back on the port it had, where PgBouncer and the services look for it.
+  // A restarted replica comes back on the port it had, where the services look for it.
   const replicaPort = freePort();
   const startReplica = async () => {
     if (!existsSync(join(replicaData, "PG_VERSION"))) {

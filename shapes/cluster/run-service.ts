@@ -29,11 +29,16 @@ import { busSettings, openBus } from "./bus.ts";
 
 /** What a service instance of the distributed shape reads besides its own service's variables. */
 export const instanceSettings = z.object({
-  /** The primary, through PgBouncer (transaction mode). */
+  /** The primary: Postgres itself, or a transaction-mode pooler (PgBouncer) in front of it. */
   DATABASE_URL: postgresUrl(),
-  /** The streaming replica, through PgBouncer; lag-tolerant reads go there. */
+  /** The streaming replica, the same way; lag-tolerant reads go there. */
   DATABASE_REPLICA_URL: postgresUrl("postgres://user:pass@127.0.0.1:6432/fastr_replica").optional(),
   DATABASE_POOL_SIZE: env.int(1, 200).default(10),
+  /**
+   * Keep hot statements prepared on each connection (ADR 181): true when the URLs reach Postgres
+   * itself or a pooler that keeps prepared statements (PgBouncer 1.21+ with `max_prepared_statements`).
+   */
+  DATABASE_PREPARED_STATEMENTS: env.bool().default(false),
   REDIS_URL: redisUrl(),
   /** The secret every service signs its calls to the others with. */
   INTERNAL_SECRET: z.string().min(32, { message: "expected a secret of at least 32 characters" }),
@@ -92,7 +97,7 @@ function nonceGuard(url: string, log: Logger) {
 }
 
 /**
- * One process of one service in the distributed shape: Postgres through PgBouncer (and the replica),
+ * One process of one service in the distributed shape: Postgres (the primary and the replica),
  * Redis for the cache, the event bus (Redis Streams or Kafka, see bus.ts), remote adapters for the
  * services it calls, its public router for NGINX and its internal router for the other services.
  * `bun services/<name>/main.ts`.
@@ -119,6 +124,7 @@ export async function runService(module: ServiceModule) {
     url: config.DATABASE_URL,
     ...(config.DATABASE_REPLICA_URL && { replicaUrl: config.DATABASE_REPLICA_URL }),
     poolSize: config.DATABASE_POOL_SIZE,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
     applicationName: instance,
     onError: (error) => log.warn("idle database connection failed", { error }),
   });

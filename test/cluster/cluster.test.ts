@@ -1,6 +1,6 @@
 /**
  * The distributed shape, for real: every service as two processes behind NGINX, on Postgres primary +
- * streaming replica through PgBouncer, Redis for caches, limits and the event streams. One cluster for
+ * streaming replica (statements kept prepared, ADR 181), Redis for caches, limits and the event streams. One cluster for
  * the whole file; the observability suite (observability.suite.ts) runs on it first, the scenarios
  * that break parts of it run after the others and put them back, and the last one stops it and starts
  * a second cluster on its data directory (a second `bun run cluster`, on Kafka where a Kafka peer can

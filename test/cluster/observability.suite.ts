@@ -111,7 +111,7 @@ export function observabilitySuite(on: Observed) {
     const charged = trace.find(serverSpan("/internal/payment/trpc/charge"));
     expect(charged).toMatchObject({ service: "payment" });
 
-    // SQL in each process, through PgBouncer, values never in the statement.
+    // SQL in each process, values never in the statement.
     const sql = trace.filter(
       (s) => s.attributes["db.system.name"] === "postgresql" && s.name !== "transaction",
     );

@@ -13,7 +13,6 @@ import { takeTurn } from "./turn.ts";
 /** The programs a cluster suite needs, for `describeWith`. */
 export const clusterBinaries = {
   postgres: findBinary("postgres", ["/usr/lib/postgresql/15/bin/postgres"]),
-  pgbouncer: findBinary("pgbouncer", ["/usr/sbin/pgbouncer"]),
   "redis-server": findBinary("redis-server", ["/usr/bin/redis-server"]),
   nginx: findBinary("nginx", ["/usr/sbin/nginx"]),
 };
@@ -37,7 +36,7 @@ export type TestClusterOptions = {
 };
 
 /**
- * The distributed shape for a test file: Postgres primary + replica, PgBouncer, Redis, NGINX and two
+ * The distributed shape for a test file: Postgres primary + replica, Redis, NGINX and two
  * processes of every service, in a temporary directory, fast rather than durable. The handle speaks
  * to it the way a client would: through NGINX's public URL. With `bus: "kafka"` the events go through
  * the brokers in KAFKA_BROKERS when set, else through librdkafka's mock peer the cluster starts.
@@ -49,7 +48,7 @@ export type TestClusterOptions = {
 export async function startTestCluster(env: Record<string, string> = {}, options: TestClusterOptions = {}) {
   const bus = options.bus ?? "redis-streams";
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "fastr-cluster-"));
-  chmodSync(dir, 0o755); // Postgres and PgBouncer run as their own user and must reach their folders
+  chmodSync(dir, 0o755); // Postgres runs as its own user and must reach its folders
 
   // One test cluster at a time per checkout: the gate runs test files on two workers, and two clusters
   // of twenty processes each on the build machine's two cores only slow each other down (ADR 161).
