@@ -35,13 +35,14 @@ describeWith({ postgres: postgresBinary }, "pg adapter", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  // Each contract test gets an empty database of its own on the primary.
+  // Each contract test gets an empty database of its own on the primary, its statements kept
+  // prepared as `bun run cluster` keeps them (sent unnamed, below, through PgBouncer).
   dbContract("pg", async () => {
     const name = `contract_${++databases}`;
     const admin = await openPostgres({ url: pg.primary.url(), poolSize: 1 });
     await admin.primary.execute(sql.raw(`create database ${name}`));
     await admin.close();
-    return openPostgres({ url: pg.primary.url(name) });
+    return openPostgres({ url: pg.primary.url(name), preparedStatements: true });
   });
 
   describe("statements built once (ADR 181)", () => {
