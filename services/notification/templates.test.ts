@@ -60,6 +60,13 @@ describe("formatMoney", () => {
   it("still shows the amount for a currency code it cannot format", () => {
     expect(formatMoney({ amount: 4900, currency: "EURO" })).toBe("49.00 EURO");
   });
+
+  it("keeps each currency's own format when currencies alternate, a code it cannot format between them", () => {
+    const seen = ["JPY", "EUR", "EURO", "JPY", "EUR"].map((currency) =>
+      formatMoney({ amount: 1234, currency }),
+    );
+    expect(seen).toEqual(["¥1,234", "€12.34", "12.34 EURO", "¥1,234", "€12.34"]);
+  });
 });
 
 describe("oneLine", () => {

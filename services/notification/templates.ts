@@ -50,14 +50,32 @@ type MoneyLike = { amount: number; currency: string };
  * An unknown or malformed currency code still shows the amount, with the code after it.
  */
 export function formatMoney({ amount, currency }: MoneyLike): string {
-  let format: Intl.NumberFormat;
+  let money: MoneyFormat;
   try {
-    format = new Intl.NumberFormat("en-US", { style: "currency", currency });
+    money = moneyFormat(currency);
   } catch {
     return `${(amount / 100).toFixed(2)} ${oneLine(currency, 8)}`;
   }
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amount / 10 ** digits);
+  return money.format.format(amount / 10 ** money.digits);
+}
+
+type MoneyFormat = { format: Intl.NumberFormat; digits: number };
+/**
+ * Formatters by currency code, made once: making one loads its locale data again, ~45 µs, and an
+ * order's e-mail formats every line and total. A shop sells in a few currencies; the map is bounded
+ * anyway, as the codes come from events.
+ */
+const moneyFormats = new Map<string, MoneyFormat>();
+const MAX_MONEY_FORMATS = 64;
+
+/** The currency's formatter and its decimals; throws on a malformed code (as `Intl.NumberFormat` does). */
+function moneyFormat(currency: string): MoneyFormat {
+  const known = moneyFormats.get(currency);
+  if (known) return known;
+  const format = new Intl.NumberFormat("en-US", { style: "currency", currency });
+  const made = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+  if (moneyFormats.size < MAX_MONEY_FORMATS) moneyFormats.set(currency, made);
+  return made;
 }
 
 // --- layout -------------------------------------------------------------------------------------
