@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type PgSchema, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../contracts/events.ts";
+import { builtOnceFor } from "../db/built-once.ts";
 import { deleteOlderThan } from "../db/older-than.ts";
 import type { Database, Tx } from "../db/port.ts";
 
@@ -28,16 +29,27 @@ export async function handleOnce(
   event: EventEnvelope,
   effect: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
+  const claim = claimIn(table);
   return db.primary.transaction(async (tx) => {
-    const claimed = await tx
-      .insert(table)
-      .values({ consumer, eventId: event.id, handledAt: sql`now()` })
-      .onConflictDoNothing()
-      .returning({ eventId: table.eventId });
-    if (claimed.length === 0) return false;
+    if ((await claim(tx, { consumer, eventId: event.id })).length === 0) return false;
     await effect(tx);
     return true;
   });
+}
+
+/** Each inbox's claim, built once (ADR 178): every event every consumer handles runs it. */
+const claims = new WeakMap<InboxTable, ReturnType<typeof builtOnceFor<{ claimed: number }>>>();
+function claimIn(table: InboxTable) {
+  let claim = claims.get(table);
+  if (!claim) {
+    claim = builtOnceFor<{ claimed: number }>(sql`
+      insert into ${table} (consumer, event_id, handled_at)
+      values (${sql.placeholder("consumer")}, ${sql.placeholder("eventId")}, now())
+      on conflict do nothing
+      returning 1 as claimed`);
+    claims.set(table, claim);
+  }
+  return claim;
 }
 
 /**

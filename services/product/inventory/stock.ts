@@ -1,8 +1,9 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { money } from "../../../contracts/money.ts";
 import type { ProductApi } from "../../../contracts/product.ts";
 import { appendToOutbox, event } from "../../../platform/bus/outbox.ts";
 import type { Clock } from "../../../platform/clock.ts";
+import { builtOnce } from "../../../platform/db/built-once.ts";
 import type { Database, Executor } from "../../../platform/db/port.ts";
 import type { WritePolicy } from "../cache/policy.ts";
 import type { StockLevels } from "../cache/stock-cache.ts";
@@ -28,29 +29,40 @@ export async function stockLevelsOf(
   return levels;
 }
 
+type FreshVariant = {
+  id: string;
+  productId: string;
+  sku: string;
+  title: string;
+  variantTitle: string;
+  image: string;
+  price: number;
+  currency: string;
+  stock: number;
+  status: string;
+};
+
 /** Stock levels: fresh facts for the cart and the checkout (never cached), and staff's stock counts. */
 export function stockLevels(db: Database, clock: Clock, policy: WritePolicy) {
+  // The checkout reads its lines' variants through here: built once (ADR 178), whatever their number.
+  const variantsById = builtOnce<FreshVariant>(
+    db.primary,
+    sql`
+      select ${variants.id} as id, ${variants.productId} as "productId", ${variants.sku} as sku,
+        ${products.title} as title, ${variants.title} as "variantTitle", ${products.image} as image,
+        ${variants.price} as price, ${variants.currency} as currency, ${variants.stock} as stock,
+        ${products.status} as status
+      from ${variants} join ${products} on ${products.id} = ${variants.productId}
+      where ${variants.id} = any(${sql.placeholder("ids")}::uuid[])`,
+  );
   return {
     async variants(ids) {
       if (ids.length === 0) return [];
-      const rows = await db.primary
-        .select({
-          variant: variants,
-          product: { title: products.title, image: products.image, status: products.status },
-        })
-        .from(variants)
-        .innerJoin(products, eq(products.id, variants.productId))
-        .where(inArray(variants.id, [...ids]));
-      return rows.map(({ variant, product }) => ({
-        id: variant.id,
-        productId: variant.productId,
-        sku: variant.sku,
-        title: product.title,
-        variantTitle: variant.title,
-        image: product.image,
-        price: money(variant.price, variant.currency),
-        stock: variant.stock,
-        purchasable: product.status === "active",
+      const rows = await variantsById({ ids: [...ids] });
+      return rows.map(({ price, currency, status, ...variant }) => ({
+        ...variant,
+        price: money(price, currency),
+        purchasable: status === "active",
       }));
     },
 
