@@ -1,6 +1,7 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { DomainError } from "../../contracts/errors.ts";
 import type { DeclineCode } from "../../contracts/payment.ts";
+import { builtOnce, rowOf } from "../../platform/db/built-once.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { simulatedCharges, simulatedRefunds } from "./db/schema.ts";
 import { paymentErrors } from "./domain/payment.errors.ts";
@@ -54,6 +55,9 @@ const idempotencyMismatch = (key: string) =>
     `idempotency key "${key}" was already used with different parameters`,
   );
 
+const value = sql.placeholder;
+const toCharge = rowOf(simulatedCharges);
+
 const ref = (prefix: string) => `${prefix}_sim_${Bun.randomUUIDv7().replaceAll("-", "")}`;
 
 /**
@@ -63,6 +67,16 @@ const ref = (prefix: string) => `${prefix}_sim_${Bun.randomUUIDv7().replaceAll("
  * @example const provider = simulatedProvider(ports.db);
  */
 export function simulatedProvider(db: Database): PaymentProvider {
+  // Every charge runs it: built once (ADR 178). Its row comes back as the ledger's columns name it.
+  const recordCharge = builtOnce<Record<string, unknown>>(
+    db.primary,
+    sql`
+      insert into ${simulatedCharges} (idempotency_key, ref, amount, currency, payment_method_id, outcome, decline_code, message)
+      values (${value("idempotencyKey")}, ${value("ref")}, ${value("amount")}, ${value("currency")},
+        ${value("paymentMethodId")}, ${value("outcome")}, ${value("declineCode")}, ${value("message")})
+      on conflict do nothing
+      returning idempotency_key, ref, amount, currency, payment_method_id, outcome, decline_code, message, created_at`,
+  );
   return {
     name: "simulated",
 
@@ -76,9 +90,8 @@ export function simulatedProvider(db: Database): PaymentProvider {
       // Insert-or-read keeps concurrent calls with one key to one charge, like Stripe's key store; a
       // first call reads nothing back. The read is a statement of its own: one in the same statement
       // would not see the row of a concurrent call that won the insert.
-      const [inserted] = await db.primary
-        .insert(simulatedCharges)
-        .values({
+      const [inserted] = (
+        await recordCharge({
           idempotencyKey,
           ref: ref("pi"),
           amount,
@@ -88,8 +101,7 @@ export function simulatedProvider(db: Database): PaymentProvider {
           declineCode: declineCode ?? null,
           message: declineCode ? DECLINE_MESSAGES[declineCode] : null,
         })
-        .onConflictDoNothing()
-        .returning();
+      ).map(toCharge);
       const [row] = inserted
         ? [inserted]
         : await db.primary
