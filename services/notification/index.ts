@@ -8,6 +8,7 @@ import type { EmailMessage, ListEmailsInput, NotificationApi } from "../../contr
 import { handleOnce } from "../../platform/bus/inbox.ts";
 import type { PoisonHandler } from "../../platform/bus/port.ts";
 import { coalesced } from "../../platform/coalesced.ts";
+import { builtOnceFor } from "../../platform/db/built-once.ts";
 import { fromNow } from "../../platform/db/older-than.ts";
 import { newId } from "../../platform/ids.ts";
 import { summarizeError } from "../../platform/log.ts";
@@ -25,6 +26,14 @@ export { type MailTransport, smtpTransport } from "./transport.ts";
 
 /** The bus consumer group that turns events into emails. */
 export const CONSUMER = "notification";
+
+/** Every e-mail an event causes is written by it: built once (ADR 178). */
+const queueEmail = builtOnceFor(sql`
+  insert into ${emails} (id, event_id, user_id, "to", subject, text, html, kind, status, created_at)
+  values (${sql.placeholder("id")}, ${sql.placeholder("eventId")}, ${sql.placeholder("userId")}, ${sql.placeholder("to")},
+    ${sql.placeholder("subject")}, ${sql.placeholder("text")}, ${sql.placeholder("html")}, ${sql.placeholder("kind")},
+    ${sql.placeholder("status")}, ${sql.placeholder("createdAt")}::timestamptz)`);
+
 /** The `consumer` of dead letters written for emails the sender gave up on. */
 export const SENDER = "notification.sender";
 
@@ -123,7 +132,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
     // Throws on an invalid payload: the bus retries, then hands the event to onPoison.
     const email = compose(name as EmailEvent, event.payload);
     const queuedEmail = await handleOnce(db, inbox, CONSUMER, event, async (tx) => {
-      await tx.insert(emails).values({
+      await queueEmail(tx, {
         id: newId(),
         eventId: event.id,
         userId: email.userId,
@@ -133,7 +142,7 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
         html: email.html,
         kind: event.type,
         status: transport ? "pending" : "stored",
-        createdAt: clock.now(),
+        createdAt: clock.now().toISOString(),
       });
     });
     if (queuedEmail && transport) kick();
