@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, ne, sql } from "drizzle-orm";
 import type { AuthApi } from "../../contracts/auth.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import type { Address, UserApi } from "../../contracts/user.ts";
+import { builtOnceFor, rowOf } from "../../platform/db/built-once.ts";
 import type { Tx } from "../../platform/db/port.ts";
 import { newId } from "../../platform/ids.ts";
 import type { ServicePorts } from "../../platform/service.ts";
@@ -12,6 +13,12 @@ export const MAX_ADDRESSES = 50;
 const addressNotFound = () => new DomainError("NOT_FOUND", "USER.ADDRESS_NOT_FOUND", "address not found");
 
 const toAddress = ({ userId: _, createdAt: __, ...row }: typeof addresses.$inferSelect): Address => row;
+const toAddressRow = rowOf(addresses);
+
+/** One of a user's addresses: every checkout reads its shipping address so, built once (ADR 178). */
+const addressOf = builtOnceFor<Record<string, unknown>>(sql`
+  select id, user_id, label, name, line1, line2, city, region, postal_code, country, phone, is_default, created_at
+  from ${addresses} where user_id = ${sql.placeholder("userId")} and id = ${sql.placeholder("id")}`);
 
 /** Profile calls go to the auth service (it owns the identity); addresses live here. */
 export function createUserService(
@@ -41,9 +48,9 @@ export function createUserService(
         .then((rows) => rows.map(toAddress)),
 
     async getAddress(userId, id) {
-      const [row] = await db.replica.select().from(addresses).where(owned(userId, id));
+      const [row] = await addressOf(db.replica, { userId, id });
       if (!row) throw addressNotFound();
-      return toAddress(row);
+      return toAddress(toAddressRow(row));
     },
 
     addAddress: (userId, { isDefault, ...fields }) =>
