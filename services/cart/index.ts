@@ -4,6 +4,7 @@ import type { Cart, CartApi, CartOwner } from "../../contracts/cart.ts";
 import { DomainError } from "../../contracts/errors.ts";
 import { multiply } from "../../contracts/money.ts";
 import { type ProductApi, type VariantInfo, variantDisplayName } from "../../contracts/product.ts";
+import { builtOnce } from "../../platform/db/built-once.ts";
 import { deleteOlderThan } from "../../platform/db/older-than.ts";
 import { newId } from "../../platform/ids.ts";
 import type { ServicePorts } from "../../platform/service.ts";
@@ -51,6 +52,28 @@ export function createCartService(
 ): CartService {
   const { db, clock } = ports;
   const store = cartStore(db.primary);
+  // One statement, built once (ADR 178): claiming the order id and changing the lines commit
+  // together, so a repeat (a recovery after a crash) finds the claim and changes nothing.
+  const removePurchase = builtOnce(
+    db.primary,
+    sql`
+      with claimed as (
+        insert into ${removedPurchases} (order_id) values (${sql.placeholder("orderId")}) on conflict do nothing returning order_id
+      ), cart as (
+        select c.id from ${carts} c, claimed where c.user_id = ${sql.placeholder("userId")}
+      ), bought as (
+        select * from unnest(${sql.placeholder("variantIds")}::uuid[], ${sql.placeholder("quantities")}::int[]) as b(variant_id, quantity)
+      ), gone as (
+        delete from ${lines} l using cart, bought b
+        where l.cart_id = cart.id and l.variant_id = b.variant_id and l.quantity <= b.quantity
+        returning 1
+      ), fewer as (
+        update ${lines} l set quantity = l.quantity - b.quantity from cart, bought b
+        where l.cart_id = cart.id and l.variant_id = b.variant_id and l.quantity > b.quantity
+        returning 1
+      )
+      select 1`,
+  );
 
   const byId = (found: readonly VariantInfo[]) => new Map(found.map((v) => [v.id, v]));
 
@@ -223,25 +246,12 @@ export function createCartService(
     },
 
     async removePurchased(userId, { orderId, lines: bought }) {
-      // One statement: claiming the order id and changing the lines commit together, so a repeat (a
-      // recovery after a crash) finds the claim and changes nothing.
-      await db.primary.execute(sql`
-        with claimed as (
-          insert into ${removedPurchases} (order_id) values (${orderId}) on conflict do nothing returning order_id
-        ), cart as (
-          select c.id from ${carts} c, claimed where c.user_id = ${userId}
-        ), bought as (
-          select * from unnest(${sql.param(bought.map((l) => l.variantId))}::uuid[], ${sql.param(bought.map((l) => l.quantity))}::int[]) as b(variant_id, quantity)
-        ), gone as (
-          delete from ${lines} l using cart, bought b
-          where l.cart_id = cart.id and l.variant_id = b.variant_id and l.quantity <= b.quantity
-          returning 1
-        ), fewer as (
-          update ${lines} l set quantity = l.quantity - b.quantity from cart, bought b
-          where l.cart_id = cart.id and l.variant_id = b.variant_id and l.quantity > b.quantity
-          returning 1
-        )
-        select 1`);
+      await removePurchase({
+        orderId,
+        userId,
+        variantIds: bought.map((l) => l.variantId),
+        quantities: bought.map((l) => l.quantity),
+      });
     },
   };
 
