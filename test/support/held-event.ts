@@ -26,7 +26,7 @@ export async function holdEmailWrites(databaseUrl: string) {
           const [row] = await query<{ name: string }>(
             databaseUrl,
             `select application_name as name from pg_stat_activity
-              where wait_event_type = 'Lock' and query like 'insert into "notification"."emails"%'`,
+              where wait_event_type = 'Lock' and query ~ '^\\s*insert into "notification"."emails"'`,
           );
           name = row?.name ?? "";
           return name !== "";
