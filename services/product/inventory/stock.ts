@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { money } from "../../../contracts/money.ts";
-import type { ProductApi } from "../../../contracts/product.ts";
+import type { ProductApi, VariantInfo } from "../../../contracts/product.ts";
 import { appendToOutbox, event } from "../../../platform/bus/outbox.ts";
 import type { Clock } from "../../../platform/clock.ts";
 import { builtOnce } from "../../../platform/db/built-once.ts";
@@ -29,16 +29,10 @@ export async function stockLevelsOf(
   return levels;
 }
 
-type FreshVariant = {
-  id: string;
-  productId: string;
-  sku: string;
-  title: string;
-  variantTitle: string;
-  image: string;
+/** A row of the fresh variant read: the contract's fields, with the price and status as stored. */
+type FreshVariant = Omit<VariantInfo, "price" | "purchasable"> & {
   price: number;
   currency: string;
-  stock: number;
   status: string;
 };
 
