@@ -1,0 +1,127 @@
+/**
+ * Calls into a Bun Worker and their answers, matched by id: `callWorker` in the calling thread,
+ * `answerCalls` in the worker. A failure crosses as the error's message, name and own fields (a
+ * Postgres error's code, constraint, table, column, severity, the failed query and its values), and
+ * is thrown on the caller's side as an Error with the same fields. A worker that dies fails every
+ * call in flight and every later one.
+ */
+
+type Call = { id: number };
+/** A failure as it crosses the thread. */
+type SentError = { name: string; message: string; fields: Record<string, unknown> };
+type Answer = Call & ({ ok: true; value: unknown } | { ok: false; error: SentError });
+
+/** Fields that can cross a thread: values, and arrays of them (a failed query's parameters). */
+const sendable = (value: unknown): boolean =>
+  value === null ||
+  ["string", "number", "boolean", "bigint", "undefined"].includes(typeof value) ||
+  value instanceof Date ||
+  value instanceof Uint8Array ||
+  (Array.isArray(value) && value.every(sendable));
+
+function sentError(error: unknown): SentError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error), fields: {} };
+  // Own properties, enumerable or not (PGlite's DatabaseError keeps `column` unenumerable); the stack
+  // is this thread's, of no use to the caller.
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(error)) {
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (key !== "stack" && key !== "message" && sendable(value)) fields[key] = value;
+  }
+  return { name: error.name, message: error.message, fields };
+}
+
+const receivedError = ({ name, message, fields }: SentError) =>
+  Object.assign(new Error(message), fields, name === "Error" ? {} : { name });
+
+/**
+ * In the worker: answers each call with what `handle` returns (values a structured clone can copy),
+ * or with the error it throws. Calls run concurrently; `handle` orders them if it must.
+ * @example answerCalls(async (request: Request) => (request.op === "ping" ? "pong" : null));
+ */
+export function answerCalls<R extends Call>(handle: (request: R) => Promise<unknown>) {
+  const self = globalThis as unknown as Worker;
+  self.onmessage = async ({ data: request }: MessageEvent<R>) => {
+    let answer: Answer;
+    try {
+      answer = { id: request.id, ok: true, value: await handle(request) };
+    } catch (error) {
+      answer = { id: request.id, ok: false, error: sentError(error) };
+    }
+    self.postMessage(answer);
+  };
+}
+
+/** A request as the caller writes it: `callWorker` gives it its id. */
+export type Asked<R extends Call> = R extends Call ? Omit<R, "id"> : never;
+
+/** By default a worker's death stops the process with why, as an uncaught error (exit code 1). */
+const throwUncaught = (error: Error) =>
+  queueMicrotask(() => {
+    throw error;
+  });
+
+/**
+ * In the calling thread: starts the worker at `script` and calls it. When the worker dies on its
+ * own (an uncaught error, an exit), every call in flight and after fails with why, and `onDeath` is
+ * told once: by default the process stops, loudly, rather than wait for answers that cannot come.
+ * `close(last)` sends a last call, then ends the worker.
+ * @example const worker = callWorker<Call>(new URL("./thread.ts", import.meta.url));
+ *          const pong = await worker.call<string>({ op: "ping" });
+ */
+export function callWorker<R extends Call>(script: URL, onDeath: (error: Error) => void = throwUncaught) {
+  const worker = new Worker(script.href);
+  const waiting = new Map<number, ReturnType<typeof Promise.withResolvers<unknown>>>();
+  let asked = 0;
+  /** Why no call can be answered any more: closed, or the worker died. */
+  let stopped: Error | undefined;
+
+  worker.onmessage = ({ data }: MessageEvent<Answer>) => {
+    const call = waiting.get(data.id);
+    waiting.delete(data.id);
+    if (data.ok) call?.resolve(data.value);
+    else call?.reject(receivedError(data.error));
+  };
+  const stop = (error: Error) => {
+    if (stopped) return false;
+    stopped = error;
+    for (const call of waiting.values()) call.reject(error);
+    waiting.clear();
+    worker.terminate();
+    return true;
+  };
+  const died = (reason: string) => {
+    const error = new Error(`the worker ${script.pathname} died (${reason})`);
+    if (stop(error)) onDeath(error);
+  };
+  // Bun's message quotes the source around the throw before the error's own line.
+  worker.addEventListener("error", (event) =>
+    died(/^\w*error: .*$/im.exec(event.message)?.[0] ?? event.message),
+  );
+  worker.addEventListener("close", (event) => died(`it exited with code ${(event as CloseEvent).code}`));
+
+  function call<T>(request: Asked<R>): Promise<T> {
+    if (stopped) return Promise.reject(stopped);
+    const id = ++asked;
+    const answer = Promise.withResolvers<unknown>();
+    waiting.set(id, answer);
+    try {
+      worker.postMessage({ ...request, id });
+    } catch (error) {
+      waiting.delete(id);
+      answer.reject(error);
+    }
+    return answer.promise as Promise<T>;
+  }
+
+  return {
+    call,
+    async close(last: Asked<R>) {
+      try {
+        await call(last);
+      } finally {
+        stop(new Error(`the worker ${script.pathname} was closed`));
+      }
+    },
+  };
+}
