@@ -28,6 +28,7 @@ console.log(
 );
 const embedded = await embeddedPorts({
   dataDir,
+  worker: config.PGLITE_WORKER,
   log,
   cache: { maxEntries: 20_000 },
   bus: {
