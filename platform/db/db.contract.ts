@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { notes, products } from "../../test/fixtures/schema.ts";
 import { waitFor } from "../../test/support/binaries.ts";
+import { rejection } from "../../test/support/failure.ts";
 import { builtOnce, builtOnceFor } from "./built-once.ts";
 import { insertWhen } from "./insert-when.ts";
 import type { Database, Migrations } from "./port.ts";
@@ -13,20 +14,6 @@ export const fixtureMigrations: Migrations = {
   schema: "contract",
   folder: join(import.meta.dir, "../../test/fixtures/migrations"),
 };
-
-/**
- * What a promise rejects with (it fails the test when it resolves). Not `expect(promise).rejects`:
- * under bun test 1.4 that matcher waits in a nested event loop that misses a Worker's message when
- * the test got there from the answer to another one (oven-sh/bun#37189), and the PGlite worker
- * adapter answers every statement by message.
- */
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error("expected it to fail, and it succeeded");
-    },
-    (error: unknown) => error,
-  );
 
 /**
  * The db port's behaviour, run against every adapter. `open` must return a handle on an empty database

@@ -4,21 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { notes, products } from "../../test/fixtures/schema.ts";
+import { rejection } from "../../test/support/failure.ts";
 import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { describeError } from "../log.ts";
 import { fixtureMigrations } from "./db.contract.ts";
 import { openPglite, type PgliteDatabase } from "./pglite.ts";
 import { openPgliteWorker } from "./pglite-worker.ts";
 import { rowsOf } from "./port.ts";
-
-/** What a promise rejects with (see db.contract.ts for why not `expect().rejects`). */
-const rejection = (promise: PromiseLike<unknown>) =>
-  Promise.resolve(promise).then(
-    () => {
-      throw new Error("expected it to fail, and it succeeded");
-    },
-    (error: unknown) => error,
-  );
 
 /** An error as the log would describe it, without the stack (which differs by thread). */
 const described = (error: unknown) => {

@@ -1,18 +1,10 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import type { MortalCall } from "../../test/fixtures/workers/mortal.ts";
+import { rejection } from "../../test/support/failure.ts";
 import { callWorker } from "./worker-calls.ts";
 
 const MORTAL = new URL("../../test/fixtures/workers/mortal.ts", import.meta.url);
-
-/** What a promise rejects with (see db.contract.ts for why not `expect().rejects`). */
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error("expected it to fail, and it succeeded");
-    },
-    (error: unknown) => error as Error,
-  );
 
 describe("calls into a worker", () => {
   let worker: ReturnType<typeof callWorker<MortalCall>>;
@@ -57,7 +49,7 @@ describe("calls into a worker", () => {
   it("a worker that exits fails the call in flight, the ones waiting and every later one, and is reported once", async () => {
     start();
     const waiting = rejection(worker.call({ op: "never" }));
-    const exiting = await rejection(worker.call({ op: "exit" }));
+    const exiting = (await rejection(worker.call({ op: "exit" }))) as Error;
     const later = await rejection(worker.call({ op: "echo", value: 1 }));
 
     expect(exiting.message).toContain("died (it exited with code 3)");
@@ -71,7 +63,7 @@ describe("calls into a worker", () => {
     const waiting = rejection(worker.call({ op: "never" }));
     await worker.call({ op: "throw later" });
 
-    const error = await waiting;
+    const error = (await waiting) as Error;
     expect(error.message).toContain("died (error: something went wrong outside any call)");
     expect(deaths).toEqual([error]);
   });
@@ -79,7 +71,10 @@ describe("calls into a worker", () => {
   it("after close, a call fails at once instead of waiting", async () => {
     start();
     await worker.close({ op: "echo", value: null });
-    expect((await rejection(worker.call({ op: "echo", value: 1 }))).message).toContain("was closed");
+    expect(await rejection(worker.call({ op: "echo", value: 1 }))).toHaveProperty(
+      "message",
+      expect.stringContaining("was closed"),
+    );
     expect(deaths).toEqual([]);
   });
 });
