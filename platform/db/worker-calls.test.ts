@@ -46,6 +46,21 @@ describe("calls into a worker", () => {
     expect(deaths).toEqual([]);
   });
 
+  it("a call that cannot cross the thread fails alone; the calls sent with it are answered", async () => {
+    start();
+    const calls = [
+      worker.call({ op: "echo", value: "before" }),
+      worker.call({ op: "echo", value: () => "a function" }),
+      worker.call({ op: "echo", value: "after" }),
+    ];
+    const [before, uncopyable, after] = await Promise.allSettled(calls);
+
+    expect(before).toEqual({ status: "fulfilled", value: "before" });
+    expect(uncopyable?.status).toBe("rejected");
+    expect(after).toEqual({ status: "fulfilled", value: "after" });
+    expect(deaths).toEqual([]);
+  });
+
   it("a worker that exits fails the call in flight, the ones waiting and every later one, and is reported once", async () => {
     start();
     const waiting = rejection(worker.call({ op: "never" }));

@@ -36,19 +36,42 @@ const receivedError = ({ name, message, fields }: SentError) =>
 
 /**
  * In the worker: answers each call with what `handle` returns (values a structured clone can copy),
- * or with the error it throws. Calls run concurrently; `handle` orders them if it must.
+ * or with the error it throws. Calls run concurrently; `handle` orders them if it must. Calls arrive
+ * in batches, and the answers ready by the end of a turn of the worker's event loop leave together:
+ * each message costs both threads a wake-up, which on a busy core costs more than the call.
  * @example answerCalls(async (request: Request) => (request.op === "ping" ? "pong" : null));
  */
 export function answerCalls<R extends Call>(handle: (request: R) => Promise<unknown>) {
   const self = globalThis as unknown as Worker;
-  self.onmessage = async ({ data: request }: MessageEvent<R>) => {
-    let answer: Answer;
+  let ready: Answer[] = [];
+  const send = () => {
+    const answers = ready;
+    ready = [];
     try {
-      answer = { id: request.id, ok: true, value: await handle(request) };
-    } catch (error) {
-      answer = { id: request.id, ok: false, error: sentError(error) };
+      self.postMessage(answers);
+    } catch {
+      // One answer a structured clone cannot copy: the others still go, and its caller learns why.
+      for (const answer of answers) {
+        try {
+          self.postMessage([answer]);
+        } catch (error) {
+          self.postMessage([{ id: answer.id, ok: false, error: sentError(error) }]);
+        }
+      }
     }
-    self.postMessage(answer);
+  };
+  const answer = (result: Answer) => {
+    if (ready.push(result) === 1) setImmediate(send);
+  };
+  const run = async (request: R) => {
+    try {
+      answer({ id: request.id, ok: true, value: await handle(request) });
+    } catch (error) {
+      answer({ id: request.id, ok: false, error: sentError(error) });
+    }
+  };
+  self.onmessage = ({ data: requests }: MessageEvent<R[]>) => {
+    for (const request of requests) void run(request);
   };
 }
 
@@ -76,11 +99,13 @@ export function callWorker<R extends Call>(script: URL, onDeath: (error: Error) 
   /** Why no call can be answered any more: closed, or the worker died. */
   let stopped: Error | undefined;
 
-  worker.onmessage = ({ data }: MessageEvent<Answer>) => {
-    const call = waiting.get(data.id);
-    waiting.delete(data.id);
-    if (data.ok) call?.resolve(data.value);
-    else call?.reject(receivedError(data.error));
+  worker.onmessage = ({ data: answers }: MessageEvent<Answer[]>) => {
+    for (const answer of answers) {
+      const call = waiting.get(answer.id);
+      waiting.delete(answer.id);
+      if (answer.ok) call?.resolve(answer.value);
+      else call?.reject(receivedError(answer.error));
+    }
   };
   const stop = (error: Error) => {
     if (stopped) return false;
@@ -100,17 +125,33 @@ export function callWorker<R extends Call>(script: URL, onDeath: (error: Error) 
   );
   worker.addEventListener("close", (event) => died(`it exited with code ${(event as CloseEvent).code}`));
 
+  /** Calls made in this run of microtasks, sent together once it ends. */
+  let outgoing: R[] = [];
+  const send = () => {
+    const requests = outgoing;
+    outgoing = [];
+    if (stopped) return; // already rejected
+    try {
+      worker.postMessage(requests);
+    } catch {
+      // One call a structured clone cannot copy: the others still go, and it fails alone.
+      for (const request of requests) {
+        try {
+          worker.postMessage([request]);
+        } catch (error) {
+          waiting.get(request.id)?.reject(error);
+          waiting.delete(request.id);
+        }
+      }
+    }
+  };
+
   function call<T>(request: Asked<R>): Promise<T> {
     if (stopped) return Promise.reject(stopped);
     const id = ++asked;
     const answer = Promise.withResolvers<unknown>();
     waiting.set(id, answer);
-    try {
-      worker.postMessage({ ...request, id });
-    } catch (error) {
-      waiting.delete(id);
-      answer.reject(error);
-    }
+    if (outgoing.push({ ...request, id } as unknown as R) === 1) queueMicrotask(send);
     return answer.promise as Promise<T>;
   }
 
