@@ -57,7 +57,8 @@ async function begin(db: PGlite, kept: ReturnType<typeof preparedStatements>): P
 async function handle(request: PgliteCall): Promise<unknown> {
   if (request.op === "open") {
     client = await startPglite(request.source);
-    statements = preparedStatements(client);
+    // This thread serves no requests: nothing waits for it to give the event loop a turn.
+    statements = preparedStatements(client, { turns: false });
     return null;
   }
   if (!client || !statements) throw new Error("the database is not open");
