@@ -10,8 +10,9 @@ import type { ComposePorts } from "../compose.ts";
 
 /**
  * The embedded shape's ports, all in this process: PGlite (in `dataDir`, in memory without one, or a
- * database already open; on the request thread, or in a worker thread with `worker`), an in-memory cache, limits store and event bus. `bun start`, the bench's shop
- * and the HTTP tests' shop all boot from here; `close()` closes what the shop stood on, after the shop.
+ * database already open; in a worker thread of its own with `worker`), an in-memory cache, limits
+ * store and event bus. `bun start`, the bench's shop and the HTTP tests' shop all boot from here;
+ * `close()` closes what the shop stood on, after the shop.
  * @example const embedded = await embeddedPorts({ dataDir, log }); const shop = await createShop(config, embedded.ports);
  *          … await shop.close(); await embedded.close();
  */

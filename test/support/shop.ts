@@ -114,8 +114,12 @@ export type EmbeddedShop = TestShop & {
 
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
-/** `PGLITE_WORKER=true` runs the pglite target's shops on PGlite in a worker thread, as `bun start` may. */
-const pgliteInWorker = embeddedSettings.shape.PGLITE_WORKER.parse(process.env.PGLITE_WORKER);
+/**
+ * `PGLITE_WORKER=true` runs the pglite target's shops on PGlite in a worker thread, as `bun start`
+ * does (ADR 182). Test shops keep it on the test's thread unless asked: a worker's PGlite takes ~0.5 s
+ * more CPU to open, per shop (`bun run test:worker` runs the suites that lean on the database so).
+ */
+const pgliteInWorker = embeddedSettings.shape.PGLITE_WORKER.parse(process.env.PGLITE_WORKER ?? "false");
 
 let databases = 0;
 /**
