@@ -1,8 +1,8 @@
 /**
- * The PGlite of `openPgliteWorker`, in a Bun Worker: it opens the database when asked, then runs what
- * the main thread sends, one message per statement, through the statements it keeps prepared (ADR
- * 152), and answers each by its id. A transaction stays open here, holding PGlite's transaction lock,
- * from `begin` to `end`: statements sent outside it wait, as they would in the main thread (ADR 182).
+ * The PGlite of `openPgliteWorker`, in a Bun Worker: it opens the database when asked, then runs the
+ * statements the main thread sends (a call each, answered by its id) through the statements it keeps
+ * prepared (ADR 152). A transaction stays open here, holding PGlite's transaction lock, from `begin`
+ * to `end`: statements sent outside it wait, as they would in the main thread (ADR 182).
  */
 import type { PGlite, QueryOptions } from "@electric-sql/pglite";
 import { type PgliteSource, startPglite } from "./pglite-client.ts";

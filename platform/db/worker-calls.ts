@@ -11,13 +11,15 @@ type Call = { id: number };
 type SentError = { name: string; message: string; fields: Record<string, unknown> };
 type Answer = Call & ({ ok: true; value: unknown } | { ok: false; error: SentError });
 
-/** Fields that can cross a thread: values, and arrays of them (a failed query's parameters). */
-const sendable = (value: unknown): boolean =>
-  value === null ||
-  ["string", "number", "boolean", "bigint", "undefined"].includes(typeof value) ||
-  value instanceof Date ||
-  value instanceof Uint8Array ||
-  (Array.isArray(value) && value.every(sendable));
+/** Whether a structured clone can copy a field of a failure (a failed query's values, say): failures are rare. */
+function sendable(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function sentError(error: unknown): SentError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error), fields: {} };
@@ -39,7 +41,7 @@ const receivedError = ({ name, message, fields }: SentError) =>
  * or with the error it throws. Calls run concurrently; `handle` orders them if it must. Calls arrive
  * in batches, and the answers ready by the end of a turn of the worker's event loop leave together:
  * each message costs both threads a wake-up, which on a busy core costs more than the call.
- * @example answerCalls(async (request: Request) => (request.op === "ping" ? "pong" : null));
+ * @example answerCalls(async (call: { id: number; op: "ping" }) => (call.op === "ping" ? "pong" : null));
  */
 export function answerCalls<R extends Call>(handle: (request: R) => Promise<unknown>) {
   const self = globalThis as unknown as Worker;
