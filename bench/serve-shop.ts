@@ -26,6 +26,7 @@ const log = createLogger(config.LOG_LEVEL);
 let captured: CapturedStatement[] | null = null;
 const embedded = await embeddedPorts({
   log,
+  worker: config.PGLITE_WORKER,
   cache: { maxEntries: 20_000 },
   onQuery: (text, params) => captured?.push({ sql: text, params: [...params] }),
   onTransaction: (tx) => captured?.push({ tx }),

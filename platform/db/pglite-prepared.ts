@@ -31,7 +31,14 @@ const concat = (parts: Uint8Array[]) => {
  * inferred), rows parsed as PGlite does, errors thrown as PGlite throws them, under the same locks.
  * @example const statements = preparedStatements(client); const rows = await statements.query("select $1::int", [1]);
  */
-export function preparedStatements(client: PGlite, { capacity = DEFAULT_CAPACITY } = {}) {
+export function preparedStatements(
+  client: PGlite,
+  {
+    capacity = DEFAULT_CAPACITY,
+    /** Give the event loop a turn every `SLICE_MS` (ADR 157); a thread that serves no requests need not. */
+    turns = true,
+  } = {},
+) {
   const statements = new Map<string, Prepared>();
   let closing: string[] = [];
   let named = 0;
@@ -95,7 +102,7 @@ export function preparedStatements(client: PGlite, { capacity = DEFAULT_CAPACITY
     inTransaction: boolean,
   ) {
     try {
-      await turnWhenDue();
+      if (turns) await turnWhenDue();
       const messages = await exchange([
         ...(await messagesFor(text, params, options)),
         serialize.describe({ type: "P" }),

@@ -3,24 +3,41 @@ import { sql } from "drizzle-orm";
 import { emptyDatabase } from "../../test/support/migrated-database.ts";
 import { dbContract } from "./db.contract.ts";
 import { openPglite, type PgliteDatabase } from "./pglite.ts";
+import { openPgliteWorker } from "./pglite-worker.ts";
 import { type Database, rowsOf } from "./port.ts";
 
-// One database for the contract's tests, emptied after each instead of closed: opening one costs
-// ~0.4 s of CPU, emptying it a few milliseconds. What a test leaves is the fixture's schema and
+// One database per adapter for the contract's tests, emptied after each instead of closed: opening one
+// costs ~0.4 s of CPU, emptying it a few milliseconds. What a test leaves is the fixture's schema and
 // drizzle's bookkeeping of it.
-let kept: PgliteDatabase | undefined;
-afterAll(() => kept?.close());
-dbContract("pglite", async (): Promise<Database> => {
-  kept ??= await openPglite(undefined, { from: await emptyDatabase() });
-  const db = kept;
-  return {
-    ...db,
-    close: async () => {
-      await db.primary.execute(sql`drop schema if exists contract cascade`);
-      await db.primary.execute(sql`drop schema if exists drizzle cascade`);
-    },
-  };
+const kept: Promise<PgliteDatabase>[] = [];
+afterAll(async () => {
+  for (const db of kept) await (await db).close();
 });
+function reused(open: () => Promise<PgliteDatabase>) {
+  let db: Promise<PgliteDatabase> | undefined;
+  return async (): Promise<Database> => {
+    if (!db) {
+      db = open();
+      kept.push(db);
+    }
+    const opened = await db;
+    return {
+      ...opened,
+      close: async () => {
+        await opened.primary.execute(sql`drop schema if exists contract cascade`);
+        await opened.primary.execute(sql`drop schema if exists drizzle cascade`);
+      },
+    };
+  };
+}
+dbContract(
+  "pglite",
+  reused(async () => openPglite(undefined, { from: await emptyDatabase() })),
+);
+dbContract(
+  "pglite in a worker",
+  reused(async () => openPgliteWorker(undefined, { from: await emptyDatabase() })),
+);
 
 it("starts with the Postgres settings it is given, beside PGlite's own and the data directory's", async () => {
   const show = async (settings?: Record<string, string>) => {

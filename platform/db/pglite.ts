@@ -1,10 +1,11 @@
 import { mkdir } from "node:fs/promises";
-import { PGlite, type QueryOptions, type Transaction, types } from "@electric-sql/pglite";
+import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { type SqlPeer, tracedQuery, tracedTransaction } from "../telemetry/sql.ts";
 import { keptDump, keyOf, projectFile } from "./kept-dumps.ts";
+import { type PgliteSource, startPglite, withoutTextParsers } from "./pglite-client.ts";
 import { type PreparedQuery, preparedStatements } from "./pglite-prepared.ts";
 import type { Database, Sql } from "./port.ts";
 
@@ -51,93 +52,79 @@ function inFlightCounter() {
   return { counted, inFlight: () => inFlight };
 }
 
-/**
- * The types drizzle reads as the text Postgres sends (it maps dates and intervals itself): timestamp,
- * timestamptz, interval, date and the arrays of those and of numeric.
- */
-const DRIZZLE_TEXT_TYPES = [
-  types.TIMESTAMP,
-  types.TIMESTAMPTZ,
-  types.INTERVAL,
-  types.DATE,
-  1231,
-  1115,
-  1185,
-  1187,
-  1182,
-];
-const asText = (value: string) => value;
-const textParsers = Object.fromEntries(DRIZZLE_TEXT_TYPES.map((type) => [type, asText]));
-
-/** What `withoutTextParsers` answered for each options object drizzle passed. */
-const stripped = new WeakMap<QueryOptions, QueryOptions>();
-
-/**
- * drizzle asks PGlite for text with per-query `parsers`, which PGlite merges into a copy of its whole
- * parser table on every query (a tenth of a cart read's CPU). The client parses those types as text
- * itself (`textParsers`), so a query whose parsers ask for nothing more goes without them.
- */
-function withoutTextParsers(options: QueryOptions | undefined): QueryOptions | undefined {
-  const parsers = options?.parsers;
-  if (!parsers) return options;
-  // A statement built once (ADR 178) passes the same options every run: look at them once.
-  const known = stripped.get(options);
-  if (known) return known;
-  let without: QueryOptions = options;
-  if (Object.keys(parsers).every((type) => type in textParsers)) {
-    const { parsers: _, ...rest } = options;
-    without = rest;
-  }
-  stripped.set(options, without);
-  return without;
-}
-
 /** A PGlite database: the port, and a copy of everything in it (`openPglite(undefined, { from })` opens one). */
 export type PgliteDatabase = Database & { dump(): Promise<Blob> };
+
+/** How a PGlite database is opened: where it starts from, and who watches its statements. */
+export type PgliteOptions = Omit<PgliteSource, "dataDir"> & {
+  /** Sees every statement drizzle sends, with its bound values (counting them, say). */
+  onQuery?: (sql: string, params: readonly unknown[]) => void;
+  /** Sees where each transaction begins and ends (replaying a request's SQL, say). */
+  onTransaction?: (event: "begin" | "commit" | "rollback") => void;
+};
+
+/**
+ * What drizzle's PGlite driver calls on a client: `query`, and `transaction`, whose callback gets a
+ * handle to query inside it. A PGlite in this thread and one in a worker both give one.
+ */
+export type PgliteClient = {
+  query: PreparedQuery;
+  transaction<T>(callback: (tx: { query: PreparedQuery }) => Promise<T>): Promise<T>;
+};
+
+/**
+ * Where an in-memory database starts: the dump given, or the kept empty cluster. A data directory
+ * needs no dump: an empty one is initialised there.
+ */
+export async function startingPoint(dataDir: string | undefined, from: Blob | undefined) {
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    return from;
+  }
+  return from ?? (await emptyCluster());
+}
 
 /**
  * Real Postgres compiled to WASM, in this process: the embedded shape's database.
  * The first open in a process compiles the WASM (3–5 s); later opens take a few hundred ms.
  * @example const db = await openPglite(".fastr/pgdata"); // or openPglite() for memory
  */
-export async function openPglite(
-  dataDir?: string,
-  options: {
-    /** Sees every statement drizzle sends, with its bound values (counting them, say). */
-    onQuery?: (sql: string, params: readonly unknown[]) => void;
-    /** Sees where each transaction begins and ends (replaying a request's SQL, say). */
-    onTransaction?: (event: "begin" | "commit" | "rollback") => void;
-    /** Start as a copy of this `dump()` of another database instead of empty (with `dataDir`: a new one). */
-    from?: Blob;
-    /** Postgres settings for this server, e.g. `{ shared_buffers: "8MB" }` for a small test database. */
-    settings?: Record<string, string>;
-  } = {},
-): Promise<PgliteDatabase> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  // On the command line, after PGlite's own: its `postgresqlconf` option would replace the whole file.
-  const settings = Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
-    "-c",
-    `${name}=${value}`,
-  ]);
-  const startParams = settings.length > 0 ? { startParams: [...PGlite.defaultStartParams, ...settings] } : {};
-  const source = dataDir
-    ? { dataDir, ...(options.from && { loadDataDir: options.from }) }
-    : { loadDataDir: options.from ?? (await emptyCluster()) };
-  const client = await PGlite.create({ ...source, parsers: textParsers, ...startParams });
-  // Starting leaves most of a GiB of buffers behind, freed only when collected: collect them now,
-  // before migrations and seeding allocate on top of them (the process's peak memory).
-  Bun.gc(true);
+export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteDatabase> {
+  const from = await startingPoint(dataDir, options.from);
+  const client = await startPglite({
+    ...(dataDir && { dataDir }),
+    ...(from && { from }),
+    ...(options.settings && { settings: options.settings }),
+  });
+  const statements = preparedStatements(client);
+  return pgliteDatabase(
+    {
+      query: statements.query,
+      transaction: (callback) =>
+        client.transaction((tx) => callback({ query: statements.inTransaction(tx) })),
+    },
+    options,
+    { dump: () => client.dumpDataDir("none") as Promise<Blob>, close: () => client.close() },
+  );
+}
+
+/**
+ * The db port over a PGlite client, wherever the PGlite runs: drizzle, statements in spans, drizzle's
+ * per-query parsers left out, the hooks, one migration at a time.
+ */
+export function pgliteDatabase(
+  client: PgliteClient,
+  { onQuery, onTransaction }: Pick<PgliteOptions, "onQuery" | "onTransaction">,
+  own: Pick<PgliteDatabase, "dump" | "close">,
+): PgliteDatabase {
   const { counted, inFlight } = inFlightCounter();
-  client.exec = counted(client.exec.bind(client)) as PGlite["exec"];
-  client.transaction = counted(client.transaction.bind(client)) as PGlite["transaction"];
-  const onQuery = options.onQuery;
-  const onTransaction = options.onTransaction;
+  let transaction = counted(client.transaction) as PgliteClient["transaction"];
   if (onTransaction) {
-    const transaction = client.transaction.bind(client);
-    client.transaction = async (fn) => {
+    const inner = transaction;
+    transaction = async (callback) => {
       onTransaction("begin");
       try {
-        const result = await transaction(fn);
+        const result = await inner(callback);
         onTransaction("commit");
         return result;
       } catch (error) {
@@ -147,8 +134,17 @@ export async function openPglite(
     };
   }
   const peer: SqlPeer = { database: "postgres", role: "primary" };
+  const traced = (query: PreparedQuery) =>
+    tracedQuery(
+      ((text, params, options) => query(text, params, withoutTextParsers(options))) as PreparedQuery,
+      peer,
+    );
+  const drizzleClient: PgliteClient = {
+    query: traced(counted(client.query)),
+    transaction: (callback) => transaction((tx) => callback({ query: traced(tx.query) })),
+  };
   const db = drizzle({
-    client: tracedClient(client, peer, counted),
+    client: drizzleClient as unknown as PGlite,
     ...(onQuery && { logger: { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } }),
   }) as unknown as Sql;
   db.transaction = tracedTransaction(db.transaction.bind(db), peer);
@@ -175,33 +171,6 @@ export async function openPglite(
       await db.execute(sql`select 1`);
     },
     usage: () => ({ pools: [], inFlight: inFlight() }),
-    dump: () => client.dumpDataDir("none") as Promise<Blob>,
-    close: () => client.close(),
+    ...own,
   };
-}
-
-type Query = (...args: never[]) => Promise<unknown>;
-
-/**
- * The client, with every statement in a span while tracing (alone, or inside a transaction), and
- * without drizzle's per-query parsers.
- */
-function tracedClient(
-  client: PGlite,
-  peer: SqlPeer,
-  counted: (query: PreparedQuery) => PreparedQuery,
-): PGlite {
-  const statements = preparedStatements(client);
-  const withTracedQuery = <T extends { query: PGlite["query"] }>(target: T, query: PreparedQuery): T =>
-    Object.assign(Object.create(target) as T, {
-      query: tracedQuery(
-        ((text: string, params?: unknown[], options?: QueryOptions) =>
-          query(text, params, withoutTextParsers(options))) as Query,
-        peer,
-      ),
-    });
-  return Object.assign(withTracedQuery(client, counted(statements.query)), {
-    transaction: <T>(callback: (tx: Transaction) => Promise<T>) =>
-      client.transaction((tx) => callback(withTracedQuery(tx, statements.inTransaction(tx)))),
-  });
 }

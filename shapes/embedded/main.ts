@@ -24,10 +24,11 @@ process.on("exit", lock.release); // however this process ends, short of SIGKILL
 if (lock.tookOverFrom) console.log(tookOverMessage(lock.tookOverFrom));
 const dataDir = join(config.FASTR_DATA_DIR, "pgdata");
 console.log(
-  `fastr: opening the embedded database in ${dataDir} (PGlite; the first open takes a few seconds)…`,
+  `fastr: opening the embedded database in ${dataDir} (PGlite${config.PGLITE_WORKER ? ", in a worker thread" : ""}; the first open takes a few seconds)…`,
 );
 const embedded = await embeddedPorts({
   dataDir,
+  worker: config.PGLITE_WORKER,
   log,
   cache: { maxEntries: 20_000 },
   bus: {

@@ -2,6 +2,7 @@ import { memoryBus } from "../../platform/bus/memory.ts";
 import { memoryCache } from "../../platform/cache/memory.ts";
 import { type Clock, systemClock } from "../../platform/clock.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
+import { openPgliteWorker } from "../../platform/db/pglite-worker.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { memoryLimits } from "../../platform/limits/memory.ts";
 import type { Logger } from "../../platform/log.ts";
@@ -9,8 +10,9 @@ import type { ComposePorts } from "../compose.ts";
 
 /**
  * The embedded shape's ports, all in this process: PGlite (in `dataDir`, in memory without one, or a
- * database already open), an in-memory cache, limits store and event bus. `bun start`, the bench's shop
- * and the HTTP tests' shop all boot from here; `close()` closes what the shop stood on, after the shop.
+ * database already open; in a worker thread of its own with `worker`), an in-memory cache, limits
+ * store and event bus. `bun start`, the bench's shop and the HTTP tests' shop all boot from here;
+ * `close()` closes what the shop stood on, after the shop.
  * @example const embedded = await embeddedPorts({ dataDir, log }); const shop = await createShop(config, embedded.ports);
  *          … await shop.close(); await embedded.close();
  */
@@ -19,6 +21,8 @@ export async function embeddedPorts(options: {
   dataDir?: string;
   /** A database already open (a test's "restart"); closed by `close()` too. */
   db?: Database;
+  /** Open PGlite in a Worker thread of its own, off the request thread (`PGLITE_WORKER`, ADR 182). */
+  worker?: boolean;
   /** Sees every statement drizzle sends, with its bound values (counting them, say). */
   onQuery?: (sql: string, params: readonly unknown[]) => void;
   /** Sees where each transaction begins and ends (replaying a request's SQL, say). */
@@ -30,7 +34,7 @@ export async function embeddedPorts(options: {
   const clock = options.clock ?? systemClock;
   const db =
     options.db ??
-    (await openPglite(options.dataDir, {
+    (await (options.worker ? openPgliteWorker : openPglite)(options.dataDir, {
       ...(options.onQuery && { onQuery: options.onQuery }),
       ...(options.onTransaction && { onTransaction: options.onTransaction }),
     }));

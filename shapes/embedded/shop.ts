@@ -16,6 +16,8 @@ import { localScrapersOnly } from "./metrics-access.ts";
 export const embeddedSettings = z.object({
   FASTR_DATA_DIR: z.string().min(1).default(".fastr"),
   SEED_CATALOG: env.bool().default(true),
+  /** PGlite in a Worker thread of its own, off the request thread (ADR 182); `false`: in it. */
+  PGLITE_WORKER: env.bool().default(true),
 });
 
 /** Everything `bun start` reads: the host, the embedded shape, and every service's variables. */

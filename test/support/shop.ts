@@ -6,6 +6,7 @@ import type { Cache } from "../../platform/cache/port.ts";
 import type { Clock } from "../../platform/clock.ts";
 import { openPostgres } from "../../platform/db/pg.ts";
 import { openPglite } from "../../platform/db/pglite.ts";
+import { openPgliteWorker } from "../../platform/db/pglite-worker.ts";
 import type { Database } from "../../platform/db/port.ts";
 import { IDLE_TIMEOUT_SECONDS } from "../../platform/http/serve.ts";
 import type { Limits } from "../../platform/limits/port.ts";
@@ -13,7 +14,13 @@ import { type Logger, silentLogger } from "../../platform/log.ts";
 import { testPasswordCost } from "../../services/auth/password.ts";
 import { query } from "../../shapes/cluster/postgres.ts";
 import { embeddedPorts } from "../../shapes/embedded/ports.ts";
-import { createShop, readShopConfig, type Shop, type ShopOverrides } from "../../shapes/embedded/shop.ts";
+import {
+  createShop,
+  embeddedSettings,
+  readShopConfig,
+  type Shop,
+  type ShopOverrides,
+} from "../../shapes/embedded/shop.ts";
 import { type PublicApi, publicApi, uniqueEmail } from "./accounts.ts";
 import { sharedTestCluster } from "./cluster.ts";
 import { settleCluster } from "./cluster-settle.ts";
@@ -107,14 +114,21 @@ export type EmbeddedShop = TestShop & {
 
 const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
+/**
+ * `PGLITE_WORKER=true` runs the pglite target's shops on PGlite in a worker thread, as `bun start`
+ * does (ADR 182). Test shops keep it on the test's thread unless asked: a worker's PGlite takes ~0.5 s
+ * more CPU to open, per shop (`bun run test:worker` runs the suites that lean on the database so).
+ */
+const pgliteInWorker = embeddedSettings.shape.PGLITE_WORKER.parse(process.env.PGLITE_WORKER ?? "false");
+
 let databases = 0;
 /**
- * A fresh database for a shop (which migrates it at start-up): an in-memory PGlite, already migrated,
- * or (pg target) a new database on the process's Postgres.
+ * A fresh database for a shop (which migrates it at start-up): an in-memory PGlite, already migrated
+ * (in a worker thread under `PGLITE_WORKER=true`), or (pg target) a new database on the process's Postgres.
  */
 export async function freshDatabase(options: EmbeddedShopOptions = {}): Promise<Database> {
   if (testTarget === "pglite")
-    return openPglite(undefined, {
+    return (pgliteInWorker ? openPgliteWorker : openPglite)(undefined, {
       from: await migratedDatabase(),
       // A test's database is tiny: Postgres's default 128 MB of shared buffers only cost page faults
       // at each start (~0.18 s of CPU per shop here; 8 MB: ~0.35 s instead of ~0.53).
