@@ -24,7 +24,7 @@ function shopHost({ corsOrigins = [] as string[], maxBatchSize = 10, cache = mem
   const host = createHost({
     routers: {
       product: t.router({
-        list: t.procedure.query(() => ({ items: ["kettle"] })),
+        list: t.procedure.query(() => ({ items: ["kettle — 1 ℓ, ´émaillé´"] })),
         categories: t.procedure.query(() => ["coffee-tea"]),
       }),
     },
