@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +42,16 @@ describe("PGlite in a worker", () => {
     await inWorker?.close();
     await inThread?.close();
   });
+
+  it.if(process.platform === "linux")(
+    "runs at a lower CPU priority than the request thread (nice 5): on a busy core, requests go first",
+    () => {
+      const niceOf = (task: string) =>
+        Number(readFileSync(`/proc/self/task/${task}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+      expect(niceOf(String(process.pid))).toBe(0);
+      expect(readdirSync("/proc/self/task").map(niceOf)).toContain(5);
+    },
+  );
 
   it("a failed statement reads in the log as it does from PGlite in this thread: code, constraint, table, column, statement", async () => {
     const failures = async (db: PgliteDatabase) => {

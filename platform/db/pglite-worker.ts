@@ -32,7 +32,14 @@ function sendableOptions(options: QueryOptions | undefined): QueryOptions | unde
  */
 export async function openPgliteWorker(
   dataDir?: string,
-  options: PgliteOptions & { onCrash?: (error: Error) => void } = {},
+  options: PgliteOptions & {
+    onCrash?: (error: Error) => void;
+    /**
+     * The worker thread's nice value (Linux): 5 by default, so that the request thread wins a busy
+     * core and reads keep flowing while statements run (ADR 184); 0 for the same priority.
+     */
+    nice?: number;
+  } = {},
 ): Promise<PgliteDatabase> {
   const from = await startingPoint(dataDir, options.from);
   const thread = callWorker<PgliteCall>(new URL("./pglite-thread.ts", import.meta.url), options.onCrash);
@@ -41,6 +48,7 @@ export async function openPgliteWorker(
   try {
     await thread.call({
       op: "open",
+      nice: options.nice ?? 5,
       source: {
         ...(dataDir && { dataDir }),
         ...(from && { from }),
