@@ -37,6 +37,24 @@ const receivedError = ({ name, message, fields }: SentError) =>
   Object.assign(new Error(message), fields, name === "Error" ? {} : { name });
 
 /**
+ * Posts `items` as one message; when a structured clone cannot copy one of them, posts each alone
+ * and tells `refused` which could not go, and why.
+ */
+function postEach<T>(post: (batch: T[]) => void, items: T[], refused: (item: T, error: unknown) => void) {
+  try {
+    post(items);
+  } catch {
+    for (const item of items) {
+      try {
+        post([item]);
+      } catch (error) {
+        refused(item, error);
+      }
+    }
+  }
+}
+
+/**
  * In the worker: answers each call with what `handle` returns (values a structured clone can copy),
  * or with the error it throws. Calls run concurrently; `handle` orders them if it must. Calls arrive
  * in batches, and the answers ready by the end of a turn of the worker's event loop leave together:
@@ -49,18 +67,12 @@ export function answerCalls<R extends Call>(handle: (request: R) => Promise<unkn
   const send = () => {
     const answers = ready;
     ready = [];
-    try {
-      self.postMessage(answers);
-    } catch {
-      // One answer a structured clone cannot copy: the others still go, and its caller learns why.
-      for (const answer of answers) {
-        try {
-          self.postMessage([answer]);
-        } catch (error) {
-          self.postMessage([{ id: answer.id, ok: false, error: sentError(error) }]);
-        }
-      }
-    }
+    // One answer a structured clone cannot copy: the others still go, and its caller learns why.
+    postEach(
+      (batch) => self.postMessage(batch),
+      answers,
+      (answer, error) => self.postMessage([{ id: answer.id, ok: false, error: sentError(error) }]),
+    );
   };
   const answer = (result: Answer) => {
     if (ready.push(result) === 1) setImmediate(send);
@@ -133,19 +145,15 @@ export function callWorker<R extends Call>(script: URL, onDeath: (error: Error) 
     const requests = outgoing;
     outgoing = [];
     if (stopped) return; // already rejected
-    try {
-      worker.postMessage(requests);
-    } catch {
-      // One call a structured clone cannot copy: the others still go, and it fails alone.
-      for (const request of requests) {
-        try {
-          worker.postMessage([request]);
-        } catch (error) {
-          waiting.get(request.id)?.reject(error);
-          waiting.delete(request.id);
-        }
-      }
-    }
+    // One call a structured clone cannot copy: the others still go, and it fails alone.
+    postEach(
+      (batch) => worker.postMessage(batch),
+      requests,
+      (request, error) => {
+        waiting.get(request.id)?.reject(error);
+        waiting.delete(request.id);
+      },
+    );
   };
 
   function call<T>(request: Asked<R>): Promise<T> {
