@@ -61,6 +61,22 @@ describe("calls into a worker", () => {
     expect(deaths).toEqual([]);
   });
 
+  it("an answer that cannot cross the thread fails its own call alone, saying why; the answers sent with it arrive", async () => {
+    start();
+    const calls = [
+      worker.call({ op: "echo", value: "before" }),
+      worker.call({ op: "uncopyable" }),
+      worker.call({ op: "echo", value: "after" }),
+    ];
+    const [before, uncopyable, after] = await Promise.allSettled(calls);
+
+    expect(before).toEqual({ status: "fulfilled", value: "before" });
+    expect(uncopyable?.status).toBe("rejected");
+    expect(String((uncopyable as PromiseRejectedResult).reason)).toMatch(/clone/i);
+    expect(after).toEqual({ status: "fulfilled", value: "after" });
+    expect(deaths).toEqual([]);
+  });
+
   it("a worker that exits fails the call in flight, the ones waiting and every later one, and is reported once", async () => {
     start();
     const waiting = rejection(worker.call({ op: "never" }));
