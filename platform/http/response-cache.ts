@@ -45,7 +45,7 @@ export type Freshen = {
 /**
  * A stored answer as served: its body, brought up to date, and the `Vary` it was stored with. `bytes`
  * is the body in UTF-8, made once: a held answer is served many times, and Bun encodes a string body
- * on every response (~3 µs of a 6.5 kB catalog page), while a Blob's bytes are sent as they are.
+ * on every response (2–3 µs of a 6.5 kB catalog page), while a Blob's bytes are sent as they are.
  */
 export type StoredAnswer = { body: string; bytes: Blob; vary: string };
 /** A cache key, its stored answer (null: a miss), and the path it is for. */
