@@ -9,6 +9,7 @@ import {
 } from "@opentelemetry/api";
 import { millisToHrTime } from "@opentelemetry/core";
 import { RandomIdGenerator, type Sampler, SamplingDecision } from "@opentelemetry/sdk-trace";
+import type { WireSpan } from "./otlp-wire.ts";
 import type { SpanQueue } from "./span-queue.ts";
 
 /** A span whose work is already done: what it was, where it belongs, when it began (ms since the epoch). */
@@ -45,15 +46,16 @@ export function finishedSpanRecorder(options: { sampler: Sampler; queue: SpanQue
     // The samplers OTEL_TRACES_SAMPLER names read no attributes: the shared ones are not merged in for them.
     const decision = options.sampler.shouldSample(parent, traceId, name, kind, attributes, []);
     const traceState = decision.traceState ?? parentSpanContext?.traceState;
+    const sampled = decision.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    // Properties set one by one rather than spread in: this runs for every stored answer served.
     const spanContext: SpanContext = {
       traceId,
       spanId: ids.generateSpanId(),
-      traceFlags:
-        decision.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      ...(traceState && { traceState }),
+      traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
     };
-    if (decision.decision !== SamplingDecision.RECORD_AND_SAMPLED) return spanContext;
-    options.queue.add(service, {
+    if (traceState) spanContext.traceState = traceState;
+    if (!sampled) return spanContext;
+    const span: WireSpan = {
       traceId,
       spanId: spanContext.spanId,
       parentSpanId: parentSpanContext?.spanId,
@@ -65,8 +67,9 @@ export function finishedSpanRecorder(options: { sampler: Sampler; queue: SpanQue
       start: millisToHrTime(startTime),
       end: millisToHrTime(performance.timeOrigin + performance.now()),
       attributes: decision.attributes ? { ...attributes, ...decision.attributes } : attributes,
-      ...(sharedAttributes && { sharedAttributes }),
-    });
+    };
+    if (sharedAttributes) span.sharedAttributes = sharedAttributes;
+    options.queue.add(service, span);
     return spanContext;
   };
 }
