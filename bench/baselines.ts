@@ -2,7 +2,8 @@
  * The ceilings the shop is measured against, each run in its own process:
  *   bun bench/baselines.ts bun|hono <port>                 GET / answers a small JSON body
  *   bun bench/baselines.ts hono-file <port> <file>         GET / answers the file's bytes as JSON, through Hono
- *   bun bench/baselines.ts pglite <port>                   GET / reads one row through PGlite (a kept statement, as the shop reads), behind Hono
+ *   bun bench/baselines.ts pglite <port>                   GET / reads one row through PGlite (a kept statement, as the shop reads,
+ *                                                          in a worker thread when the shop's is: PGLITE_WORKER), behind Hono
  *   bun bench/baselines.ts pg|pg-unnamed|bunsql|bunsql-unprepared <port> <postgres url>
  *                                                          the same read through `pg` (a named statement kept
  *                                                          prepared, as the services' built statements are, or
@@ -13,7 +14,12 @@ import { PGlite } from "@electric-sql/pglite";
 import { SQL } from "bun";
 import { Hono } from "hono";
 import { Pool } from "pg";
+import { readConfig } from "../platform/config.ts";
+import { startingPoint } from "../platform/db/pglite.ts";
 import { preparedStatements } from "../platform/db/pglite-prepared.ts";
+import type { PgliteCall } from "../platform/db/pglite-thread.ts";
+import { callWorker } from "../platform/db/worker-calls.ts";
+import { embeddedSettings } from "../shapes/embedded/shop.ts";
 
 export const baselineBody = { ok: true, service: "bench", items: [1, 2, 3] };
 
@@ -26,6 +32,14 @@ const POOL = 10;
 type ReadOne = () => Promise<unknown>;
 
 async function oneRowReader(kind: string, url: string | undefined): Promise<ReadOne> {
+  if (kind === "pglite" && readConfig([embeddedSettings]).PGLITE_WORKER) {
+    // In a worker thread, as the shop runs PGlite by default (ADR 182): the same kept statement, one call each.
+    const thread = callWorker<PgliteCall>(new URL("../platform/db/pglite-thread.ts", import.meta.url));
+    await thread.call({ op: "open", nice: 5, source: { from: await startingPoint(undefined, undefined) } });
+    for (const text of CREATE.split(";")) await thread.call({ op: "query", text, params: [] });
+    return async () =>
+      (await thread.call<{ rows: unknown[] }>({ op: "query", text: READ, params: [1] })).rows[0];
+  }
   if (kind === "pglite") {
     // Through the statements the shop keeps prepared: the driver as the shop drives it.
     const db = await PGlite.create();

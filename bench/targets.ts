@@ -48,7 +48,7 @@ export const SCENARIOS: Record<string, { what: string; shop?: true }> = {
     what: "baseline (--cluster): NGINX proxying to Hono answering those bytes (the proxy hop's cost)",
   },
   "db-pglite": {
-    what: "baseline: one-row read through PGlite (a kept statement, as the shop reads) behind Hono",
+    what: "baseline: one-row read through PGlite (a kept statement, in its worker thread unless PGLITE_WORKER=false, as the shop reads) behind Hono",
   },
   "db-pg": {
     what: "baseline: one-row read through pg behind Hono (Postgres direct, the statement kept prepared)",
