@@ -18,6 +18,7 @@ import { readConfig } from "../platform/config.ts";
 import { startingPoint } from "../platform/db/pglite.ts";
 import { preparedStatements } from "../platform/db/pglite-prepared.ts";
 import type { PgliteCall } from "../platform/db/pglite-thread.ts";
+import { WORKER_NICE } from "../platform/db/pglite-worker.ts";
 import { callWorker } from "../platform/db/worker-calls.ts";
 import { embeddedSettings } from "../shapes/embedded/shop.ts";
 
@@ -35,7 +36,11 @@ async function oneRowReader(kind: string, url: string | undefined): Promise<Read
   if (kind === "pglite" && readConfig([embeddedSettings]).PGLITE_WORKER) {
     // In a worker thread, as the shop runs PGlite by default (ADR 182): the same kept statement, one call each.
     const thread = callWorker<PgliteCall>(new URL("../platform/db/pglite-thread.ts", import.meta.url));
-    await thread.call({ op: "open", nice: 5, source: { from: await startingPoint(undefined, undefined) } });
+    await thread.call({
+      op: "open",
+      nice: WORKER_NICE,
+      source: { from: await startingPoint(undefined, undefined) },
+    });
     for (const text of CREATE.split(";")) await thread.call({ op: "query", text, params: [] });
     return async () =>
       (await thread.call<{ rows: unknown[] }>({ op: "query", text: READ, params: [1] })).rows[0];

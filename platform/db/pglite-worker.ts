@@ -21,6 +21,9 @@ function sendableOptions(options: QueryOptions | undefined): QueryOptions | unde
   return options;
 }
 
+/** The worker thread's default nice value (Linux): under the request thread (ADR 184). */
+export const WORKER_NICE = 5;
+
 /**
  * `openPglite`'s database, with PGlite in a Bun Worker of its own: each statement is a message, so
  * this thread serves requests while Postgres runs (ADR 182). The same port, hooks, spans and errors
@@ -48,7 +51,7 @@ export async function openPgliteWorker(
   try {
     await thread.call({
       op: "open",
-      nice: options.nice ?? 5,
+      nice: options.nice ?? WORKER_NICE,
       source: {
         ...(dataDir && { dataDir }),
         ...(from && { from }),
