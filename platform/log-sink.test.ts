@@ -193,3 +193,45 @@ describe("fields on every line", () => {
     ]);
   });
 });
+
+describe("the request line", () => {
+  const capture = (level: "info" | "warn", base?: Record<string, unknown>) => {
+    const lines: string[] = [];
+    return { lines, log: createLogger(level, { base, sink: (_level, line) => lines.push(line) }) };
+  };
+  const asInfo = (line: string) => ({ ...JSON.parse(line), t: "" });
+
+  it("says what info('request', …) says, for paths and ids JSON must escape too", () => {
+    const requests = [
+      { requestId: "r-1", method: "GET", path: "/healthz", status: 200, ms: 0.05 },
+      {
+        requestId: "r:2",
+        method: "POST",
+        path: '/api/product/trpc/"quoted"\\slash\ttab\u2028é✓',
+        status: 413,
+        ms: 12,
+        traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+        spanId: "00f067aa0ba902b7",
+      },
+    ];
+    for (const base of [undefined, { service: "product", instance: "product-1" }]) {
+      const template = capture("info", base);
+      const generic = capture("info", base);
+      for (const request of requests) {
+        template.log.request(request);
+        generic.log.info("request", request);
+      }
+      expect(template.lines.map(asInfo)).toEqual(generic.lines.map(asInfo));
+      expect(JSON.parse(template.lines[1]!)).toMatchObject({
+        path: requests[1]!.path,
+        spanId: "00f067aa0ba902b7",
+      });
+    }
+  });
+
+  it("is left out below info, like every info line", () => {
+    const { lines, log } = capture("warn");
+    log.request({ requestId: "r", method: "GET", path: "/", status: 200, ms: 1 });
+    expect(lines).toEqual([]);
+  });
+});

@@ -73,6 +73,7 @@ describeWith({ "redis-server": redisServer }, "a Redis connection through an out
       info() {},
       error() {},
       warn: (_msg, fields) => fellBackOn.push(fields?.error),
+      request() {},
     };
     const store = redisCache(server.url);
     const cache = resilientCache(store, log);

@@ -298,7 +298,13 @@ describe("Kafka bus without a broker", () => {
     const bus = kafkaBus({
       brokers: [`127.0.0.1:${freePort()}`],
       clientRetry: { retries: 0 },
-      log: { debug: capture("debug"), info: capture("info"), warn: capture("warn"), error: capture("error") },
+      log: {
+        debug: capture("debug"),
+        info: capture("info"),
+        warn: capture("warn"),
+        error: capture("error"),
+        request() {},
+      },
     });
 
     await expect(bus.publish([stockChanged(newId(), 1)])).rejects.toThrow(/ECONNREFUSED|Connection/);

@@ -3,7 +3,7 @@ import { initTRPC } from "@trpc/server";
 import { z } from "zod";
 import { memoryCache } from "../cache/memory.ts";
 import type { Cache } from "../cache/port.ts";
-import type { Logger } from "../log.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { createHost } from "./host.ts";
 
 const FRONT_END = "http://front.test";
@@ -19,7 +19,8 @@ function shopHost({ corsOrigins = [] as string[], maxBatchSize = 10, cache = mem
     debug: quiet,
     warn: quiet,
     error: quiet,
-    info: (_msg, fields = {}) => lines.push(fields),
+    info: quiet,
+    request: (line) => lines.push(line),
   };
   const host = createHost({
     routers: {
@@ -121,7 +122,7 @@ describe("cached catalog answers held from the last request of the same URL", ()
         }),
       },
       createContext: () => ({}),
-      log: { debug() {}, info() {}, warn() {}, error() {} },
+      log: silentLogger,
       maxBodyBytes: 1024,
       trustProxy: false,
       ready: async () => {},

@@ -55,13 +55,22 @@ export function hostHeaders(extra: Record<string, string> = {}): Headers {
 }
 
 /**
- * A response that already carries every header the host adds (`prebuilt` plus the request id).
+ * A response that already carries every header the host adds (`prebuilt` plus the request id), for
+ * a request answered before the middleware runs (nothing adds headers to it later).
+ * @example return earlyResponse('{"status":"ok"}', 200, JSON_HEADERS, requestId);
+ */
+export function earlyResponse(body: BodyInit | null, status: number, prebuilt: Headers, requestId: string) {
+  const headers = new Headers(prebuilt);
+  headers.set("X-Request-Id", requestId);
+  return new Response(body, { status, headers });
+}
+
+/**
+ * The same, answered inside the middleware: marked, so that `addHostHeaders` leaves it as it is.
  * @example return hostResponse('{"status":"ok"}', 200, JSON_HEADERS, c.get("requestId"));
  */
 export function hostResponse(body: BodyInit | null, status: number, prebuilt: Headers, requestId: string) {
-  const headers = new Headers(prebuilt);
-  headers.set("X-Request-Id", requestId);
-  const response = new Response(body, { status, headers });
+  const response = earlyResponse(body, status, prebuilt, requestId);
   finished.add(response);
   return response;
 }

@@ -8,9 +8,8 @@ function host(options: Partial<Parameters<typeof createHost>[0]> = {}) {
   const requests: Record<string, unknown>[] = [];
   const log: Logger = {
     debug() {},
-    info: (message, fields) => {
-      if (message === "request") requests.push(fields ?? {});
-    },
+    info() {},
+    request: (line) => requests.push(line),
     warn() {},
     error: (_message, fields) => {
       errors.push(fields ?? {});

@@ -9,10 +9,11 @@ import type { Logger } from "../log.ts";
 import type { ProcedureMetrics } from "../metrics/procedures.ts";
 import { LSN_COOKIE, LSN_HEADER, withRequestScope } from "../request-context.ts";
 import { traceEarlyAnswer, traceRequest } from "../telemetry/http.ts";
+import { currentSpanContext } from "../telemetry/spans.ts";
 import { apiCors, corsForAnswers } from "./cors.ts";
 import { errorResponse } from "./error-body.ts";
 import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
-import { addHostHeaders, hostHeaders, hostResponse } from "./host-headers.ts";
+import { addHostHeaders, earlyResponse, hostHeaders, hostResponse } from "./host-headers.ts";
 import { lastWriteOf } from "./last-write.ts";
 import { rawPathOf } from "./raw-path.ts";
 import {
@@ -93,16 +94,18 @@ export function createHost(options: HostOptions) {
     path: string,
     status: number,
     started: number,
-    span?: { traceId: string; spanId: string },
+    span: { traceId: string; spanId: string } | undefined,
   ) => {
     const ms = Math.round((performance.now() - started) * 100) / 100;
-    // Two literal shapes rather than a spread: this runs for every request.
-    options.log.info(
-      "request",
-      span
-        ? { requestId, method, path, status, ms, traceId: span.traceId, spanId: span.spanId }
-        : { requestId, method, path, status, ms },
-    );
+    options.log.request({
+      requestId,
+      method,
+      path,
+      status,
+      ms,
+      traceId: span?.traceId,
+      spanId: span?.spanId,
+    });
   };
 
   // Outermost: the request's server span holds everything below, its log line included.
@@ -141,7 +144,7 @@ export function createHost(options: HostOptions) {
     // While shutting down, every answer closes its connection: a kept-alive connection the server
     // closes later could carry a request the client already sent.
     if (draining) c.res.headers.set("Connection", "close");
-    logRequest(requestId, c.req.method, c.req.path, c.res.status, started);
+    logRequest(requestId, c.req.method, c.req.path, c.res.status, started, currentSpanContext());
   });
 
   app.use("/api/*", apiCors(options.corsOrigins ?? []));
@@ -263,7 +266,12 @@ export function createHost(options: HostOptions) {
     if (rawPathOf(request.url) === "/healthz") {
       // Probes are never traced (telemetry/http.ts).
       const requestId = requestIdOf(request.headers.get("x-request-id"));
-      return answerEarly(hostResponse(HEALTHY, 200, JSON_HEADERS, requestId), requestId, "/healthz", started);
+      return answerEarly(
+        earlyResponse(HEALTHY, 200, JSON_HEADERS, requestId),
+        requestId,
+        "/healthz",
+        started,
+      );
     }
     const lookup = cached ? cached.early(request) : null;
     if (lookup === null) return dispatch(request, env, executionCtx);

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Cache } from "../cache/port.ts";
 import { requestScope } from "../request-context.ts";
 import type { CorsForAnswer } from "./cors.ts";
-import { hostHeaders, hostResponse } from "./host-headers.ts";
+import { earlyResponse, hostHeaders, hostResponse } from "./host-headers.ts";
 import { lastWriteOf } from "./last-write.ts";
 import { mediaType } from "./media-type.ts";
 import { rawPathOf } from "./raw-path.ts";
@@ -97,7 +97,7 @@ const hitHeaders = (vary: string, cors: CorsForAnswer = NO_CORS) => {
  * id, and what `apiCors` would have added (`cors`).
  */
 export const hitResponse = (answer: StoredAnswer, cors: CorsForAnswer, requestId: string) =>
-  hostResponse(answer.bytes, 200, hitHeaders(answer.vary, cors), requestId);
+  earlyResponse(answer.bytes, 200, hitHeaders(answer.vary, cors), requestId);
 
 /** The cache key: the decoded procedure path, whether it is a batch, and the input; null = do not cache. */
 function keyOf(path: string, url: string) {

@@ -30,6 +30,9 @@ export const setTracer = (tracer: Tracer | undefined, recorder: FinishedSpanReco
  */
 export const recordFinishedSpan = (span: FinishedSpan) => finished?.(span);
 
+/** The current span's ids (for a log line), or undefined outside every span and while tracing is off. */
+export const currentSpanContext = () => trace.getSpan(context.active())?.spanContext();
+
 /** True while spans are recorded and exported. */
 export const tracingOn = () => current !== undefined;
 
