@@ -9,13 +9,21 @@ import { writeSync } from "node:fs";
  * `process.exit()` drops, and which a synchronous write at exit would overtake (ADR 170).
  */
 
-/** Lines for stdout gathered during this turn of the event loop: one write per turn, or per 64 KiB. */
+/**
+ * Lines for stdout gathered over the last few milliseconds: one write per 10 ms, or per 64 KiB. A
+ * write per turn of the event loop was one every few requests under load (ADR 170's addendum).
+ */
 let gathered = "";
 let flushScheduled = false;
 const FLUSH_AT = 64 * 1024;
+const FLUSH_MS = 10;
 
-/** Bytes handed over but not yet taken by the reader, in the order they must arrive; the first may be partly written. */
-const queue: { fd: number; bytes: Buffer }[] = [];
+/**
+ * Text handed over but not yet taken by the reader, in the order it must arrive, with its size in
+ * bytes. A string goes to `writeSync` as it is (Bun encodes it on the way, cheaper than a Buffer
+ * first); only the rest of one written in part becomes bytes.
+ */
+const queue: { fd: number; data: string | Buffer; bytes: number }[] = [];
 let queuedBytes = 0;
 /** Past this the process waits for the reader to take the whole queue, rather than hold more (or drop lines). */
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
@@ -45,7 +53,7 @@ function writeQueued(untilEmpty: boolean) {
     const head = queue[0]!;
     let written = 0;
     try {
-      written = writeSync(head.fd, head.bytes);
+      written = typeof head.data === "string" ? writeSync(head.fd, head.data) : writeSync(head.fd, head.data);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code !== "EAGAIN" && code !== "EINTR") {
@@ -55,11 +63,12 @@ function writeQueued(untilEmpty: boolean) {
       }
     }
     queuedBytes -= written;
-    if (written === head.bytes.length) {
+    if (written === head.bytes) {
       queue.shift();
       continue;
     }
-    head.bytes = head.bytes.subarray(written);
+    head.data = (typeof head.data === "string" ? Buffer.from(head.data) : head.data).subarray(written);
+    head.bytes = head.data.length;
     retryMs = written > 0 ? 1 : Math.min(retryMs * 2, MAX_RETRY_MS);
     if (!untilEmpty) return scheduleRetry();
     Bun.sleepSync(retryMs);
@@ -75,9 +84,9 @@ function scheduleRetry() {
 }
 
 function enqueue(fd: number, text: string) {
-  const bytes = Buffer.from(text);
-  queue.push({ fd, bytes });
-  queuedBytes += bytes.length;
+  const bytes = Buffer.byteLength(text);
+  queue.push({ fd, data: text, bytes });
+  queuedBytes += bytes;
 }
 
 /** Hands the lines gathered for stdout to the queue and writes what the reader will take. */
@@ -91,7 +100,7 @@ function flush() {
 }
 
 /**
- * Adds a line for stdout; it is written with the others of this turn of the event loop.
+ * Adds a line for stdout; it is written with the others of the next 10 ms.
  * @example writeToStdout(JSON.stringify({ msg: "request" }))
  */
 export function writeToStdout(line: string) {
@@ -99,7 +108,7 @@ export function writeToStdout(line: string) {
   if (gathered.length >= FLUSH_AT || exiting) flush();
   else if (!flushScheduled) {
     flushScheduled = true;
-    setImmediate(flush);
+    setTimeout(flush, FLUSH_MS);
   }
 }
 
