@@ -104,17 +104,28 @@ function yieldToRequests(nice: number) {
 }
 
 /**
- * `handle`, with this thread's heap collected once it has gone quiet after many calls. Seeding the
- * catalog leaves hundreds of MiB of PGlite's garbage here, freed only when collected; the main
- * thread's `Bun.gc(true)` after seeding does not reach this heap, and an idle heap is never collected.
+ * `handle`, with this thread's heap collected after many calls: at once in the background (at most
+ * once a second) while calls keep coming, and fully once the thread has gone quiet.
+ *
+ * PGlite's WebAssembly memory (~470 MiB) is most of this heap, and JavaScriptCore lets a heap grow in
+ * proportion to its size before it collects on its own: under a steady stream of writes or searches
+ * the garbage of their results and messages grew by ~100 MiB a second, to 1.1–1.6 GiB in all, and
+ * was freed only once the load stopped (ADR 182, addendum). Seeding leaves hundreds of MiB of garbage
+ * too; the main thread's `Bun.gc(true)` does not reach this heap, and an idle heap is never collected.
  */
-function collectingWhenQuiet(
+function collecting(
   run: (request: PgliteCall) => Promise<unknown>,
-  { quietMs = 500, calls = 1_000 } = {},
+  { calls = 1_000, busyMs = 1_000, quietMs = 500 } = {},
 ) {
   let sinceCollected = 0;
+  let collectedAt = performance.now();
   let inFlight = 0;
   let quiet: Timer | undefined;
+  const collect = (synchronously: boolean) => {
+    sinceCollected = 0;
+    collectedAt = performance.now();
+    Bun.gc(synchronously);
+  };
   return async (request: PgliteCall) => {
     inFlight++;
     sinceCollected++;
@@ -122,15 +133,18 @@ function collectingWhenQuiet(
     try {
       return await run(request);
     } finally {
-      if (--inFlight === 0 && sinceCollected >= calls) {
-        quiet = setTimeout(() => {
-          sinceCollected = 0;
-          Bun.gc(true);
-        }, quietMs);
-        quiet.unref();
+      inFlight--;
+      if (sinceCollected >= calls) {
+        // A full collection here takes 40–80 ms, stopping every statement meanwhile; started in
+        // the background it costs this thread ~0.5 ms.
+        if (performance.now() - collectedAt >= busyMs) collect(false);
+        else if (inFlight === 0) {
+          quiet = setTimeout(() => collect(true), quietMs);
+          quiet.unref();
+        }
       }
     }
   };
 }
 
-answerCalls(collectingWhenQuiet(handle));
+answerCalls(collecting(handle));
