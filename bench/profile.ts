@@ -96,7 +96,8 @@ try {
       continue;
     }
     const url = base + path;
-    if ((await fetch(url, { headers })).status !== 200) throw new Error(`${path} does not answer 200`);
+    const probe = url.replace("__WORD__", "coffee").replace("__N__", "1000000000"); // a search's template
+    if ((await fetch(probe, { headers })).status !== 200) throw new Error(`${path} does not answer 200`);
     await load({ url, headers, seconds: 1, warmupSeconds: 0, connections });
     const fromUs = Date.now() * 1000;
     const result = await load({ url, headers, seconds, warmupSeconds: 0, connections });

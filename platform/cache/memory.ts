@@ -1,12 +1,15 @@
+import { LRUCache } from "lru-cache";
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
 import type { Cache, Watched } from "./port.ts";
 
-type Entry = { value: string; expiresAt: number };
-
 /**
  * An in-process LRU with per-entry TTL, bounded by entry count and by size (string length of keys
- * and values): the embedded shape's cache. Being the only copy, a watched key is simply read from it.
+ * and values; an entry larger than the whole cache is not kept): the embedded shape's cache. Being the only copy, a watched key is simply read from it.
+ *
+ * `lru-cache` keeps recency in arrays beside its Map: a read moves no Map entry. Moving one (a
+ * delete and a set on every read) cost Bun's Map ~1 µs at 100 entries and 10–30 µs at 10,000, where
+ * a cache filled by a flood of searches stays: a cached catalog read went from 16 to 59 µs (ADR 185).
  * @example const cache = memoryCache({ maxEntries: 10_000, maxChars: 64 * 1024 * 1024 });
  */
 export function memoryCache({
@@ -18,72 +21,43 @@ export function memoryCache({
   maxChars?: number;
   clock?: Clock;
 } = {}): Cache {
-  // A Map iterates in insertion order; re-inserting on read makes the first key the least recently used.
-  const entries = new Map<string, Entry>();
-  let chars = 0;
   let dropped = 0;
-  // Every read checks an expiry: the system clock is read without making a Date each time.
-  const now = clock === systemClock ? Date.now : () => clock.now().getTime();
-
-  const remove = (key: string) => {
-    const entry = entries.get(key);
-    if (!entry) return;
-    entries.delete(key);
-    chars -= key.length + entry.value.length;
+  const entries = new LRUCache<string, string>({
+    max: maxEntries,
+    maxSize: maxChars,
+    sizeCalculation: (value, key) => Math.max(1, key.length + value.length),
+    // Per-entry expiry, read from `clock` on every check (its default reuses a reading for 1 ms).
+    perf: { now: clock === systemClock ? () => Date.now() : () => clock.now().getTime() },
+    ttlResolution: 0,
+    // Evicted for room, expired, or deleted: a copy taken before no longer matches the cache.
+    disposeAfter: (_value, _key, reason) => {
+      if (reason !== "set") dropped++;
+    },
+  });
+  const put = (key: string, value: string, ttlMs: number) => {
+    entries.set(key, value, { ttl: ttlMs });
   };
-
-  const drop = (key: string) => {
-    if (entries.has(key)) dropped++;
-    remove(key);
-  };
-
-  const live = (key: string): Entry | undefined => {
-    const entry = entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= now()) {
-      drop(key);
-      return undefined;
-    }
-    return entry;
-  };
-
-  const put = (key: string, entry: Entry) => {
-    remove(key);
-    entries.set(key, entry);
-    chars += key.length + entry.value.length;
-    while (entries.size > maxEntries || (chars > maxChars && entries.size > 1)) {
-      drop(entries.keys().next().value as string);
-    }
-  };
-
-  const read = (key: string) => {
-    const entry = live(key);
-    if (!entry) return null;
-    entries.delete(key);
-    entries.set(key, entry);
-    return entry.value;
-  };
+  const read = (key: string) => entries.get(key) ?? null;
 
   return {
     kind: "memory",
     get: async (key) => read(key),
     async set(key, value, ttlMs) {
-      put(key, { value, expiresAt: now() + ttlMs });
+      put(key, value, ttlMs);
     },
     async del(...keys) {
-      for (const key of keys) drop(key);
+      for (const key of keys) entries.delete(key);
     },
     dropped: () => dropped,
     watch: (key): Watched => ({
       held: () => read(key),
       read: async () => read(key),
-      publish: async (value) => put(key, { value, expiresAt: Number.POSITIVE_INFINITY }),
+      publish: async (value) => put(key, value, 0), // no expiry
     }),
     async caughtUp() {},
     async ping() {},
     async close() {
       entries.clear();
-      chars = 0;
     },
   };
 }

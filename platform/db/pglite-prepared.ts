@@ -1,4 +1,5 @@
 import { type PGlite, parse, protocol, type QueryOptions, type Results } from "@electric-sql/pglite";
+import { LRUCache } from "lru-cache";
 import { turnWhenDue } from "./turns.ts";
 
 const { serialize } = protocol;
@@ -39,15 +40,16 @@ export function preparedStatements(
     turns = true,
   } = {},
 ) {
-  const statements = new Map<string, Prepared>();
   let closing: string[] = [];
+  const statements = new LRUCache<string, Prepared>({
+    max: capacity,
+    // Closed in the database along with the next statement prepared.
+    dispose: ({ name }) => closing.push(name),
+  });
   let named = 0;
 
   /** After DDL a kept statement may return other columns: close them all. */
-  const forgetAll = () => {
-    for (const { name } of statements.values()) closing.push(name);
-    statements.clear();
-  };
+  const forgetAll = () => statements.clear();
 
   const exchange = (messages: Uint8Array[]) =>
     client.execProtocolStream(concat(messages), { syncToFs: false });
@@ -57,17 +59,9 @@ export function preparedStatements(
 
   async function prepare(text: string): Promise<Prepared> {
     const known = statements.get(text);
-    if (known) {
-      // Most recently used last: the first entry is the one to close when the map is full.
-      statements.delete(text);
-      statements.set(text, known);
-      return known;
-    }
-    if (statements.size >= capacity) {
-      const [oldest, { name }] = statements.entries().next().value as [string, Prepared];
-      statements.delete(oldest);
-      closing.push(name);
-    }
+    if (known) return known;
+    // The least recently used is closed with this one's preparation, not after: never over capacity.
+    if (statements.size >= capacity) statements.pop();
     const name = `fastr_${++named}`;
     const closes = closing.map((stale) => serialize.close({ type: "S", name: stale }));
     closing = [];
