@@ -9,14 +9,10 @@ import { writeSync } from "node:fs";
  * `process.exit()` drops, and which a synchronous write at exit would overtake (ADR 170).
  */
 
-/**
- * Lines for stdout gathered over the last few milliseconds: one write per 10 ms, or per 64 KiB. A
- * write per turn of the event loop was one every few requests under load (ADR 170's addendum).
- */
+/** Lines for stdout gathered during this turn of the event loop: one write per turn, or per 64 KiB. */
 let gathered = "";
 let flushScheduled = false;
 const FLUSH_AT = 64 * 1024;
-const FLUSH_MS = 10;
 
 /**
  * Text handed over but not yet taken by the reader, in the order it must arrive, with its size in
@@ -100,7 +96,7 @@ function flush() {
 }
 
 /**
- * Adds a line for stdout; it is written with the others of the next 10 ms.
+ * Adds a line for stdout; it is written with the others of this turn of the event loop.
  * @example writeToStdout(JSON.stringify({ msg: "request" }))
  */
 export function writeToStdout(line: string) {
@@ -108,7 +104,7 @@ export function writeToStdout(line: string) {
   if (gathered.length >= FLUSH_AT || exiting) flush();
   else if (!flushScheduled) {
     flushScheduled = true;
-    setTimeout(flush, FLUSH_MS);
+    setImmediate(flush);
   }
 }
 

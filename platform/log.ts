@@ -28,7 +28,7 @@ export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown
 export type LogSink = (level: Level, line: string) => void;
 
 /**
- * stdout for debug and info, buffered: one write per 10 ms instead of one per line
+ * stdout for debug and info, buffered: one write per turn of the event loop instead of one per line
  * (a write is a system call, about as costly as building the line). warn and error go to stderr at
  * once, after whatever stdout still holds, so nothing an error explains is left waiting.
  */
