@@ -66,6 +66,17 @@ export function earlyResponse(body: BodyInit | null, status: number, prebuilt: H
 }
 
 /**
+ * A prebuilt answer given again with the request's id: a copy of `prototype` (its headers copied in
+ * one go, its body shared), cheaper than making the Response and its Headers anew.
+ * @example const HEALTHY = new Response('{"status":"ok"}', { headers: JSON_HEADERS }); return answerAgain(HEALTHY, requestId);
+ */
+export function answerAgain(prototype: Response, requestId: string) {
+  const response = prototype.clone();
+  response.headers.set("X-Request-Id", requestId);
+  return response;
+}
+
+/**
  * The same, answered inside the middleware: marked, so that `addHostHeaders` leaves it as it is.
  * @example return hostResponse('{"status":"ok"}', 200, JSON_HEADERS, c.get("requestId"));
  */

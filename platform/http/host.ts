@@ -13,7 +13,7 @@ import { currentSpanContext } from "../telemetry/spans.ts";
 import { apiCors, corsForAnswers } from "./cors.ts";
 import { errorResponse } from "./error-body.ts";
 import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
-import { addHostHeaders, earlyResponse, hostHeaders, hostResponse } from "./host-headers.ts";
+import { addHostHeaders, answerAgain, hostHeaders, hostResponse } from "./host-headers.ts";
 import { lastWriteOf } from "./last-write.ts";
 import { rawPathOf } from "./raw-path.ts";
 import {
@@ -65,6 +65,7 @@ type Env = HostEnv;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_HEADERS = hostHeaders({ "content-type": "application/json" });
 const HEALTHY = JSON.stringify({ status: "ok" });
+const HEALTHY_ANSWER = new Response(HEALTHY, { status: 200, headers: JSON_HEADERS });
 const DEFAULT_MAX_BATCH_SIZE = 10;
 
 function socketAddress(c: Context<Env>) {
@@ -266,12 +267,7 @@ export function createHost(options: HostOptions) {
     if (rawPathOf(request.url) === "/healthz") {
       // Probes are never traced (telemetry/http.ts).
       const requestId = requestIdOf(request.headers.get("x-request-id"));
-      return answerEarly(
-        earlyResponse(HEALTHY, 200, JSON_HEADERS, requestId),
-        requestId,
-        "/healthz",
-        started,
-      );
+      return answerEarly(answerAgain(HEALTHY_ANSWER, requestId), requestId, "/healthz", started);
     }
     const lookup = cached ? cached.early(request) : null;
     if (lookup === null) return dispatch(request, env, executionCtx);
