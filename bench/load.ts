@@ -129,11 +129,14 @@ async function bunLoop(o: LoadOptions) {
         return o.url.replace("__WORD__", SEARCH_WORDS[n % SEARCH_WORDS.length]!).replace("__N__", String(n));
       }
     : () => o.url;
+  // As wrk asks: no compression. Bun's fetch otherwise asks for gzip, and the cluster's NGINX then
+  // compresses every catalog answer over 1 kB, which its baselines (no gzip) never do.
+  const headers = { "accept-encoding": "identity", ...o.headers };
   const worker = async () => {
     while (performance.now() < deadline) {
       const t = performance.now();
       try {
-        const response = await fetch(nextUrl(), { headers: o.headers ?? {} });
+        const response = await fetch(nextUrl(), { headers });
         await response.arrayBuffer();
         if (!response.ok) errors++;
       } catch {
