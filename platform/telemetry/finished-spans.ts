@@ -8,7 +8,12 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { millisToHrTime } from "@opentelemetry/core";
-import { RandomIdGenerator, type Sampler, SamplingDecision } from "@opentelemetry/sdk-trace";
+import {
+  RandomIdGenerator,
+  type Sampler,
+  SamplingDecision,
+  type SamplingResult,
+} from "@opentelemetry/sdk-trace";
 import type { WireSpan } from "./otlp-wire.ts";
 import type { SpanQueue } from "./span-queue.ts";
 
@@ -37,14 +42,23 @@ export type FinishedSpanRecorder = (span: FinishedSpan) => SpanContext;
  * @example const record = finishedSpanRecorder({ sampler, queue });
  *          const { traceId, spanId } = record({ name: "GET /api/product/trpc/*", kind: SpanKind.SERVER, parent, startTime, attributes });
  */
-export function finishedSpanRecorder(options: { sampler: Sampler; queue: SpanQueue }): FinishedSpanRecorder {
+export function finishedSpanRecorder(options: {
+  sampler: Sampler;
+  queue: SpanQueue;
+  /** The sampler keeps every trace that starts here, as it is (always_on, parentbased_always_on): it need not be asked. */
+  samplesEveryRoot?: boolean;
+}): FinishedSpanRecorder {
   const ids = new RandomIdGenerator();
+  const everyRoot = { decision: SamplingDecision.RECORD_AND_SAMPLED } as const;
   return ({ name, kind, parent, service, startTime, attributes, sharedAttributes }) => {
     const parentContext = trace.getSpanContext(parent);
     const parentSpanContext = parentContext && isSpanContextValid(parentContext) ? parentContext : undefined;
     const traceId = parentSpanContext?.traceId ?? ids.generateTraceId();
     // The samplers OTEL_TRACES_SAMPLER names read no attributes: the shared ones are not merged in for them.
-    const decision = options.sampler.shouldSample(parent, traceId, name, kind, attributes, []);
+    const decision: SamplingResult =
+      options.samplesEveryRoot && !parentSpanContext
+        ? everyRoot
+        : options.sampler.shouldSample(parent, traceId, name, kind, attributes, []);
     const traceState = decision.traceState ?? parentSpanContext?.traceState;
     const sampled = decision.decision === SamplingDecision.RECORD_AND_SAMPLED;
     // Properties set one by one rather than spread in: this runs for every stored answer served.

@@ -133,5 +133,5 @@ export function traceEarlyAnswer(
       "fastr.request_id": requestId,
     },
   });
-  return recorded && { traceId: recorded.traceId, spanId: recorded.spanId };
+  return recorded;
 }

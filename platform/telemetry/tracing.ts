@@ -107,7 +107,14 @@ export function startTracing(
   diag.setLogger(warnings, DiagLogLevel.WARN);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
-  setTracer(provider.getTracer(scope.name, scope.version), finishedSpanRecorder({ sampler, queue }));
+  setTracer(
+    provider.getTracer(scope.name, scope.version),
+    finishedSpanRecorder({
+      sampler,
+      queue,
+      samplesEveryRoot: ["always_on", "parentbased_always_on"].includes(settings.OTEL_TRACES_SAMPLER),
+    }),
+  );
 
   return {
     enabled: true,
