@@ -56,6 +56,7 @@ function writeQueued(untilEmpty: boolean) {
     const head = queue[0]!;
     let written = 0;
     try {
+      // `writeSync` has one overload for text and one for bytes: each branch picks its own.
       written = typeof head.data === "string" ? writeSync(head.fd, head.data) : writeSync(head.fd, head.data);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
