@@ -104,7 +104,7 @@ function compose<N extends EmailEvent>(name: N, raw: unknown) {
  *          await notification.start(); … await notification.stop();
  */
 export function createNotificationService(ports: ServicePorts, deps: NotificationDeps): NotificationService {
-  const { db, clock, log } = ports;
+  const { db, log } = ports;
   const { transport, from } = deps;
   // Each retry waits at least half its step, unless the policy says otherwise: a mail server needs the time.
   const retry: RetryPolicy = { jitter: "equal", ...(deps.retry ?? defaultSendRetry) };
@@ -142,7 +142,9 @@ export function createNotificationService(ports: ServicePorts, deps: Notificatio
         html: email.html,
         kind: event.type,
         status: transport ? "pending" : "stored",
-        createdAt: clock.now().toISOString(),
+        // When what it tells of happened: a mailbox lists the welcome before the first order's
+        // confirmation, though their events travel on separate streams and may be handled out of order.
+        createdAt: new Date(event.occurredAt).toISOString(),
       });
     });
     if (queuedEmail && transport) kick();
