@@ -35,6 +35,10 @@ export const pinned = (core: number, argv: string[]) =>
  */
 export const varies = (url: string) => url.includes("__WORD__") || url.includes("__N__");
 
+/** One concrete request of a URL that varies (the first search word, the largest price), to probe it. */
+export const sampleOf = (url: string) =>
+  url.replace("__WORD__", SEARCH_WORDS[0]!).replace("__N__", "1000000000");
+
 const wrkVary = `local words = {${SEARCH_WORDS.map((w) => `"${w}"`).join(",")}}
 math.randomseed(os.time())
 local n = math.random(1000000000, 1500000000)

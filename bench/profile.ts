@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { startCountingOtlpReceiver } from "../test/support/otlp-receiver.ts";
 import { type CpuProfile, formatTopFrames, topFrames } from "./cpu-profile.ts";
 import { benchStaff, call, signUpShoppers, stockProducts } from "./fixture.ts";
-import { load, tool } from "./load.ts";
+import { load, sampleOf, tool } from "./load.ts";
 import { ready, scratch, spawnServer, stop } from "./processes.ts";
 import { catalogPaths } from "./scenarios.ts";
 import type { ShoppersOptions } from "./shoppers.ts";
@@ -96,8 +96,8 @@ try {
       continue;
     }
     const url = base + path;
-    const probe = url.replace("__WORD__", "coffee").replace("__N__", "1000000000"); // a search's template
-    if ((await fetch(probe, { headers })).status !== 200) throw new Error(`${path} does not answer 200`);
+    if ((await fetch(sampleOf(url), { headers })).status !== 200)
+      throw new Error(`${path} does not answer 200`);
     await load({ url, headers, seconds: 1, warmupSeconds: 0, connections });
     const fromUs = Date.now() * 1000;
     const result = await load({ url, headers, seconds, warmupSeconds: 0, connections });

@@ -28,7 +28,7 @@ import {
   signUpShoppers,
   stockProducts,
 } from "./fixture.ts";
-import { load, pinned, pinning, stopLoad, stopPinning, tool } from "./load.ts";
+import { load, pinned, pinning, sampleOf, stopLoad, stopPinning, tool } from "./load.ts";
 import { startNginxProxy, startNginxStatic } from "./nginx.ts";
 import { type PgbenchMode, pgbench } from "./pgbench.ts";
 import {
@@ -224,7 +224,7 @@ async function measureGet(
   headers = {},
   together?: Together,
 ) {
-  const probe = url.replace("__WORD__", "coffee").replace("__N__", "1000000000");
+  const probe = sampleOf(url);
   const response = await fetch(probe, { headers });
   const body = await response.text();
   if (response.status !== 200)

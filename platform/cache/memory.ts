@@ -5,7 +5,8 @@ import type { Cache, Watched } from "./port.ts";
 
 /**
  * An in-process LRU with per-entry TTL, bounded by entry count and by size (string length of keys
- * and values; an entry larger than the whole cache is not kept): the embedded shape's cache. Being the only copy, a watched key is simply read from it.
+ * and values; an entry larger than the whole cache is not kept): the embedded shape's cache. Being
+ * the only copy, a watched key is simply read from it.
  *
  * `lru-cache` keeps recency in arrays beside its Map: a read moves no Map entry. Moving one (a
  * delete and a set on every read) cost Bun's Map ~1 µs at 100 entries and 10–30 µs at 10,000, where
