@@ -23,6 +23,11 @@ export type ServicePorts = {
   metrics: ServiceMetrics;
   /** Tells the outbox relay that a transaction just committed events to this outbox. */
   eventsCommitted: (outbox: OutboxTable) => void;
+  /**
+   * Whether this process is the only one on its database (the embedded shape): what it holds in
+   * memory of its own writes stays true until it writes again.
+   */
+  sole: boolean;
 };
 
 /**

@@ -104,6 +104,8 @@ async function upsertStaff(config: Config, db: Database) {
         log: silentLogger,
         metrics: unscrapedMetrics("auth"),
         eventsCommitted: () => {},
+        // A shop may be running on this database meanwhile.
+        sole: false,
       },
       authOptionsFrom(config),
     );

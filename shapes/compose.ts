@@ -110,7 +110,7 @@ export async function composeServices(
   });
   const metrics = createMetrics({ log });
   const { deadLettered } = measurePorts(metrics, { db, bus, outboxes });
-  const servicePorts = { db, cache, limits, clock, log, eventsCommitted: relay.kick };
+  const servicePorts = { db, cache, limits, clock, log, eventsCommitted: relay.kick, sole: options.sole };
 
   const instances = new Map<ServiceName, ServiceInstance<unknown>>();
   // With several services in one process, a call from one to another is a span of the callee's.

@@ -11,6 +11,7 @@ import type { ServicePorts } from "../../platform/service.ts";
 import { carts, lines, removedPurchases } from "./db/schema.ts";
 import { planMerge } from "./domain/merge.ts";
 import { priceLines, type TaxRates } from "./domain/pricing.ts";
+import { heldCarts, unheldCarts } from "./held-carts.ts";
 import { type CartTarget, cartStore, type StoredLine } from "./store.ts";
 
 export const MAX_LINES = 100;
@@ -51,7 +52,8 @@ export function createCartService(
   options: CartOptions,
 ): CartService {
   const { db, clock } = ports;
-  const store = cartStore(db.primary);
+  // The sole process holds carts in memory; in the cluster, every instance reads (ADR 187).
+  const store = (ports.sole ? heldCarts : unheldCarts)(cartStore(db.primary));
   // One statement, built once (ADR 178): claiming the order id and changing the lines commit
   // together, so a repeat (a recovery after a crash) finds the claim and changes nothing.
   const removePurchase = builtOnce(
@@ -153,9 +155,43 @@ export function createCartService(
     }
   }
 
+  /** Moves a guest cart's lines into the user's cart (made if missing) and deletes the guest cart. */
+  async function mergeInto(userId: string, guest: { cartId: string; lines: StoredLine[] }) {
+    const now = clock.now();
+    const [mine] = await db.primary
+      .insert(carts)
+      .values({ id: newId(), userId, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({ target: carts.userId, set: { updatedAt: now } })
+      .returning({ id: carts.id });
+    const cartId = mine!.id;
+    const held = (await store.read({ userId })).lines;
+    const variants = byId(
+      await deps.product.variants([...new Set([...guest.lines, ...held].map((l) => l.variantId))]),
+    );
+    const { additions, leftOut } = planMerge({ held, guest: guest.lines, variants, maxLines: MAX_LINES });
+    await db.primary.transaction(async (tx) => {
+      for (const line of additions) {
+        await tx
+          .insert(lines)
+          .values({ cartId, variantId: line.variantId, quantity: line.add, addedAt: line.addedAt })
+          .onConflictDoUpdate({
+            target: [lines.cartId, lines.variantId],
+            // The cap again, in case the line grew since it was read.
+            set: { quantity: sql`least(${lines.quantity} + excluded.quantity, ${line.stock}::int)` },
+          });
+      }
+      await tx.delete(carts).where(eq(carts.id, guest.cartId));
+    });
+    return { merged: additions.length, leftOut };
+  }
+
   /** Where an added line goes: the user's cart, the guest's cart, or a new guest cart with a new token. */
   const targetFor = (owner: CartOwner, cartId: string | null): CartTarget =>
-    "userId" in owner ? { userId: owner.userId } : cartId ? { cartId } : { newGuestToken: mintToken() };
+    "userId" in owner
+      ? { userId: owner.userId }
+      : cartId && owner.token
+        ? { cartId, token: owner.token }
+        : { newGuestToken: mintToken() };
 
   const api: CartApi = {
     async get(owner, opts) {
@@ -214,51 +250,29 @@ export function createCartService(
     },
 
     async merge(guestToken, userId) {
-      const guest = await store.read({ token: guestToken });
-      if (!guest.cartId) return null;
-      const guestId = guest.cartId;
-      const now = clock.now();
-      const [mine] = await db.primary
-        .insert(carts)
-        .values({ id: newId(), userId, createdAt: now, updatedAt: now })
-        .onConflictDoUpdate({ target: carts.userId, set: { updatedAt: now } })
-        .returning({ id: carts.id });
-      const cartId = mine!.id;
-      const held = (await store.read({ userId })).lines;
-      const variants = byId(
-        await deps.product.variants([...new Set([...guest.lines, ...held].map((l) => l.variantId))]),
+      const { cartId, lines: guestLines } = await store.read({ token: guestToken });
+      if (!cartId) return null;
+      return store.changing([{ token: guestToken }, { userId }], () =>
+        mergeInto(userId, { cartId, lines: guestLines }),
       );
-      const { additions, leftOut } = planMerge({ held, guest: guest.lines, variants, maxLines: MAX_LINES });
-      await db.primary.transaction(async (tx) => {
-        for (const line of additions) {
-          await tx
-            .insert(lines)
-            .values({ cartId, variantId: line.variantId, quantity: line.add, addedAt: line.addedAt })
-            .onConflictDoUpdate({
-              target: [lines.cartId, lines.variantId],
-              // The cap again, in case the line grew since it was read.
-              set: { quantity: sql`least(${lines.quantity} + excluded.quantity, ${line.stock}::int)` },
-            });
-        }
-        await tx.delete(carts).where(eq(carts.id, guestId));
-      });
-      return { merged: additions.length, leftOut };
     },
 
     async removePurchased(userId, { orderId, lines: bought }) {
-      await removePurchase({
-        orderId,
-        userId,
-        variantIds: bought.map((l) => l.variantId),
-        quantities: bought.map((l) => l.quantity),
-      });
+      await store.changing([{ userId }], () =>
+        removePurchase({
+          orderId,
+          userId,
+          variantIds: bought.map((l) => l.variantId),
+          quantities: bought.map((l) => l.quantity),
+        }),
+      );
     },
   };
 
   return {
     api,
     sweepAbandoned: (olderThanMs) =>
-      deleteOlderThan(db, carts, carts.updatedAt, olderThanMs, isNull(carts.userId)),
+      store.changingAny(() => deleteOlderThan(db, carts, carts.updatedAt, olderThanMs, isNull(carts.userId))),
     pruneRemovedPurchases: (olderThanMs) =>
       deleteOlderThan(db, removedPurchases, removedPurchases.removedAt, olderThanMs),
   };

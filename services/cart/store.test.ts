@@ -24,8 +24,14 @@ describe("the cart's statements", () => {
     expect(first).toEqual([{ cartId: expect.any(String), variantId: a, quantity: 2, addedAt: now }]);
     const cartId = first![0]!.cartId;
     const later = new Date(now.getTime() + 1000);
-    const second = await store.addToLine({ cartId }, { variantId: b, quantity: 1, now: later });
-    const third = await store.addToLine({ cartId }, { variantId: a, quantity: 3, now: later });
+    const second = await store.addToLine(
+      { cartId, token: "token-1" },
+      { variantId: b, quantity: 1, now: later },
+    );
+    const third = await store.addToLine(
+      { cartId, token: "token-1" },
+      { variantId: a, quantity: 3, now: later },
+    );
     expect(second!.map((l) => [l.variantId, l.quantity])).toEqual([
       [a, 2],
       [b, 1],
@@ -45,7 +51,7 @@ describe("the cart's statements", () => {
     ))!;
     await db.primary.delete(carts);
     const missing = await store.addToLine(
-      { cartId: created!.cartId },
+      { cartId: created!.cartId, token: "token-2" },
       { variantId: newId(), quantity: 1, now: new Date() },
     );
     expect(missing).toBeNull();

@@ -7,9 +7,14 @@ import { sha256Hex } from "../../platform/sha256.ts";
 import { carts, lines } from "./db/schema.ts";
 
 export type StoredLine = typeof lines.$inferSelect;
+/** An owner's cart and its lines in display order; `cartId` is null when the owner has no cart. */
+export type StoredCart = { cartId: string | null; lines: StoredLine[] };
 
-/** Where a line is written: the user's cart (made on first use), a guest's known cart, or a new guest cart. */
-export type CartTarget = { userId: string } | { cartId: string } | { newGuestToken: string };
+/**
+ * Where a line is written: the user's cart (made on first use), a guest's known cart (by id; the
+ * token owning it names it for held carts), or a new guest cart.
+ */
+export type CartTarget = { userId: string } | { cartId: string; token: string } | { newGuestToken: string };
 
 const value = sql.placeholder;
 
@@ -115,7 +120,7 @@ export function cartStore(ex: Executor) {
 
   return {
     /** The owner's cart and its lines in display order, in one statement; `cartId` is null without a cart. */
-    async read(owner: CartOwner): Promise<{ cartId: string | null; lines: StoredLine[] }> {
+    async read(owner: CartOwner): Promise<StoredCart> {
       const key = ownerOf(owner);
       if (!key) return { cartId: null, lines: [] };
       const rows = await readCart(key);

@@ -23,6 +23,8 @@ export function testPorts(db: Database, service = "test") {
     eventsCommitted: () => {
       commits++;
     },
+    // Tests may change rows beside the service: it holds nothing of its own writes.
+    sole: false,
   };
   return { ports, commits: () => commits };
 }
