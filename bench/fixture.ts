@@ -129,3 +129,12 @@ export async function signUpShoppers(base: string, count: number, tag: string): 
     );
   return shoppers;
 }
+
+/** A signed-up shopper's Authorization header; their cart holds two lines. */
+export async function shopperWithTwoLines(base: string) {
+  const [shopper] = await signUpShoppers(base, 1, "profile");
+  const { products } = await stockProducts(base, 2);
+  for (const { variantId } of products)
+    await call(base, "cart/trpc/addItem", { variantId, quantity: 1 }, shopper!.token);
+  return { authorization: `Bearer ${shopper!.token}` };
+}

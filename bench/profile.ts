@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startCountingOtlpReceiver } from "../test/support/otlp-receiver.ts";
 import { type CpuProfile, formatTopFrames, topFrames } from "./cpu-profile.ts";
-import { benchStaff, call, signUpShoppers, stockProducts } from "./fixture.ts";
+import { benchStaff, shopperWithTwoLines, signUpShoppers, stockProducts } from "./fixture.ts";
 import { load, sampleOf, tool } from "./load.ts";
 import { ready, scratch, spawnServer, stop } from "./processes.ts";
 import { catalogPaths } from "./scenarios.ts";
@@ -27,15 +27,6 @@ const stateful: Record<string, string> = {
   "cart-read": "cart.get",
   checkout: "order.checkout",
 };
-
-/** A signed-up shopper's Authorization header; their cart holds two lines. */
-async function shopperWithTwoLines(base: string) {
-  const [shopper] = await signUpShoppers(base, 1, "profile");
-  const { products } = await stockProducts(base, 2);
-  for (const { variantId } of products)
-    await call(base, "cart/trpc/addItem", { variantId, quantity: 1 }, shopper!.token);
-  return { authorization: `Bearer ${shopper!.token}` };
-}
 
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),

@@ -1,6 +1,6 @@
 /**
  * `bun bench/trace-cost.ts [--rounds 5] [--seconds 1] [--connections 64] [--paths list,get]
- * [--variant name:K=V,K=V …] [--variant-off name:K=V …] [--before DIR] [--before-off DIR] [--no-on]`: the server CPU per cached catalog read of embedded
+ * [--variant name:K=V,K=V …] [--variant-off name:K=V …] [--before DIR] [--before-off DIR] [--no-on] [--signed-in]`: the server CPU per cached catalog read of embedded
  * shops running side by side, tracing off and on (100% sampling, OTLP/protobuf to a receiver here that
  * counts and drops spans). In each round every shop is loaded at the same time (its own wrk), so a
  * neighbour's burst weighs on all of them alike; the median per shop and the median of the per-round
@@ -14,6 +14,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startCountingOtlpReceiver } from "../test/support/otlp-receiver.ts";
+import { benchStaff, shopperWithTwoLines } from "./fixture.ts";
 import { load } from "./load.ts";
 import { cpuUs, loadAverage, ready, scratch, spawnServer, stop } from "./processes.ts";
 import { catalogPaths } from "./scenarios.ts";
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     "before-off": { type: "string" },
     /** No traced shop of this tree (with --before-off: untraced before and after only). */
     "no-on": { type: "boolean", default: false },
+    /** Every request carries a shopper's session (each shop its own), whose cart holds two lines: for `/api/cart/trpc/get`. */
+    "signed-in": { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -71,9 +74,14 @@ const shops = await Promise.all(
   variants.map(async ({ name, env, cwd }) => {
     const logFile = join(scratch, `trace-cost-${name.replace(/\W/g, "")}.log`);
     await Bun.write(logFile, "");
-    const proc = spawnServer([process.execPath, join(cwd ?? ".", "bench/serve-shop.ts"), "0"], logFile, env);
+    const proc = spawnServer([process.execPath, join(cwd ?? ".", "bench/serve-shop.ts"), "0"], logFile, {
+      BENCH_STAFF_EMAIL: benchStaff.email,
+      BENCH_STAFF_PASSWORD: benchStaff.password,
+      ...env,
+    });
     const [port] = await ready(proc, logFile);
-    return { name, proc, base: `http://127.0.0.1:${port}` };
+    const base = `http://127.0.0.1:${port}`;
+    return { name, proc, base, headers: values["signed-in"] ? await shopperWithTwoLines(base) : undefined };
   }),
 );
 
@@ -99,7 +107,7 @@ try {
   const measure = async (shop: (typeof shops)[number], path: string) => {
     const url = shop.base + path;
     const before = { cpu: cpuUs(shop.proc.pid), at: performance.now() };
-    const r = await load({ url, seconds, warmupSeconds: 0, connections });
+    const r = await load({ url, headers: shop.headers, seconds, warmupSeconds: 0, connections });
     const used =
       cpuUs(shop.proc.pid) - before.cpu - (idle.get(shop.name)! * (performance.now() - before.at)) / 1000;
     served.set(shop.name, (served.get(shop.name) ?? 0) + r.requests);

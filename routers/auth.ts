@@ -16,7 +16,7 @@ function startSession(ctx: Context, signedIn: SignedIn): SignedIn {
 }
 
 /** Who signs in, as the auth service needs to know: the client address, and the guest cart it holds. */
-const attempt = (ctx: Context) => ({ ip: ctx.ip, guestCartToken: ctx.cartToken?.token ?? null });
+const attempt = (ctx: Context) => ({ ip: ctx.clientIp(), guestCartToken: ctx.cartToken?.token ?? null });
 
 export const authRouter = router({
   signup: publicProcedure

@@ -25,10 +25,10 @@ export type CookieOptions = { maxAgeSeconds: number };
 export type Context = {
   requestId: string;
   /** The client address (the socket's, or what your own proxy saw when TRUST_PROXY names it). */
-  ip: string;
+  clientIp: () => string;
   services: Services;
   /** Whether the Origin header names this site or an allowed origin (CSRF defence for cookie auth). */
-  originAllowed: boolean;
+  originAllowed: () => boolean;
   /** The caller's session, resolved at most once per request; null for guests. */
   session: () => Promise<RequestSession | null>;
   setCookie: (name: string, value: string, options: CookieOptions) => void;
@@ -66,8 +66,11 @@ export type ContextOptions = {
   allowedOrigins: readonly string[];
 };
 
-/** What the host learnt about the request: its id, and the client, scheme and host (proxies resolved). */
-export type RequestMeta = { requestId: string; ip: string; protocol: "http" | "https"; host: string };
+/** What the host learnt about the request: its id, and the client, scheme and host (proxies resolved) when asked. */
+export type RequestMeta = {
+  requestId: string;
+  origin: () => { ip: string; protocol: "http" | "https"; host: string };
+};
 
 /**
  * Builds the per-request context: reads the session credential, resolves it lazily (once), and
@@ -76,11 +79,10 @@ export type RequestMeta = { requestId: string; ip: string; protocol: "http" | "h
 export function createContextFactory(options: ContextOptions) {
   return (req: Request, resHeaders: Headers, meta: RequestMeta): Context => {
     const headers = req.headers;
-    const secure = meta.protocol === "https";
 
     const setCookie = (name: string, value: string, { maxAgeSeconds }: CookieOptions) => {
       const parts = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAgeSeconds}`];
-      if (secure) parts.push("Secure");
+      if (meta.origin().protocol === "https") parts.push("Secure");
       resHeaders.append("Set-Cookie", parts.join("; "));
     };
 
@@ -115,9 +117,9 @@ export function createContextFactory(options: ContextOptions) {
 
     return {
       requestId: meta.requestId,
-      ip: meta.ip,
+      clientIp: () => meta.origin().ip,
       services: options.services,
-      originAllowed: isOriginAllowed(headers.get("origin"), meta.host, options.allowedOrigins),
+      originAllowed: () => isOriginAllowed(headers.get("origin"), meta.origin().host, options.allowedOrigins),
       session,
       setCookie,
       cartToken,

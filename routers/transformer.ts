@@ -116,33 +116,29 @@ const isPlainObject = (value: object) => {
  * (not -0) in arrays and plain objects, no undefined, nested at most MAX_DEPTH. Shared references are
  * allowed: the client gets equal copies instead of one object, which JSON readers get anyway.
  */
-function isPlainJson(value: unknown): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    switch (typeof node) {
-      case "string":
-      case "boolean":
-        continue;
-      case "number":
-        if (!Number.isFinite(node) || Object.is(node, -0)) return false;
-        continue;
-      case "object": {
-        if (node === null) continue;
-        if (depth >= MAX_DEPTH) return false;
-        if (Array.isArray(node)) {
-          for (const item of node) stack.push([item, depth + 1]);
-          continue;
-        }
-        if (!isPlainObject(node)) return false;
-        for (const key in node) stack.push([(node as Record<string, unknown>)[key], depth + 1]);
-        continue;
+function isPlainJson(value: unknown, depth = 0): boolean {
+  // Recursion, bounded by MAX_DEPTH: a stack of [node, depth] pairs allocated one per node walked.
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (const item of value) if (!isPlainJson(item, depth + 1)) return false;
+        return true;
       }
-      default:
-        return false;
+      if (!isPlainObject(value)) return false;
+      for (const key in value)
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
     }
+    default:
+      return false;
   }
-  return true;
 }
 
 /**

@@ -105,7 +105,7 @@ export const publicProcedure = t.procedure.meta({ auth: "public" }).use(tracedPr
  * @example checkOrigin(ctx, session?.source);
  */
 export function checkOrigin(ctx: Pick<Context, "originAllowed">, credential: string | undefined) {
-  if (credential === "cookie" && !ctx.originAllowed) {
+  if (credential === "cookie" && !ctx.originAllowed()) {
     throw new TRPCError({
       code: "FORBIDDEN",
       message: "cross-site request refused: the Origin header is missing or not allowed",

@@ -26,7 +26,8 @@ import { trpcRequestGuard } from "./trpc-request-guard.ts";
 
 /** `/api/<service>/trpc/…` belongs to `service`. */
 const SERVICE_OF_PATH = /^\/api\/([a-z]+)\/trpc\//;
-export type RequestMeta = { requestId: string } & RequestOrigin;
+/** The request's id, and where it came from: resolved on first use (most calls never ask). */
+export type RequestMeta = { requestId: string; origin: () => RequestOrigin };
 
 export type HostOptions = {
   /** Each router is served at `/api/<name>/trpc/<procedure>`. */
@@ -183,9 +184,10 @@ export function createHost(options: HostOptions) {
   for (const [name, router] of Object.entries(options.routers)) {
     const endpoint = `/api/${name}/trpc`;
     app.all(`${endpoint}/*`, async (c) => {
+      let origin: RequestOrigin | undefined;
       const meta: RequestMeta = {
         requestId: c.get("requestId"),
-        ...requestOrigin(c.req.raw, socketAddress(c), proxyHops),
+        origin: () => (origin ??= requestOrigin(c.req.raw, socketAddress(c), proxyHops)),
       };
       // The request scope (its id, its last write) was opened by the first middleware.
       const response = await fetchRequestHandler({
