@@ -1,5 +1,6 @@
 import type { CartOwner } from "../../contracts/cart.ts";
 import { ownWritesCache } from "../../platform/cache/own-writes.ts";
+import { sha256Hex } from "../../platform/sha256.ts";
 import type { CartStore, CartTarget, StoredCart, StoredLine } from "./store.ts";
 
 /**
@@ -23,13 +24,16 @@ export const unheldCarts = (store: CartStore): Carts => ({
 /** How many carts a process holds; an evicted one is read again. */
 const HELD_CARTS = 10_000;
 
+/** A guest's cart is held under its token's hash, as the database keeps it: no token stays in memory. */
+const guestKey = (token: string) => `guest:${sha256Hex(token)}`;
+
 const keyOf = (owner: CartOwner) =>
-  "userId" in owner ? `user:${owner.userId}` : owner.token ? `guest:${owner.token}` : null;
+  "userId" in owner ? `user:${owner.userId}` : owner.token ? guestKey(owner.token) : null;
 
 const keyOfTarget = (target: CartTarget) =>
   "userId" in target
     ? `user:${target.userId}`
-    : `guest:${"token" in target ? target.token : target.newGuestToken}`;
+    : guestKey("token" in target ? target.token : target.newGuestToken);
 
 /** A write's lines as the cart now holds them, when they say which cart (an emptied one does not). */
 const heldAfter = (lines: StoredLine[] | null): StoredCart | undefined =>
