@@ -262,6 +262,31 @@ describeShop("cart over HTTP", () => {
     ).toBe("NOT_FOUND");
   });
 
+  it("shows every change made to a cart while it was being read and written at once", async () => {
+    const { variantIds } = await stockedProduct(shop, [50, 50, 50, 50]);
+    const { token } = await guest().cart.addItem.mutate({ variantId: variantIds[0]!, quantity: 1 });
+    const cart = guest(token!).cart;
+    // Adds, quantity changes and reads of one cart, all in flight together (ADR 187: the embedded
+    // shop holds the cart, and a read or write overlapping a write of it must keep nothing).
+    await Promise.all([
+      ...variantIds.flatMap((variantId) =>
+        Array.from({ length: 5 }, () => cart.addItem.mutate({ variantId, quantity: 1 })),
+      ),
+      ...Array.from({ length: 20 }, () => cart.get.query()),
+    ]);
+    // Lines added at once are listed in whichever order their adds landed.
+    const quantities = async () =>
+      Object.fromEntries((await cart.get.query()).lines.map((l) => [l.variantId, l.quantity]));
+    expect(await quantities()).toEqual(Object.fromEntries(variantIds.map((id, i) => [id, i === 0 ? 6 : 5])));
+    await Promise.all([
+      cart.setQuantity.mutate({ variantId: variantIds[1]!, quantity: 2 }),
+      cart.removeItem.mutate({ variantId: variantIds[2]! }),
+      ...Array.from({ length: 10 }, () => cart.get.query()),
+      cart.addItem.mutate({ variantId: variantIds[3]!, quantity: 4 }),
+    ]);
+    expect(await quantities()).toEqual({ [variantIds[0]!]: 6, [variantIds[1]!]: 2, [variantIds[3]!]: 9 });
+  });
+
   it("shows prices and stock as they are now, not as they were when the item was added", async () => {
     const { product, variantIds, staff } = await stockedProduct(shop, [5], 1000);
     const { client } = await shop.customer();
