@@ -2,6 +2,7 @@
  * The ceilings the shop is measured against, each run in its own process:
  *   bun bench/baselines.ts bun|hono <port>                 GET / answers a small JSON body
  *   bun bench/baselines.ts hono-file <port> <file>         GET / answers the file's bytes as JSON, through Hono
+ *   bun bench/baselines.ts hono-file-headers <port> <file> the same with the headers the shop's host sends with a stored answer
  *   bun bench/baselines.ts pglite <port>                   GET / reads one row through PGlite (a kept statement, as the shop reads,
  *                                                          in a worker thread when the shop's is: PGLITE_WORKER), behind Hono
  *   bun bench/baselines.ts pg|pg-unnamed|bunsql|bunsql-unprepared <port> <postgres url>
@@ -20,6 +21,7 @@ import { preparedStatements } from "../platform/db/pglite-prepared.ts";
 import type { PgliteCall } from "../platform/db/pglite-thread.ts";
 import { WORKER_NICE } from "../platform/db/pglite-worker.ts";
 import { callWorker } from "../platform/db/worker-calls.ts";
+import { hostHeaders } from "../platform/http/host-headers.ts";
 import { embeddedSettings } from "../shapes/embedded/shop.ts";
 
 export const baselineBody = { ok: true, service: "bench", items: [1, 2, 3] };
@@ -76,10 +78,23 @@ async function fetchHandler(
 ): Promise<(request: Request) => Response | Promise<Response>> {
   if (kind === "bun") return () => Response.json(baselineBody);
   if (kind === "hono") return new Hono().get("/", (c) => c.json(baselineBody)).fetch;
-  if (kind === "hono-file") {
-    if (!url) throw new Error("hono-file needs the file whose bytes it answers");
+  if (kind === "hono-file" || kind === "hono-file-headers") {
+    if (!url) throw new Error(`${kind} needs the file whose bytes it answers`);
     const bytes = await Bun.file(url).bytes();
-    return new Hono().get("/", (c) => c.body(bytes, 200, { "content-type": "application/json" })).fetch;
+    // A stored catalog answer's headers as the host sends them: security headers, its cache and
+    // vary headers, a request id.
+    const headers =
+      kind === "hono-file"
+        ? { "content-type": "application/json" }
+        : Object.fromEntries([
+            ...hostHeaders({
+              "content-type": "application/json",
+              "x-cache": "hit",
+              vary: "trpc-accept, accept",
+            }),
+            ["x-request-id", "0190a0b0-0000-7000-8000-000000000001"],
+          ]);
+    return new Hono().get("/", (c) => c.body(bytes, 200, headers)).fetch;
   }
   const read = await oneRowReader(kind, url);
   return new Hono().get("/", async (c) => c.json(await read())).fetch;

@@ -164,10 +164,10 @@ function readOptions(args: string[]): Options | "help" {
 function withBaselines(scenarios: string[], cluster: boolean) {
   const needs: Record<string, string[]> = {
     healthz: ["bare-hono"],
-    list: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono"] : [])],
+    list: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono", "nginx-hono-headers"] : [])],
     "list-category": ["bare-hono"],
-    get: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono"] : [])],
-    categories: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono"] : [])],
+    get: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono", "nginx-hono-headers"] : [])],
+    categories: ["bare-hono", ...(cluster ? ["nginx-static", "nginx-hono", "nginx-hono-headers"] : [])],
     search: ["bare-hono"],
     "cart-add": ["db-pglite", ...(cluster ? ["db-pg-nginx"] : [])],
     "cart-read": ["db-pglite"],
@@ -829,11 +829,17 @@ async function runCluster(o: Options) {
       Object.fromEntries(Object.entries(sampler.finish()).map(([k, v]) => [`cluster ${k}`, v])),
     );
     if (wants(o, "nginx-static") && shop.listBody) await measureNginxStatic(o, shop.listBody);
-    if (wants(o, "nginx-hono") && shop.listBody) {
-      // What proxying alone costs: NGINX in front of a server that only answers the same bytes.
+    if ((wants(o, "nginx-hono") || wants(o, "nginx-hono-headers")) && shop.listBody) {
+      // What proxying alone costs: NGINX in front of a server that only answers the same bytes,
+      // bare and with the headers the shop's host sends (NGINX reads and passes on every one).
       const file = join(scratch, "list.json");
       await Bun.write(file, shop.listBody);
-      await measureBaseline(o, "nginx-hono", ["hono-file", "0", file], { behindNginx: true });
+      if (wants(o, "nginx-hono"))
+        await measureBaseline(o, "nginx-hono", ["hono-file", "0", file], { behindNginx: true });
+      if (wants(o, "nginx-hono-headers"))
+        await measureBaseline(o, "nginx-hono-headers", ["hono-file-headers", "0", file], {
+          behindNginx: true,
+        });
     }
     await measureDrivers(o, cluster.databaseUrl);
   } finally {

@@ -47,6 +47,9 @@ export const SCENARIOS: Record<string, { what: string; shop?: true }> = {
   "nginx-hono": {
     what: "baseline (--cluster): NGINX proxying to Hono answering those bytes (the proxy hop's cost)",
   },
+  "nginx-hono-headers": {
+    what: "baseline (--cluster): the same, answered with the headers the shop's host sends (security headers, x-cache, vary, request id)",
+  },
   "db-pglite": {
     what: "baseline: one-row read through PGlite (a kept statement, in its worker thread unless PGLITE_WORKER=false, as the shop reads) behind Hono",
   },
