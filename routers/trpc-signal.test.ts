@@ -1,7 +1,8 @@
 /**
  * patches/@trpc%2Fserver gives a single query or mutation its request's own signal instead of one
- * combined with a body-cancel controller per call (ADR 180 addendum). A procedure must still learn
- * that its caller left, batched or not.
+ * combined with a body-cancel controller per call, and starts every answer's headers from the
+ * caller's `baseHeaders` (ADR 180 addendum). A procedure must still learn that its caller left,
+ * batched or not; the host's headers on tRPC's answers are held by platform/http/host-headers.test.ts.
  */
 
 import { expect, it } from "bun:test";
@@ -12,9 +13,11 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 
 const dist = join(import.meta.dir, "../node_modules/@trpc/server/dist");
 
-it("runs with the patched call signal (a tRPC upgrade must carry the patch over)", () => {
+it("runs with the patched call signal and base headers (a tRPC upgrade must carry the patches over)", () => {
   const resolver = readdirSync(dist).find((f) => /^resolveResponse-.*\.mjs$/.test(f));
-  expect(readFileSync(join(dist, resolver!), "utf8")).toContain("fastr (patches/, ADR 180)");
+  const source = readFileSync(join(dist, resolver!), "utf8");
+  expect(source).toContain("const plainCall =");
+  expect(source).toContain("new Headers(opts.baseHeaders ??");
 });
 
 /** A router whose one query waits until its signal aborts; `entered` settles once it waits. */

@@ -65,6 +65,7 @@ describe("the host's response headers", () => {
       notFound: await app.request("/nothing", { headers: { "x-request-id": "r-404" } }),
     };
     expect(responses.miss.headers.get("x-cache")).toBe("miss");
+    expect(responses.miss.headers.get("vary")).toBe("trpc-accept, accept"); // tRPC's own, kept
     expect(responses.hit.headers.get("x-cache")).toBe("hit");
     expect(responses.hit.headers.get("content-type")).toBe("application/json");
     expect(await responses.hit.json()).toEqual(await responses.miss.json());

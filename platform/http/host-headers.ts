@@ -87,12 +87,21 @@ export function hostResponse(body: BodyInit | null, status: number, prebuilt: He
 }
 
 /**
+ * What tRPC's answers start from (patches/@trpc%2Fserver, ADR 180): the security headers and the
+ * `vary` tRPC sets itself, copied in one go.
+ */
+export const TRPC_BASE_HEADERS = hostHeaders({ vary: "trpc-accept, accept" });
+
+/**
  * Adds the request id and every security header the response did not choose itself (a product image
- * keeps its own Cross-Origin-Resource-Policy). Responses from `hostResponse` already have them.
+ * keeps its own Cross-Origin-Resource-Policy). Responses from `hostResponse` already have them, and
+ * so do those made from a copy of prebuilt host headers (tRPC's): their Content-Security-Policy is
+ * the shop's, which only `hostHeaders` sets.
  */
 export function addHostHeaders(response: Response, requestId: string) {
   if (finished.has(response)) return;
   const headers = response.headers;
   headers.set("X-Request-Id", requestId);
+  if (headers.get("Content-Security-Policy") === CSP) return;
   for (const [name, value] of SECURITY_HEADERS) if (!headers.has(name)) headers.set(name, value);
 }

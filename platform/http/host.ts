@@ -13,7 +13,7 @@ import { currentSpanContext } from "../telemetry/spans.ts";
 import { apiCors, corsForAnswers } from "./cors.ts";
 import { errorResponse } from "./error-body.ts";
 import { type RequestOrigin, requestOrigin } from "./forwarded.ts";
-import { addHostHeaders, answerAgain, hostHeaders, hostResponse } from "./host-headers.ts";
+import { addHostHeaders, answerAgain, hostHeaders, hostResponse, TRPC_BASE_HEADERS } from "./host-headers.ts";
 import { lastWriteOf } from "./last-write.ts";
 import { rawPathOf } from "./raw-path.ts";
 import {
@@ -68,6 +68,8 @@ const JSON_HEADERS = hostHeaders({ "content-type": "application/json" });
 const HEALTHY = JSON.stringify({ status: "ok" });
 const HEALTHY_ANSWER = new Response(HEALTHY, { status: 200, headers: JSON_HEADERS });
 const DEFAULT_MAX_BATCH_SIZE = 10;
+/** Read by the patched tRPC only (ADR 180): its answers start with the host's headers, copied at once. */
+const PATCHED_TRPC_OPTIONS = { baseHeaders: TRPC_BASE_HEADERS };
 
 function socketAddress(c: Context<Env>) {
   try {
@@ -196,6 +198,7 @@ export function createHost(options: HostOptions) {
         router,
         allowMethodOverride: true,
         maxBatchSize,
+        ...PATCHED_TRPC_OPTIONS,
         createContext: ({ resHeaders }) => options.createContext(c.req.raw, resHeaders, meta),
         // A throttled caller learns when to come back, in the header every HTTP client understands.
         responseMeta: ({ errors }) => {
