@@ -1,5 +1,5 @@
 /**
- * `bun bench/hop-cost.ts [--seconds 8] [--warmup 20] [--connections 16] [--scenario cart-add,checkout]
+ * `bun bench/hop-cost.ts [--seconds 8] [--warmup 20] [--connections 16] [--scenario cart-add,cart-read,checkout]
  * [--trees DIR,DIR] [--profile DIR]`: where a cart write's and a checkout's CPU goes in the distributed
  * shape. Starts the cluster (`bun run cluster`'s processes, two per service, through NGINX) — with
  * `--trees`, one cluster per source tree (another checkout of the repository, e.g. the commit before a
@@ -47,8 +47,13 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 const connections = Number(values.connections);
-const scenarios = values.scenario.split(",") as ("cart-add" | "checkout" | "cart-add-guest")[];
-const headline = { "cart-add": "cart.addItem", "cart-add-guest": "cart.addItem", checkout: "order.checkout" };
+const scenarios = values.scenario.split(",") as ("cart-add" | "checkout" | "cart-add-guest" | "cart-read")[];
+const headline = {
+  "cart-add": "cart.addItem",
+  "cart-add-guest": "cart.addItem",
+  "cart-read": "cart.get",
+  checkout: "order.checkout",
+};
 const say = (line: string) => console.error(`  ${line}`);
 stopPinning();
 
