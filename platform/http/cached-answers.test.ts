@@ -76,6 +76,20 @@ describe("cached catalog answers served before the middleware chain", () => {
     }
   }
 
+  it("carry each request's own CORS answer when origins alternate on one stored answer", async () => {
+    const host = shopHost({ corsOrigins: [FRONT_END] });
+    const request = (path: string, origin?: string) =>
+      host.app.request(path, { headers: { "x-request-id": "same-id", ...(origin && { origin }) } });
+    expect((await request(LIST)).headers.get("x-cache")).toBe("miss");
+    for (const origin of [FRONT_END, undefined, "http://elsewhere.test", FRONT_END, undefined]) {
+      const early = await request(LIST, origin);
+      const chain = await request(LIST.replace("/list", "/li%73t"), origin);
+      expect(early.headers.get("x-cache")).toBe("hit");
+      expect(headersOf(early)).toEqual(headersOf(chain));
+      expect(await early.text()).toBe(await chain.text());
+    }
+  });
+
   it("are logged as the chain logs them", async () => {
     const host = shopHost();
     await earlyAndThroughTheChain(host, LIST);

@@ -92,8 +92,8 @@ const hitHeaders = (vary: string, cors: CorsForAnswer = NO_CORS) => {
   return headers;
 };
 
-/** Each stored answer as a Response with the headers it was last given, copied for every hit. */
-const prototypes = new WeakMap<StoredAnswer, { headers: Headers; response: Response }>();
+/** Each stored answer as a Response with the CORS answer it was last given, copied for every hit. */
+const prototypes = new WeakMap<StoredAnswer, { cors: CorsForAnswer; response: Response }>();
 
 /**
  * A hit as the host answers it without running its middleware: the security headers, the request
@@ -101,10 +101,11 @@ const prototypes = new WeakMap<StoredAnswer, { headers: Headers; response: Respo
  * answer and headers: cheaper than a new Response and Headers (0.46 against 0.83 µs in a loop).
  */
 export function hitResponse(answer: StoredAnswer, cors: CorsForAnswer, requestId: string) {
-  const headers = hitHeaders(answer.vary, cors);
   let prototype = prototypes.get(answer);
-  if (prototype?.headers !== headers) {
-    prototype = { headers, response: new Response(answer.bytes, { status: 200, headers }) };
+  // A CORS answer is one object per allowed origin (cors.ts), and a stored answer keeps its Vary.
+  if (prototype?.cors !== cors) {
+    const headers = hitHeaders(answer.vary, cors);
+    prototype = { cors, response: new Response(answer.bytes, { status: 200, headers }) };
     prototypes.set(answer, prototype);
   }
   return answerAgain(prototype.response, requestId);
