@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort, ready, spawnServer } from "./processes.ts";
+import { freePort, ready, spawnServer, stop } from "./processes.ts";
 
 /** `server` goes inside the server block, `http` (upstreams) beside it; ready once `path` answers 200. */
 async function startNginx(dir: string, blocks: { server: string; http?: string }, path: string) {
@@ -56,6 +56,7 @@ http {
     await Bun.sleep(50);
   }
   await ready(proc, logFile, 1).catch(() => {});
+  await stop(proc); // it may be up and refusing (a root it cannot read): stopped here, not left running
   throw new Error(`nginx did not serve ${url} (${file})`);
 }
 
