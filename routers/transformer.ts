@@ -117,7 +117,7 @@ const isPlainObject = (value: object) => {
  * allowed: the client gets equal copies instead of one object, which JSON readers get anyway.
  */
 function isPlainJson(value: unknown, depth = 0): boolean {
-  // Recursion, bounded by MAX_DEPTH: a stack of [node, depth] pairs allocated one per node walked.
+  // Recursion, bounded by MAX_DEPTH: an explicit stack allocated a [node, depth] pair per node.
   switch (typeof value) {
     case "string":
     case "boolean":

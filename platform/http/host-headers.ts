@@ -54,12 +54,8 @@ export function hostHeaders(extra: Record<string, string> = {}): Headers {
   return headers;
 }
 
-/**
- * A response that already carries every header the host adds (`prebuilt` plus the request id), for
- * a request answered before the middleware runs (nothing adds headers to it later).
- * @example return earlyResponse('{"status":"ok"}', 200, JSON_HEADERS, requestId);
- */
-export function earlyResponse(body: BodyInit | null, status: number, prebuilt: Headers, requestId: string) {
+/** A response that already carries every header the host adds: `prebuilt` plus the request id. */
+function withHostHeaders(body: BodyInit | null, status: number, prebuilt: Headers, requestId: string) {
   const headers = new Headers(prebuilt);
   headers.set("X-Request-Id", requestId);
   return new Response(body, { status, headers });
@@ -81,7 +77,7 @@ export function answerAgain(prototype: Response, requestId: string) {
  * @example return hostResponse('{"status":"ok"}', 200, JSON_HEADERS, c.get("requestId"));
  */
 export function hostResponse(body: BodyInit | null, status: number, prebuilt: Headers, requestId: string) {
-  const response = earlyResponse(body, status, prebuilt, requestId);
+  const response = withHostHeaders(body, status, prebuilt, requestId);
   finished.add(response);
   return response;
 }
